@@ -1,0 +1,55 @@
+"""angreal task: `angreal build multi-arch <component>`.
+
+Copy this file into a project's `.angreal/` directory (the `multiarch`
+extension must be installed: `pip install <path to this repository>`).
+It declares the arguments and calls one function; everything else,
+including printing and errors, happens in the extension.
+"""
+
+import os
+import sys
+
+import angreal
+
+build = angreal.command_group(name="build", about="Build the project's artifacts")
+
+
+@build()
+@angreal.command(
+    name="multi-arch",
+    about="Build multi-architecture container images (and publish them with --push)",
+)
+@angreal.argument(name="component", required=True, help="broker, agent, ui, or all")
+@angreal.argument(
+    name="tag", long="tag", default_value="dev",
+    help="image tag: a literal (dev, v1.2.3 gives v1.2.3, v1.2, v1, latest) or 'auto' (from git and CI)",
+)
+@angreal.argument(name="registry", long="registry", help="registry and namespace [default: ghcr.io/colliery-io]")
+@angreal.argument(
+    name="platforms", long="platforms",
+    help="comma-separated platforms [default: linux/amd64,linux/arm64 with --push, else this machine's]",
+)
+@angreal.argument(name="push", long="push", is_flag=True, takes_value=False, help="publish to the registry")
+@angreal.argument(
+    name="dry_run", long="dry-run", is_flag=True, takes_value=False,
+    help="print the tags and the exact commands, run nothing",
+)
+@angreal.argument(
+    name="json", long="json", is_flag=True, takes_value=False,
+    help="with --dry-run: print the plan as one JSON document",
+)
+@angreal.argument(name="builder", long="builder", help="buildx builder to use [default: brokkr-builder]")
+@angreal.argument(name="config", long="config", help="config file [default: multiarch.json in the project root]")
+def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, dry_run=False,
+               json=False, builder=None, config=None):
+    try:
+        import multiarch
+    except ImportError as exc:
+        print(f"error: the multiarch extension is not installed ({exc}): pip install <multiarch checkout>",
+              file=sys.stderr)
+        return 1
+    project_root = os.path.dirname(os.path.abspath(angreal.get_root()))
+    return multiarch.cli(
+        component, tag=tag, registry=registry, platforms=platforms, push=push, dry_run=dry_run,
+        json=json, repo=project_root, config=config, builder=builder,
+    )

@@ -1,0 +1,117 @@
+#include "cienv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strlist.h"
+
+const char *ma_env_lookup(const char *const *envp, const char *name)
+{
+    if (envp == NULL)
+        return NULL;
+    size_t n = strlen(name);
+    for (const char *const *e = envp; *e != NULL; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return (*e)[n + 1] != '\0' ? *e + n + 1 : NULL;
+    return NULL;
+}
+
+static const char *strip_prefix(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return s != NULL && strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+/* Keep the first value given for a field: earlier, more specific sources win. */
+static int set_once(char **field, const char *value, size_t len)
+{
+    if (*field != NULL || value == NULL || len == 0)
+        return 0;
+    *field = strndup(value, len);
+    return *field == NULL ? -1 : 0;
+}
+
+static int set_str(char **field, const char *value)
+{
+    return value == NULL ? 0 : set_once(field, value, strlen(value));
+}
+
+static int read_github(const char *const *envp, ma_cienv *out)
+{
+    const char *event = ma_env_lookup(envp, "GITHUB_EVENT_NAME");
+    const char *ref = ma_env_lookup(envp, "GITHUB_REF");
+    const char *ref_name = ma_env_lookup(envp, "GITHUB_REF_NAME");
+    int is_pr = event != NULL && (strcmp(event, "pull_request") == 0 ||
+                                  strcmp(event, "pull_request_target") == 0);
+    const char *pull = strip_prefix(ref, "refs/pull/");
+
+    if (pull != NULL) {
+        /* refs/pull/123/merge: the number runs up to the next slash */
+        if (set_once(&out->pr_number, pull, strcspn(pull, "/")) != 0)
+            return -1;
+    } else if (is_pr && ref_name != NULL && strchr(ref_name, '/') != NULL) {
+        /* GITHUB_REF_NAME is "123/merge" on pull requests */
+        if (set_once(&out->pr_number, ref_name, strcspn(ref_name, "/")) != 0)
+            return -1;
+    }
+    if (is_pr || out->pr_number != NULL)
+        return set_str(&out->branch, ma_env_lookup(envp, "GITHUB_HEAD_REF"));
+
+    const char *tag = strip_prefix(ref, "refs/tags/");
+    const char *branch = strip_prefix(ref, "refs/heads/");
+    if (tag != NULL)
+        return set_str(&out->ref_tag, tag);
+    if (branch != NULL)
+        return set_str(&out->branch, branch);
+    if (ref == NULL && ref_name != NULL) {
+        const char *type = ma_env_lookup(envp, "GITHUB_REF_TYPE");
+        return set_str(type != NULL && strcmp(type, "tag") == 0 ? &out->ref_tag : &out->branch,
+                       ref_name);
+    }
+    return 0;
+}
+
+static int read_gitlab(const char *const *envp, ma_cienv *out)
+{
+    if (set_str(&out->pr_number, ma_env_lookup(envp, "CI_MERGE_REQUEST_IID")) != 0)
+        return -1;
+    if (out->pr_number != NULL)
+        return set_str(&out->branch, ma_env_lookup(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
+    const char *tag = ma_env_lookup(envp, "CI_COMMIT_TAG");
+    if (tag != NULL)
+        return set_str(&out->ref_tag, tag);
+    return set_str(&out->branch, ma_env_lookup(envp, "CI_COMMIT_REF_NAME"));
+}
+
+int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = 0;
+    if (ma_env_lookup(envp, "GITHUB_ACTIONS") != NULL || ma_env_lookup(envp, "GITHUB_REF") != NULL ||
+        ma_env_lookup(envp, "GITHUB_REF_NAME") != NULL) {
+        out->kind = ma_strdup("github");
+        rc = out->kind == NULL ? -1 : read_github(envp, out);
+    } else if (ma_env_lookup(envp, "GITLAB_CI") != NULL ||
+               ma_env_lookup(envp, "CI_COMMIT_REF_NAME") != NULL ||
+               ma_env_lookup(envp, "CI_COMMIT_TAG") != NULL ||
+               ma_env_lookup(envp, "CI_MERGE_REQUEST_IID") != NULL) {
+        out->kind = ma_strdup("gitlab");
+        rc = out->kind == NULL ? -1 : read_gitlab(envp, out);
+    }
+    if (rc != 0) {
+        ma_cienv_free(out);
+        return ma_nomem(err);
+    }
+    return 0;
+}
+
+void ma_cienv_free(ma_cienv *ci)
+{
+    if (ci == NULL)
+        return;
+    free(ci->kind);
+    free(ci->branch);
+    free(ci->pr_number);
+    free(ci->ref_tag);
+    memset(ci, 0, sizeof *ci);
+}

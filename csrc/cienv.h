@@ -1,0 +1,30 @@
+/* What the CI system says is being built: CI checkouts are detached, so the
+ * branch, pull request or tag comes from its variables.  Pure: reads an envp
+ * array handed in by the caller, never getenv(). */
+#ifndef MA_CIENV_H
+#define MA_CIENV_H
+
+#include "error.h"
+
+typedef struct {
+    char *kind;      /* "github", "gitlab" or NULL when no CI is recognised */
+    char *branch;    /* branch name being built, or NULL */
+    char *pr_number; /* pull/merge request number, or NULL */
+    char *ref_tag;   /* git tag being built, or NULL */
+} ma_cienv;
+
+#define MA_CIENV_INIT {NULL, NULL, NULL, NULL}
+
+/* GitHub Actions: GITHUB_EVENT_NAME pull_request[_target] gives pr_number from
+ * GITHUB_REF (refs/pull/N/merge) and branch from GITHUB_HEAD_REF; GITHUB_REF
+ * refs/heads/X and refs/tags/X give branch or ref_tag (GITHUB_REF_NAME when
+ * GITHUB_REF is absent).  GitLab CI: CI_MERGE_REQUEST_IID, CI_COMMIT_TAG,
+ * CI_COMMIT_REF_NAME.  envp is a NULL-terminated array of "NAME=value". */
+int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err);
+
+/* The value of name in envp, or NULL.  Empty values count as unset. */
+const char *ma_env_lookup(const char *const *envp, const char *name);
+
+void ma_cienv_free(ma_cienv *ci);
+
+#endif

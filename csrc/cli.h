@@ -1,0 +1,29 @@
+/* `angreal build multi-arch`: the one function the angreal task calls.  It
+ * prints (plan, progress, one-line errors) and returns the exit status, so no
+ * failure a user can cause ever ends in a traceback. */
+#ifndef MA_CLI_H
+#define MA_CLI_H
+
+#include <stdio.h>
+
+#include "pipeline.h"
+
+enum {
+    MA_EXIT_OK = 0,
+    MA_EXIT_FAILED = 1,      /* environment, build, push or verification failure */
+    MA_EXIT_USAGE = 2,       /* bad input: unknown component, invalid tag or platform */
+    MA_EXIT_INTERRUPTED = 130
+};
+
+typedef struct {
+    ma_request req;
+    int dry_run;             /* print the plan, run nothing */
+    int json;                /* with dry_run: stdout is exactly the plan as JSON */
+} ma_cli_options;
+
+int ma_cli_main(const ma_cli_options *opt, FILE *out, FILE *errout);
+
+/* The exit status for an error kind. */
+int ma_exit_status(ma_error_kind kind);
+
+#endif

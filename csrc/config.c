@@ -1,0 +1,345 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform.h"
+
+#define DEFAULT_REGISTRY "ghcr.io/colliery-io"
+#define DEFAULT_BUILDER "brokkr-builder"
+#define DEFAULT_IMAGE_PREFIX "brokkr-"
+#define CONFIG_MAX_BYTES (1 << 20)
+
+static const char *const BROKKR_COMPONENTS[] = {"broker", "agent", "ui"};
+
+static void component_free(ma_component *c)
+{
+    free(c->name);
+    free(c->dockerfile);
+    free(c->image);
+    free(c->context);
+    free(c->target);
+    ma_strlist_free(&c->build_args);
+}
+
+void ma_config_free(ma_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < cfg->ncomponents; i++)
+        component_free(&cfg->components[i]);
+    free(cfg->components);
+    free(cfg->registry);
+    free(cfg->builder);
+    free(cfg->source);
+    ma_strlist_free(&cfg->push_platforms);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* Fill a component with the conventional layout: docker/Dockerfile.<name>, image <prefix><name>. */
+static int component_default(ma_component *c, const char *name, const char *prefix,
+                             const char *context)
+{
+    memset(c, 0, sizeof *c);
+    c->name = ma_strdup(name);
+    ma_strlist paths = MA_STRLIST_INIT;
+    if (ma_strlist_pushf(&paths, "docker/Dockerfile.%s", name) != 0 ||
+        ma_strlist_pushf(&paths, "%s%s", prefix, name) != 0) {
+        ma_strlist_free(&paths);
+        return -1;
+    }
+    c->dockerfile = paths.items[0];
+    c->image = paths.items[1];
+    free(paths.items);
+    c->context = ma_strdup(context);
+    return c->name && c->context ? 0 : -1;
+}
+
+static int set_components(ma_config *cfg, const char *const *names, size_t n, const char *prefix,
+                          const char *context)
+{
+    cfg->components = calloc(n ? n : 1, sizeof *cfg->components);
+    if (cfg->components == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        cfg->ncomponents = i + 1;
+        if (component_default(&cfg->components[i], names[i], prefix, context) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int ma_config_defaults(ma_config *out, ma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->registry = ma_strdup(DEFAULT_REGISTRY);
+    out->builder = ma_strdup(DEFAULT_BUILDER);
+    if (out->registry == NULL || out->builder == NULL ||
+        ma_strlist_push(&out->push_platforms, "linux/amd64") != 0 ||
+        ma_strlist_push(&out->push_platforms, "linux/arm64") != 0 ||
+        set_components(out, BROKKR_COMPONENTS, 3, DEFAULT_IMAGE_PREFIX, ".") != 0) {
+        ma_config_free(out);
+        return ma_nomem(err);
+    }
+    return 0;
+}
+
+const ma_component *ma_config_find(const ma_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->ncomponents; i++)
+        if (strcmp(cfg->components[i].name, name) == 0)
+            return &cfg->components[i];
+    return NULL;
+}
+
+/* ---- parsing ---- */
+
+static int key_known(const char *key, const char *const *known)
+{
+    for (; *known != NULL; known++)
+        if (strcmp(key, *known) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_keys(const cJSON *obj, const char *const *known, const char *origin,
+                      const char *where, ma_error *err)
+{
+    for (const cJSON *item = obj->child; item != NULL; item = item->next)
+        if (!key_known(item->string, known))
+            return ma_fail(err, MA_ERR_ENV, "%s: unknown key '%s'%s%s", origin, item->string,
+                           where[0] ? " in " : "", where);
+    return 0;
+}
+
+/* Replace *field with the string at obj[key] when present; refuse other types and "". */
+static int take_string(const cJSON *obj, const char *key, char **field, const char *origin,
+                       const char *where, ma_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (v == NULL)
+        return 0;
+    if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+        return ma_fail(err, MA_ERR_ENV, "%s: '%s'%s%s must be a non-empty string", origin, key,
+                       where[0] ? " in " : "", where);
+    char *copy = ma_strdup(v->valuestring);
+    if (copy == NULL)
+        return ma_nomem(err);
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int valid_component_name(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int parse_build_args(const cJSON *obj, ma_component *c, const char *origin, ma_error *err)
+{
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(obj, "build_args");
+    if (args == NULL)
+        return 0;
+    if (!cJSON_IsObject(args))
+        return ma_fail(err, MA_ERR_ENV, "%s: 'build_args' of component '%s' must be an object of strings",
+                       origin, c->name);
+    for (const cJSON *a = args->child; a != NULL; a = a->next) {
+        if (!cJSON_IsString(a) || a->string[0] == '\0' || strchr(a->string, '=') != NULL)
+            return ma_fail(err, MA_ERR_ENV, "%s: build arg '%s' of component '%s' must be NAME: \"value\"",
+                           origin, a->string, c->name);
+        if (ma_strlist_pushf(&c->build_args, "%s=%s", a->string, a->valuestring) != 0)
+            return ma_nomem(err);
+    }
+    return 0;
+}
+
+static int parse_components(const cJSON *root, ma_config *cfg, const char *prefix,
+                            const char *context, const char *origin, ma_error *err)
+{
+    static const char *const known[] = {"dockerfile", "image", "context", "target", "build_args", NULL};
+    const cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components");
+    if (comps == NULL)
+        return 0;
+    if (!cJSON_IsObject(comps) || cJSON_GetArraySize(comps) == 0)
+        return ma_fail(err, MA_ERR_ENV, "%s: 'components' must be a non-empty object of component name -> settings", origin);
+
+    for (size_t i = 0; i < cfg->ncomponents; i++)
+        component_free(&cfg->components[i]);
+    free(cfg->components);
+    cfg->ncomponents = 0;
+    cfg->components = calloc((size_t)cJSON_GetArraySize(comps), sizeof *cfg->components);
+    if (cfg->components == NULL)
+        return ma_nomem(err);
+
+    for (const cJSON *item = comps->child; item != NULL; item = item->next) {
+        const char *name = item->string;
+        if (!valid_component_name(name) || strcmp(name, "all") == 0)
+            return ma_fail(err, MA_ERR_ENV, "%s: component name '%s' must be lowercase [a-z0-9_-] and not 'all'", origin, name);
+        if (ma_config_find(cfg, name) != NULL)
+            return ma_fail(err, MA_ERR_ENV, "%s: component '%s' is defined twice", origin, name);
+        if (!cJSON_IsObject(item))
+            return ma_fail(err, MA_ERR_ENV, "%s: component '%s' must be an object", origin, name);
+        ma_component *c = &cfg->components[cfg->ncomponents++];
+        if (component_default(c, name, prefix, context) != 0)
+            return ma_nomem(err);
+        char where[160];
+        snprintf(where, sizeof where, "component '%s'", name);
+        if (check_keys(item, known, origin, where, err) != 0 ||
+            take_string(item, "dockerfile", &c->dockerfile, origin, where, err) != 0 ||
+            take_string(item, "image", &c->image, origin, where, err) != 0 ||
+            take_string(item, "context", &c->context, origin, where, err) != 0 ||
+            take_string(item, "target", &c->target, origin, where, err) != 0 ||
+            parse_build_args(item, c, origin, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_platforms(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "platforms");
+    if (list == NULL)
+        return 0;
+    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+        return ma_fail(err, MA_ERR_ENV, "%s: 'platforms' must be a non-empty list such as [\"linux/amd64\", \"linux/arm64\"]", origin);
+    ma_strlist_free(&cfg->push_platforms);
+    for (const cJSON *p = list->child; p != NULL; p = p->next) {
+        if (!cJSON_IsString(p))
+            return ma_fail(err, MA_ERR_ENV, "%s: 'platforms' must hold strings", origin);
+        if (ma_platform_validate(p->valuestring, err) != 0) {
+            char why[MA_ERROR_MSG_MAX];
+            snprintf(why, sizeof why, "%s", err->msg);
+            return ma_fail(err, MA_ERR_ENV, "%s: %s", origin, why);
+        }
+        if (ma_strlist_push_unique(&cfg->push_platforms, p->valuestring) != 0)
+            return ma_nomem(err);
+    }
+    return 0;
+}
+
+static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
+{
+    static const char *const known[] = {"registry", "builder", "platforms", "image_prefix",
+                                        "context", "components", "$schema", NULL};
+    if (!cJSON_IsObject(root))
+        return ma_fail(err, MA_ERR_ENV, "%s: the configuration must be a JSON object", origin);
+    if (check_keys(root, known, origin, "", err) != 0)
+        return -1;
+    char *prefix = ma_strdup(DEFAULT_IMAGE_PREFIX), *context = ma_strdup(".");
+    int rc = prefix && context ? 0 : ma_nomem(err);
+    if (rc == 0)
+        rc = take_string(root, "registry", &cfg->registry, origin, "", err);
+    if (rc == 0)
+        rc = take_string(root, "builder", &cfg->builder, origin, "", err);
+    if (rc == 0 && cJSON_GetObjectItemCaseSensitive(root, "image_prefix") != NULL &&
+        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "image_prefix"))) {
+        /* an empty prefix is meaningful (image = component name), so read it directly */
+        free(prefix);
+        prefix = ma_strdup(cJSON_GetObjectItemCaseSensitive(root, "image_prefix")->valuestring);
+        rc = prefix ? 0 : ma_nomem(err);
+    } else if (rc == 0 && cJSON_GetObjectItemCaseSensitive(root, "image_prefix") != NULL) {
+        rc = ma_fail(err, MA_ERR_ENV, "%s: 'image_prefix' must be a string", origin);
+    }
+    if (rc == 0)
+        rc = take_string(root, "context", &context, origin, "", err);
+    if (rc == 0)
+        rc = parse_platforms(root, cfg, origin, err);
+    if (rc == 0 && cJSON_GetObjectItemCaseSensitive(root, "components") == NULL) {
+        /* no component list: the Brokkr components, under this file's prefix and context */
+        for (size_t i = 0; i < cfg->ncomponents; i++)
+            component_free(&cfg->components[i]);
+        free(cfg->components);
+        cfg->ncomponents = 0;
+        if (set_components(cfg, BROKKR_COMPONENTS, 3, prefix, context) != 0)
+            rc = ma_nomem(err);
+    } else if (rc == 0) {
+        rc = parse_components(root, cfg, prefix, context, origin, err);
+    }
+    free(prefix);
+    free(context);
+    return rc;
+}
+
+int ma_config_parse(const char *json, const char *origin, ma_config *out, ma_error *err)
+{
+    if (ma_config_defaults(out, err) != 0)
+        return -1;
+    cJSON *root = cJSON_Parse(json);
+    if (root == NULL) {
+        const char *at = cJSON_GetErrorPtr();
+        size_t offset = at != NULL && at >= json ? (size_t)(at - json) : 0;
+        ma_config_free(out);
+        return ma_fail(err, MA_ERR_ENV, "%s: invalid JSON near byte %zu", origin, offset);
+    }
+    int rc = parse_root(root, out, origin, err);
+    cJSON_Delete(root);
+    if (rc == 0 && (out->source = ma_strdup(origin)) == NULL)
+        rc = ma_nomem(err);
+    if (rc != 0)
+        ma_config_free(out);
+    return rc;
+}
+
+/* ---- reading the file ---- */
+
+static int read_file(const char *path, char **text, ma_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return ma_fail(err, MA_ERR_ENV, "cannot read config '%s': %s", path, strerror(errno));
+    char *buf = malloc(CONFIG_MAX_BYTES + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return ma_nomem(err);
+    }
+    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || n > CONFIG_MAX_BYTES) {
+        free(buf);
+        return ma_fail(err, MA_ERR_ENV, "cannot read config '%s': %s", path,
+                       failed ? "read error" : "larger than 1 MiB");
+    }
+    buf[n] = '\0';
+    *text = buf;
+    return 0;
+}
+
+int ma_config_load(const char *project_dir, const char *explicit_path, ma_config *out,
+                   ma_error *err)
+{
+    char *path = NULL;
+    if (explicit_path != NULL) {
+        path = ma_strdup(explicit_path);
+    } else {
+        ma_strlist p = MA_STRLIST_INIT;
+        if (ma_strlist_pushf(&p, "%s/%s", project_dir, MA_CONFIG_FILE) == 0) {
+            path = p.items[0];
+            free(p.items);
+        }
+    }
+    if (path == NULL)
+        return ma_nomem(err);
+    FILE *probe = explicit_path == NULL ? fopen(path, "rb") : NULL;
+    if (explicit_path == NULL && probe == NULL && errno == ENOENT) {
+        free(path);
+        return ma_config_defaults(out, err);
+    }
+    if (probe != NULL)
+        fclose(probe);
+    char *text = NULL;
+    int rc = read_file(path, &text, err);
+    if (rc == 0)
+        rc = ma_config_parse(text, path, out, err);
+    free(text);
+    free(path);
+    return rc;
+}

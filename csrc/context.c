@@ -1,0 +1,72 @@
+#include "context.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "platform.h"
+
+static int read_project_dir(const char *given, ma_context *out, ma_error *err)
+{
+    const char *path = given != NULL ? given : ".";
+    out->project_dir = realpath(path, NULL);
+    if (out->project_dir == NULL)
+        return errno == ENOMEM ? ma_nomem(err)
+                               : ma_fail(err, MA_ERR_ENV, "project directory '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (read_project_dir(in->project_dir, out, err) != 0)
+        return -1;
+    int rc = ma_gitctx_read(out->project_dir, &out->git, err);
+    if (rc == MA_GIT_NOT_A_REPO && !in->require_git) {
+        ma_error_clear(err);
+        rc = 0;
+    } else if (rc == 0) {
+        out->have_git = 1;
+    }
+    if (rc == 0)
+        rc = ma_cienv_read(in->envp, &out->ci, err);
+    if (rc == 0)
+        rc = ma_config_load(out->project_dir, in->config_path, &out->config, err);
+    struct utsname host;
+    if (rc == 0 && uname(&host) == 0)
+        ma_platform_from_machine(host.machine, out->host_platform, sizeof out->host_platform);
+    if (rc != 0) {
+        ma_context_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_inputs *out)
+{
+    memset(out, 0, sizeof *out);
+    out->requested = requested;
+    out->pr_number = ctx->ci.pr_number;
+    out->ref_tag = ctx->ci.ref_tag;
+    out->branch = ctx->ci.branch;
+    if (ctx->have_git) {
+        out->head_sha = ctx->git.head_sha;
+        out->head_tags = &ctx->git.head_tags;
+        out->repo_tags = &ctx->git.repo_tags;
+        if (ctx->git.branch != NULL)
+            out->branch = ctx->git.branch;
+    }
+}
+
+void ma_context_free(ma_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    free(ctx->project_dir);
+    ma_gitctx_free(&ctx->git);
+    ma_cienv_free(&ctx->ci);
+    ma_config_free(&ctx->config);
+    memset(ctx, 0, sizeof *ctx);
+}

@@ -1,0 +1,37 @@
+/* Everything the pure steps need, gathered once: the project directory, git
+ * facts, CI variables, the config and this machine's platform.  The only file
+ * of the dry-run path that touches git, the environment or the file system. */
+#ifndef MA_CONTEXT_H
+#define MA_CONTEXT_H
+
+#include "cienv.h"
+#include "config.h"
+#include "error.h"
+#include "gitctx.h"
+#include "tagrules.h"
+
+typedef struct {
+    const char *project_dir;  /* NULL: the current directory */
+    const char *config_path;  /* NULL: <project_dir>/multiarch.json when it exists */
+    const char *const *envp;  /* the environment to read CI variables from */
+    int require_git;          /* 1 when git facts are needed (--tag auto) */
+} ma_context_inputs;
+
+typedef struct {
+    char *project_dir;        /* absolute */
+    int have_git;
+    ma_gitctx git;
+    ma_cienv ci;
+    ma_config config;
+    char host_platform[32];   /* "" when the machine is unknown */
+} ma_context;
+
+int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err);
+
+/* The facts ma_tags_compute needs: the checked-out branch wins over CI's,
+ * because CI checkouts are detached and a local branch is what is built. */
+void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_inputs *out);
+
+void ma_context_free(ma_context *ctx);
+
+#endif

@@ -1,0 +1,115 @@
+#include "gitctx.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *git_message(void)
+{
+    const git_error *e = git_error_last();
+    return e != NULL && e->message != NULL ? e->message : "unknown libgit2 error";
+}
+
+typedef struct {
+    git_repository *repo;
+    git_oid head;
+    ma_gitctx *out;
+    int nomem;
+} tag_walk;
+
+static int collect_tag(const char *refname, git_oid *oid, void *payload)
+{
+    tag_walk *walk = payload;
+    const char *name = strncmp(refname, "refs/tags/", 10) == 0 ? refname + 10 : refname;
+    if (ma_strlist_push(&walk->out->repo_tags, name) != 0) {
+        walk->nomem = 1;
+        return -1;
+    }
+    /* An annotated tag's oid names the tag object: peel it to the commit. */
+    git_object *obj = NULL, *commit = NULL;
+    if (git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_ANY) == 0 &&
+        git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0 &&
+        git_oid_equal(git_object_id(commit), &walk->head) &&
+        ma_strlist_push(&walk->out->head_tags, name) != 0)
+        walk->nomem = 1;
+    git_object_free(commit);
+    git_object_free(obj);
+    return walk->nomem ? -1 : 0;
+}
+
+static int read_head(git_repository *repo, const char *path, ma_gitctx *out, git_oid *head,
+                     ma_error *err)
+{
+    git_reference *ref = NULL;
+    git_object *commit = NULL;
+    int rc = git_repository_head(&ref, repo);
+    if (rc == GIT_EUNBORNBRANCH || rc == GIT_ENOTFOUND)
+        return ma_fail(err, MA_ERR_ENV, "git repository at '%s' has no commit yet", path);
+    if (rc != 0)
+        return ma_fail(err, MA_ERR_ENV, "cannot read HEAD in '%s': %s", path, git_message());
+    if (git_reference_peel(&commit, ref, GIT_OBJECT_COMMIT) != 0) {
+        git_reference_free(ref);
+        return ma_fail(err, MA_ERR_ENV, "HEAD in '%s' is not a commit: %s", path, git_message());
+    }
+    git_oid_cpy(head, git_object_id(commit));
+    git_oid_tostr(out->head_sha, sizeof out->head_sha, head);
+    rc = 0;
+    if (git_reference_is_branch(ref) && (out->branch = strdup(git_reference_shorthand(ref))) == NULL)
+        rc = ma_nomem(err);
+    git_object_free(commit);
+    git_reference_free(ref);
+    return rc;
+}
+
+static int read_repo(git_repository *repo, const char *path, ma_gitctx *out, ma_error *err)
+{
+    const char *workdir = git_repository_workdir(repo);
+    if (workdir == NULL)
+        return ma_fail(err, MA_ERR_ENV, "'%s' is a bare git repository: run inside a work tree", path);
+    size_t n = strlen(workdir);
+    while (n > 1 && workdir[n - 1] == '/')
+        n--;
+    if ((out->workdir = strndup(workdir, n)) == NULL)
+        return ma_nomem(err);
+
+    tag_walk walk = {repo, {{0}}, out, 0};
+    if (read_head(repo, path, out, &walk.head, err) != 0)
+        return -1;
+    int rc = git_tag_foreach(repo, collect_tag, &walk);
+    if (walk.nomem)
+        return ma_nomem(err);
+    if (rc != 0 && rc != GIT_ENOTFOUND)
+        return ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
+    return 0;
+}
+
+int ma_gitctx_read(const char *path, ma_gitctx *out, ma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    git_libgit2_init(); /* reference-counted by libgit2; paired below */
+    git_repository *repo = NULL;
+    int rc = git_repository_open_ext(&repo, path, 0, NULL);
+    if (rc == GIT_ENOTFOUND) {
+        ma_fail(err, MA_ERR_ENV, "not a git repository: '%s' (run inside a git checkout, or pass an explicit --tag)", path);
+        rc = MA_GIT_NOT_A_REPO;
+    } else if (rc != 0)
+        rc = ma_fail(err, MA_ERR_ENV, "cannot open git repository at '%s': %s", path, git_message());
+    else
+        rc = read_repo(repo, path, out, err);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    if (rc != 0)
+        ma_gitctx_free(out);
+    return rc;
+}
+
+void ma_gitctx_free(ma_gitctx *g)
+{
+    if (g == NULL)
+        return;
+    free(g->workdir);
+    free(g->branch);
+    ma_strlist_free(&g->head_tags);
+    ma_strlist_free(&g->repo_tags);
+    memset(g, 0, sizeof *g);
+}

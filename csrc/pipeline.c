@@ -1,0 +1,67 @@
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "context.h"
+#include "tagrules.h"
+
+static const char *requested_tag(const ma_request *req)
+{
+    return req->tag != NULL ? req->tag : MA_DEFAULT_TAG;
+}
+
+static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
+{
+    ma_context_inputs in = {req->project_dir, req->config_path, req->envp,
+                            strcmp(requested_tag(req), "auto") == 0};
+    return ma_context_read(&in, ctx, err);
+}
+
+static int tags_from_context(const ma_request *req, const ma_context *ctx, ma_strlist *tags,
+                             ma_error *err)
+{
+    ma_tag_inputs tin;
+    ma_context_tag_inputs(ctx, requested_tag(req), &tin);
+    return ma_tags_compute(&tin, tags, err);
+}
+
+int ma_pipeline_tags(const ma_request *req, ma_strlist *tags, ma_error *err)
+{
+    ma_context ctx;
+    if (read_context(req, &ctx, err) != 0)
+        return -1;
+    int rc = tags_from_context(req, &ctx, tags, err);
+    ma_context_free(&ctx);
+    return rc;
+}
+
+int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    if (req->component == NULL || req->component[0] == '\0')
+        return ma_fail(err, MA_ERR_INPUT, "no component given (expected a component name or 'all')");
+    ma_context ctx;
+    if (read_context(req, &ctx, err) != 0)
+        return -1;
+    ma_strlist tags = MA_STRLIST_INIT;
+    int rc = tags_from_context(req, &ctx, &tags, err);
+    if (rc == 0) {
+        ma_plan_inputs in = {
+            .component = req->component,
+            .tags = &tags,
+            .platforms = req->platforms,
+            .registry = req->registry,
+            .builder = req->builder,
+            .host_platform = ctx.host_platform,
+            .run_dir = req->run_dir,
+            .revision = ctx.have_git ? ctx.git.head_sha : NULL,
+            .workdir = ctx.project_dir,
+            .push = req->push,
+            .config = &ctx.config,
+        };
+        rc = ma_plan_build(&in, plan, err);
+    }
+    ma_strlist_free(&tags);
+    ma_context_free(&ctx);
+    return rc;
+}

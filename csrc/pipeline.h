@@ -1,0 +1,28 @@
+/* The dry-run half of the data flow: request -> context -> tags -> plan.
+ * Shared by the Python API (compute_tags, plan) and the command line. */
+#ifndef MA_PIPELINE_H
+#define MA_PIPELINE_H
+
+#include "error.h"
+#include "plan.h"
+#include "strlist.h"
+
+typedef struct {
+    const char *component;    /* for plans: a component name or "all" */
+    const char *tag;          /* --tag: "auto" or a literal (NULL: "dev") */
+    const char *registry;     /* NULL: the config's */
+    const char *platforms;    /* NULL: the default for push / local */
+    const char *builder;      /* NULL: the config's */
+    const char *config_path;  /* NULL: <project>/multiarch.json when it exists */
+    const char *project_dir;  /* NULL: the current directory */
+    const char *run_dir;      /* NULL: MA_PLAN_RUN_DIR stand-in */
+    const char *const *envp;  /* environment with the CI variables */
+    int push;
+} ma_request;
+
+#define MA_DEFAULT_TAG "dev"
+
+int ma_pipeline_tags(const ma_request *req, ma_strlist *tags, ma_error *err);
+int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err);
+
+#endif

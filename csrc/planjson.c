@@ -1,0 +1,102 @@
+#include "planjson.h"
+
+#include <cjson/cJSON.h>
+
+static cJSON *string_array(const ma_strlist *l)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr != NULL && i < l->len; i++) {
+        cJSON *s = cJSON_CreateString(l->items[i]);
+        if (s == NULL || !cJSON_AddItemToArray(arr, s)) {
+            cJSON_Delete(s);
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* Add helpers that report failure as 0 so callers can chain them with &&. */
+static int add(cJSON *obj, const char *key, cJSON *value)
+{
+    if (value == NULL)
+        return 0;
+    if (!cJSON_AddItemToObject(obj, key, value)) {
+        cJSON_Delete(value);
+        return 0;
+    }
+    return 1;
+}
+
+static int add_str(cJSON *obj, const char *key, const char *s)
+{
+    return add(obj, key, s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+static cJSON *promote_steps(const ma_image_plan *ip)
+{
+    cJSON *steps = cJSON_CreateArray();
+    const ma_strlist *argvs[] = {&ip->promote_immutable_argv, &ip->promote_mutable_argv};
+    for (size_t i = 0; steps != NULL && i < 2; i++) {
+        if (argvs[i]->len == 0)
+            continue;
+        cJSON *argv = string_array(argvs[i]);
+        if (argv == NULL || !cJSON_AddItemToArray(steps, argv)) {
+            cJSON_Delete(argv);
+            cJSON_Delete(steps);
+            return NULL;
+        }
+    }
+    return steps;
+}
+
+static cJSON *image_json(const ma_image_plan *ip)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    int ok = add_str(o, "component", ip->component) && add_str(o, "image", ip->image) &&
+             add_str(o, "dockerfile", ip->dockerfile) && add_str(o, "context", ip->context) &&
+             add(o, "platforms", string_array(&ip->platforms)) && add(o, "tags", string_array(&ip->tags)) &&
+             add(o, "refs", string_array(&ip->refs)) &&
+             add(o, "immutable_tags", string_array(&ip->immutable_tags)) &&
+             add(o, "mutable_tags", string_array(&ip->mutable_tags)) &&
+             add_str(o, "metadata_file", ip->metadata_file) &&
+             add(o, "command", string_array(&ip->build_argv)) && add(o, "promote", promote_steps(ip));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *plan_json(const ma_plan *plan)
+{
+    cJSON *root = cJSON_CreateObject(), *images = cJSON_CreateArray();
+    int ok = root != NULL && images != NULL && add(root, "push", cJSON_CreateBool(plan->push)) &&
+             add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&
+             add_str(root, "workdir", plan->workdir) && add_str(root, "config", plan->config) &&
+             add(root, "tags", string_array(&plan->tags));
+    for (size_t i = 0; ok && i < plan->nimages; i++) {
+        cJSON *img = image_json(&plan->images[i]);
+        ok = img != NULL && cJSON_AddItemToArray(images, img);
+        if (!ok)
+            cJSON_Delete(img);
+    }
+    if (ok && add(root, "images", images))
+        return root;
+    if (!ok)
+        cJSON_Delete(images);
+    cJSON_Delete(root);
+    return NULL;
+}
+
+char *ma_plan_json(const ma_plan *plan, ma_error *err)
+{
+    cJSON *root = plan_json(plan);
+    char *text = root != NULL ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (text == NULL)
+        ma_nomem(err);
+    return text;
+}

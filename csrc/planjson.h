@@ -1,0 +1,12 @@
+/* The plan as JSON (cJSON): what `--dry-run --json` prints.  The Python
+ * binding builds the same structure as a dict, key for key. */
+#ifndef MA_PLANJSON_H
+#define MA_PLANJSON_H
+
+#include "error.h"
+#include "plan.h"
+
+/* A malloc'd, pretty-printed JSON document, or NULL with err filled. */
+char *ma_plan_json(const ma_plan *plan, ma_error *err);
+
+#endif

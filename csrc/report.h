@@ -1,0 +1,21 @@
+/* What the user reads: the dry-run plan as text, shell-quoted commands, and
+ * one-line errors. */
+#ifndef MA_REPORT_H
+#define MA_REPORT_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "plan.h"
+#include "strlist.h"
+
+/* Write argv as one line a POSIX shell would run as the same argv. */
+void ma_report_command(FILE *out, const char *prefix, const ma_strlist *argv);
+
+/* The dry-run plan: the tags, then each image's commands, nothing run. */
+void ma_report_plan(FILE *out, const ma_plan *plan);
+
+/* `error: <message>` on one line. */
+void ma_report_error(FILE *out, const ma_error *err);
+
+#endif

@@ -1,0 +1,56 @@
+"""Builds the `multiarch` CPython extension from csrc/ against libgit2 and
+cJSON, found with pkg-config (Debian: libgit2-dev, libcjson-dev, pkg-config)."""
+
+import glob
+import os
+import shlex
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+
+PKG_CONFIG_PACKAGES = ["libgit2", "libcjson"]
+
+
+def pkg_config(flag):
+    try:
+        out = subprocess.run(
+            ["pkg-config", flag, *PKG_CONFIG_PACKAGES],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    except FileNotFoundError:
+        sys.exit("error: pkg-config not found (apt-get install pkg-config libgit2-dev libcjson-dev)")
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"error: pkg-config cannot find {' '.join(PKG_CONFIG_PACKAGES)}: {exc.stderr.strip()} "
+                 "(apt-get install libgit2-dev libcjson-dev)")
+    return shlex.split(out)
+
+
+def flags(prefix, values):
+    return [v[len(prefix):] for v in values if v.startswith(prefix)]
+
+
+cflags = pkg_config("--cflags")
+libs = pkg_config("--libs")
+
+extension = Extension(
+    "multiarch",
+    sources=sorted(glob.glob("csrc/*.c")),
+    include_dirs=["csrc", *flags("-I", cflags)],
+    library_dirs=flags("-L", libs),
+    libraries=flags("-l", libs),
+    define_macros=[("_GNU_SOURCE", None)],
+    extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2"]
+    + [f for f in cflags if not f.startswith("-I")],
+)
+
+setup(
+    name="multiarch",
+    version="0.1.0",
+    description="Tags, build plans and buildx runs for multi-architecture container images",
+    ext_modules=[extension],
+    packages=["multiarch-stubs"],
+    package_dir={"multiarch-stubs": "stubs/multiarch-stubs"},
+    package_data={"multiarch-stubs": ["__init__.pyi"]},
+    python_requires=">=3.9",
+)

@@ -1,0 +1,112 @@
+"""Tags, build plans and buildx runs for multi-architecture container images.
+
+The C extension behind `angreal build multi-arch`.  Bad input (an unknown
+component, an invalid tag or platform) raises ValueError; a failing
+environment (not a git repository for ``tag="auto"``, an unreadable config)
+raises :class:`Error`.
+"""
+
+from typing import Any, Mapping, Optional, TypedDict
+
+DEFAULT_TAG: str
+
+class Error(Exception):
+    """The environment failed: not a git repository, an unreadable config, docker missing."""
+
+class ImagePlan(TypedDict):
+    component: str
+    """Component name, e.g. ``"broker"``."""
+    image: str
+    """Registry and repository without a tag, e.g. ``"ghcr.io/colliery-io/brokkr-broker"``."""
+    dockerfile: str
+    """Dockerfile path relative to ``workdir``."""
+    context: str
+    """Build context relative to ``workdir``."""
+    platforms: list[str]
+    tags: list[str]
+    refs: list[str]
+    """``image:tag`` for every tag."""
+    immutable_tags: list[str]
+    """``vX.Y.Z`` and ``sha-…``: never overwritten at another digest."""
+    mutable_tags: list[str]
+    """``vX.Y``, ``vX``, ``latest``, branch, ``pr-N``: moved only after the immutable ones are verified."""
+    metadata_file: Optional[str]
+    """Where buildx writes the pushed digest (push only)."""
+    command: list[str]
+    """The exact ``docker buildx build`` argv."""
+    promote: list[list[str]]
+    """The ``docker buildx imagetools create`` argvs run after the build, immutable tags first;
+    ``<digest>`` stands for the digest the build pushes."""
+
+class Plan(TypedDict):
+    push: bool
+    registry: str
+    builder: str
+    workdir: str
+    """The directory the commands run in (the project root)."""
+    config: Optional[str]
+    """The multiarch.json used, or None for the built-in Brokkr defaults."""
+    tags: list[str]
+    images: list[ImagePlan]
+
+def compute_tags(
+    tag: Optional[str] = "dev",
+    repo: Optional[str] = None,
+    *,
+    env: Optional[Mapping[str, str]] = None,
+    config: Optional[str] = None,
+) -> list[str]:
+    """The image tags a build gets.
+
+    ``tag="auto"`` derives them from git (read with libgit2 from ``repo``, default
+    the current directory) and the CI variables in ``env`` (default ``os.environ``):
+    a version tag at HEAD gives ``vX.Y.Z``, ``vX.Y``, ``vX``, ``latest`` (aliases only
+    when it is the highest of its line), else ``pr-N`` or the sanitized branch; then
+    ``sha-<7 hex>``.  A full version such as ``"v1.2.3"`` gives its release set; any
+    other value is validated against Docker's tag grammar and used as given.
+    """
+
+def plan(
+    component: str,
+    tag: Optional[str] = "dev",
+    push: bool = False,
+    platforms: Optional[str] = None,
+    registry: Optional[str] = None,
+    repo: Optional[str] = None,
+    *,
+    env: Optional[Mapping[str, str]] = None,
+    config: Optional[str] = None,
+    builder: Optional[str] = None,
+    run_dir: Optional[str] = None,
+) -> Plan:
+    """The build plan for ``component`` (``"broker"``, ``"agent"``, ``"ui"`` or ``"all"``).
+
+    ``platforms`` is a comma-separated list (``"linux/amd64,linux/arm64"``); without it,
+    a push builds the config's platforms (``linux/amd64`` and ``linux/arm64``) and a
+    local build this machine's platform, loaded with ``--load``.  ``registry`` defaults
+    to ``ghcr.io/colliery-io``.  ``run_dir`` is where metadata files go (default the
+    ``<run-dir>`` stand-in).  Runs nothing.
+    """
+
+def cli(
+    component: Optional[str],
+    tag: Optional[str] = "dev",
+    registry: Optional[str] = None,
+    platforms: Optional[str] = None,
+    push: bool = False,
+    dry_run: bool = False,
+    json: bool = False,
+    *,
+    repo: Optional[str] = None,
+    config: Optional[str] = None,
+    builder: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    **options: Any,
+) -> int:
+    """Run ``angreal build multi-arch`` and return its exit status.
+
+    Prints the plan (``dry_run``), the plan as one JSON document (``dry_run`` and
+    ``json``), or runs the builds.  Errors are printed as one ``error:`` line on
+    stderr; the status is 0 on success, 2 for bad input, 1 for other failures and
+    130 when interrupted.
+    """
