@@ -1,4 +1,4 @@
-"""Shared pytest set-up: the real-registry and buildx-emulator fixtures live in
-tests/support/ (test support only, never product code)."""
+"""Shared pytest set-up: fixtures live in tests/support/ (test support only,
+never product code): real git projects, a real registry, the buildx emulator."""
 
-pytest_plugins = ["support.fixtures"]
+pytest_plugins = ["support.project", "support.fixtures"]
