@@ -1,0 +1,24 @@
+/* Checks on what the registry holds, read back as raw manifest bytes
+ * (`docker buildx imagetools inspect --raw`).  Pure: the caller runs the command. */
+#ifndef MA_REGISTRY_H
+#define MA_REGISTRY_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "strlist.h"
+
+/* The platforms ("os/arch[/variant]") of the image manifests in an OCI image
+ * index or Docker manifest list, in order, skipping attestation manifests
+ * (platform unknown/unknown or annotation vnd.docker.reference.type).
+ * A single-platform image manifest (no "manifests" array) gives no platforms
+ * and is not an error.  MA_ERR_BUILD when raw is not JSON / not a manifest. */
+int ma_index_platforms(const char *raw, size_t len, ma_strlist *out, ma_error *err);
+
+/* Verify the index at `ref` (raw bytes as read back) is the pushed digest and
+ * holds every platform in `want`: MA_ERR_BUILD naming ref, the digest read
+ * back, and the missing platforms otherwise. */
+int ma_index_verify(const char *ref, const char *raw, size_t len, const char *digest,
+                    const ma_strlist *want, ma_error *err);
+
+#endif

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything multiarch needs on a fresh Debian machine (run as root),
+# then builds and installs the extension.  Used by both README commands.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(libgit2-dev libcjson-dev pkg-config git cmake gcc docker-registry skopeo)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+# The tests read back through the real docker CLI (no engine needed).
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --root-user-action=ignore angreal pytest
+python3 -m pip install -q --root-user-action=ignore .
