@@ -18,7 +18,8 @@ typedef struct {
  * identifiers non-empty and [0-9A-Za-z-] with no leading zeros in numeric
  * identifiers, build identifiers non-empty [0-9A-Za-z-].  `build_sep` is the
  * character that introduces build metadata: '+' for git tags, '_' for the
- * Docker form of a tag (Docker tags cannot hold '+').
+ * Docker form of a tag (Docker tags cannot hold '+'); any other build_sep is
+ * refused.  Each of prerelease and build must fit in MA_SEMVER_PART_MAX - 1 bytes.
  * Returns 0 when s is a version, -1 otherwise (out is then unspecified). */
 int ma_semver_parse_sep(const char *s, char build_sep, ma_semver *out);
 /* ma_semver_parse_sep(s, '+', out) */
