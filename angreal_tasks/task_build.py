@@ -40,8 +40,19 @@ build = angreal.command_group(name="build", about="Build the project's artifacts
 )
 @angreal.argument(name="builder", long="builder", help="buildx builder to use [default: brokkr-builder]")
 @angreal.argument(name="config", long="config", help="config file [default: multiarch.json in the project root]")
+@angreal.argument(name="jobs", long="jobs", help="commands run at once, e.g. builds of `all` [default: 3]")
+@angreal.argument(name="retries", long="retries", help="retries of a transient registry failure [default: 3]")
+@angreal.argument(
+    name="allow_overwrite", long="allow-overwrite", is_flag=True, takes_value=False,
+    help="replace an immutable tag (vX.Y.Z, sha-...) that already names another digest",
+)
+@angreal.argument(
+    name="username", long="username",
+    help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN is set [default: $GITHUB_ACTOR]",
+)
 def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, dry_run=False,
-               json=False, builder=None, config=None):
+               json=False, builder=None, config=None, jobs=None, retries=None, allow_overwrite=False,
+               username=None):
     try:
         import multiarch
     except ImportError as exc:
@@ -51,5 +62,6 @@ def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, 
     project_root = os.path.dirname(os.path.abspath(angreal.get_root()))
     return multiarch.cli(
         component, tag=tag, registry=registry, platforms=platforms, push=push, dry_run=dry_run,
-        json=json, repo=project_root, config=config, builder=builder,
+        json=json, repo=project_root, config=config, builder=builder, jobs=jobs, retries=retries,
+        allow_overwrite=allow_overwrite, username=username,
     )

@@ -1,9 +1,15 @@
 #include "cli.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "cienv.h"
 #include "planjson.h"
 #include "report.h"
+#include "run.h"
 
 int ma_exit_status(ma_error_kind kind)
 {
@@ -45,6 +51,92 @@ static int dry_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     return err.kind == MA_ERR_NONE ? MA_EXIT_OK : fail(errout, &err);
 }
 
+/* A whole number in [lo, hi] from an option's text (NULL: fallback). */
+static int parse_count(const char *text, const char *flag, int lo, int hi, int fallback, int *out, ma_error *err)
+{
+    if (text == NULL) {
+        *out = fallback;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
+        return ma_fail(err, MA_ERR_INPUT, "invalid %s '%s': expected a whole number from %d to %d", flag, text, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+/* The metadata files of a run live in a private directory, removed afterwards. */
+static void remove_run_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static int make_run_dir(const char *const *envp, char *out, size_t outsz, ma_error *err)
+{
+    const char *tmp = ma_env_lookup(envp, "TMPDIR");
+    snprintf(out, outsz, "%s/multiarch-run.XXXXXX", tmp != NULL ? tmp : "/tmp");
+    if (mkdtemp(out) == NULL)
+        return ma_fail(err, MA_ERR_ENV, "cannot create a run directory in %s: %s", tmp != NULL ? tmp : "/tmp",
+                       strerror(errno));
+    return 0;
+}
+
+static const char *registry_token(const char *const *envp)
+{
+    static const char *const names[] = MA_TOKEN_VARIABLES;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = ma_env_lookup(envp, names[i]);
+        if (v != NULL)
+            return v;
+    }
+    return NULL;
+}
+
+static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
+{
+    ma_error err = {0};
+    ma_run_options ro = {0};
+    if (parse_count(opt->jobs, "--jobs", 1, 64, MA_DEFAULT_JOBS, &ro.jobs, &err) != 0 ||
+        parse_count(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &ro.retries, &err) != 0)
+        return fail(errout, &err);
+    ro.backoff_ms = opt->backoff_ms ? opt->backoff_ms : MA_DEFAULT_BACKOFF_MS;
+    ro.allow_overwrite = opt->allow_overwrite;
+    ro.token = registry_token(opt->req.envp);
+    ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
+    ro.builder_given = opt->req.builder != NULL;
+
+    char run_dir[4096] = "";
+    ma_request req = opt->req;
+    if (req.push) {
+        if (make_run_dir(req.envp, run_dir, sizeof run_dir, &err) != 0)
+            return fail(errout, &err);
+        req.run_dir = run_dir;
+    }
+    ma_plan plan;
+    int rc = ma_pipeline_plan(&req, &plan, &err);
+    if (rc == 0) {
+        char *tags = ma_strlist_join(&plan.tags, ", ");
+        fprintf(errout, "%s %zu image%s with tags %s\n", plan.push ? "Publishing" : "Building", plan.nimages,
+                plan.nimages == 1 ? "" : "s", tags ? tags : "?");
+        free(tags);
+        rc = ma_run(&plan, &ro, out, errout, &err);
+        ma_plan_free(&plan);
+    }
+    if (run_dir[0] != '\0')
+        remove_run_dir(run_dir);
+    return rc == 0 ? MA_EXIT_OK : fail(errout, &err);
+}
+
 int ma_cli_main(const ma_cli_options *opt, FILE *out, FILE *errout)
 {
     ma_error err = {0};
@@ -52,8 +144,5 @@ int ma_cli_main(const ma_cli_options *opt, FILE *out, FILE *errout)
         ma_fail(&err, MA_ERR_INPUT, "--json prints the plan and goes with --dry-run");
         return fail(errout, &err);
     }
-    if (opt->dry_run)
-        return dry_run(opt, out, errout);
-    ma_fail(&err, MA_ERR_ENV, "running builds is not available yet: use --dry-run to see the plan");
-    return fail(errout, &err);
+    return opt->dry_run ? dry_run(opt, out, errout) : real_run(opt, out, errout);
 }

@@ -19,7 +19,18 @@ typedef struct {
     ma_request req;
     int dry_run;             /* print the plan, run nothing */
     int json;                /* with dry_run: stdout is exactly the plan as JSON */
+    const char *jobs;        /* --jobs: commands at once (NULL: 3) */
+    const char *retries;     /* --retries: transient registry failures retried (NULL: 3) */
+    int allow_overwrite;     /* --allow-overwrite: replace an immutable tag at another digest */
+    const char *username;    /* --username for docker login (NULL: GITHUB_ACTOR) */
+    unsigned backoff_ms;     /* first retry delay (0: 1000) */
 } ma_cli_options;
+
+#define MA_DEFAULT_JOBS 3
+#define MA_DEFAULT_RETRIES 3
+#define MA_DEFAULT_BACKOFF_MS 1000
+/* Registry token variables, first set wins. */
+#define MA_TOKEN_VARIABLES {"MULTIARCH_REGISTRY_TOKEN", "GITHUB_TOKEN"}
 
 int ma_cli_main(const ma_cli_options *opt, FILE *out, FILE *errout);
 

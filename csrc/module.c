@@ -229,14 +229,17 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
 static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     (void)module;
-    static char *kwlist[] = {"component", "tag",     "registry", "platforms", "push", "dry_run",
-                             "json",      "repo",    "config",   "builder",   "env",  NULL};
+    static char *kwlist[] = {"component", "tag",     "registry", "platforms", "push",
+                             "dry_run",   "json",    "repo",     "config",    "builder",
+                             "env",       "jobs",    "retries",  "allow_overwrite", "username",
+                             "retry_backoff_ms", NULL};
     ma_cli_options opt = {0};
     PyObject *env = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzO:cli", kwlist, &opt.req.component,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOzzpzI:cli", kwlist, &opt.req.component,
                                      &opt.req.tag, &opt.req.registry, &opt.req.platforms, &opt.req.push,
                                      &opt.dry_run, &opt.json, &opt.req.project_dir, &opt.req.config_path,
-                                     &opt.req.builder, &env))
+                                     &opt.req.builder, &env, &opt.jobs, &opt.retries, &opt.allow_overwrite,
+                                     &opt.username, &opt.backoff_ms))
         return NULL;
     env_array e;
     if (env_from(env, &e) != 0)
@@ -262,7 +265,8 @@ static PyMethodDef methods[] = {
      "config=None, builder=None, run_dir=None) -> dict"},
     {"cli", (PyCFunction)(void (*)(void))py_cli, METH_VARARGS | METH_KEYWORDS,
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
-     "*, repo=None, config=None, builder=None, env=None) -> int: run `build multi-arch`, return the exit status"},
+     "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
+     "username=None, retry_backoff_ms=0) -> int: run `build multi-arch`, return the exit status"},
     {NULL, NULL, 0, NULL},
 };
 

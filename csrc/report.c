@@ -81,3 +81,53 @@ void ma_report_error(FILE *out, const ma_error *err)
     fputc('\n', out);
     fflush(out);
 }
+
+static const char *result_name(ma_result r)
+{
+    switch (r) {
+    case MA_RESULT_PUBLISHED:
+        return "published";
+    case MA_RESULT_BUILT:
+        return "built";
+    case MA_RESULT_NOT_TAGGED:
+        return "not tagged";
+    case MA_RESULT_FAILED:
+        return "failed";
+    case MA_RESULT_CANCELLED:
+        return "cancelled";
+    default:
+        return "not run";
+    }
+}
+
+void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n)
+{
+    size_t width = strlen("component");
+    for (size_t i = 0; i < n; i++)
+        if (strlen(runs[i].job.image->component) > width)
+            width = strlen(runs[i].job.image->component);
+    fprintf(out, "\n%-*s  %-10s  %7s  %s\n", (int)width, "component", "result", "time", "digest / error");
+    for (size_t i = 0; i < n; i++) {
+        const ma_image_run *r = &runs[i];
+        const ma_job *job = &r->job;
+        fprintf(out, "%-*s  %-10s  %6.1fs  ", (int)width, job->image->component, result_name(r->result), r->seconds);
+        if (r->result == MA_RESULT_FAILED)
+            fprintf(out, "%s\n", job->error);
+        else if (job->digest[0] != '\0')
+            fprintf(out, "%s@%s\n", job->image->image, job->digest);
+        else
+            fprintf(out, "%s\n", r->result == MA_RESULT_BUILT ? job->image->refs.items[0] : "-");
+        for (size_t k = 0; k < job->notes.len; k++)
+            fprintf(out, "%-*s  note: %s\n", (int)width, "", job->notes.items[k]);
+    }
+    int any_digest = 0;
+    for (size_t i = 0; i < n; i++)
+        any_digest |= runs[i].result == MA_RESULT_PUBLISHED;
+    if (any_digest) {
+        fputs("\nDeploy by digest:\n", out);
+        for (size_t i = 0; i < n; i++)
+            if (runs[i].result == MA_RESULT_PUBLISHED)
+                fprintf(out, "  %s@%s\n", runs[i].job.image->image, runs[i].job.digest);
+    }
+    fflush(out);
+}

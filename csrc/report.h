@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "plan.h"
+#include "runner.h"
 #include "strlist.h"
 
 /* Write argv as one line a POSIX shell would run as the same argv. */
@@ -14,6 +15,10 @@ void ma_report_command(FILE *out, const char *prefix, const ma_strlist *argv);
 
 /* The dry-run plan: the tags, then each image's commands, nothing run. */
 void ma_report_plan(FILE *out, const ma_plan *plan);
+
+/* The table at the end of a run: component, result, time, digest reference
+ * (what to deploy by) or the error. */
+void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n);
 
 /* `error: <message>` on one line. */
 void ma_report_error(FILE *out, const ma_error *err);

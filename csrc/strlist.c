@@ -20,7 +20,8 @@ static int take(ma_strlist *l, char *owned)
 {
     if (owned == NULL)
         return -1;
-    if (l->len == l->cap) {
+    /* one slot more than len: items stays NULL-terminated, usable as an argv */
+    if (l->len + 1 >= l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         char **items = realloc(l->items, cap * sizeof *items);
         if (items == NULL) {
@@ -31,6 +32,7 @@ static int take(ma_strlist *l, char *owned)
         l->cap = cap;
     }
     l->items[l->len++] = owned;
+    l->items[l->len] = NULL;
     return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+/* items is NULL-terminated once anything was pushed, so it can serve as an argv. */
 typedef struct {
     char **items;
     size_t len;

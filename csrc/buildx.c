@@ -1,0 +1,206 @@
+/* The buildx metadata file and the meaning of docker/buildx error texts. */
+#include "buildx.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define METADATA_MAX_BYTES (1 << 20)
+#define DIGEST_KEY "containerimage.digest"
+
+int ma_buildx_parse_metadata(const char *json, const char *origin, char digest[MA_DIGEST_MAX],
+                             ma_error *err)
+{
+    digest[0] = '\0';
+    if (origin == NULL)
+        origin = "(unnamed)";
+    if (json == NULL || json[strspn(json, " \t\r\n")] == '\0')
+        return ma_fail(err, MA_ERR_BUILD,
+                       "buildx metadata %s is empty: cannot tell the pushed digest", origin);
+
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
+    if (root == NULL)
+        return ma_fail(err, MA_ERR_BUILD,
+                       "buildx metadata %s is not valid JSON (at byte %zu): cannot tell the "
+                       "pushed digest",
+                       origin, end != NULL && end >= json ? (size_t)(end - json) : (size_t)0);
+    int rc = -1;
+    const cJSON *value = NULL;
+    if (!cJSON_IsObject(root))
+        ma_fail(err, MA_ERR_BUILD, "buildx metadata %s is not a JSON object", origin);
+    else if ((value = cJSON_GetObjectItemCaseSensitive(root, DIGEST_KEY)) == NULL)
+        ma_fail(err, MA_ERR_BUILD,
+                "buildx metadata %s has no \"" DIGEST_KEY "\": cannot tell the pushed digest "
+                "(was the image pushed?)",
+                origin);
+    else if (!cJSON_IsString(value) || value->valuestring == NULL)
+        ma_fail(err, MA_ERR_BUILD, "buildx metadata %s: \"" DIGEST_KEY "\" is not a string",
+                origin);
+    else if (!ma_digest_is_valid(value->valuestring))
+        ma_fail(err, MA_ERR_BUILD,
+                "buildx metadata %s: \"" DIGEST_KEY "\" is '%.100s', not sha256:<64 lowercase hex>",
+                origin, value->valuestring);
+    else {
+        memcpy(digest, value->valuestring, strlen(value->valuestring) + 1);
+        rc = 0;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int ma_buildx_read_metadata(const char *path, char digest[MA_DIGEST_MAX], ma_error *err)
+{
+    digest[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (f == NULL && errno == ENOENT)
+        return ma_fail(err, MA_ERR_BUILD,
+                       "buildx wrote no metadata file at %s: cannot tell the pushed digest", path);
+    if (f == NULL)
+        return ma_fail(err, MA_ERR_ENV, "cannot read buildx metadata file %s: %s", path,
+                       strerror(errno));
+    char *buf = malloc(METADATA_MAX_BYTES + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return ma_nomem(err);
+    }
+    size_t n = fread(buf, 1, METADATA_MAX_BYTES + 1, f);
+    int read_errno = ferror(f) ? errno : 0;
+    fclose(f);
+    int rc;
+    if (read_errno != 0)
+        rc = ma_fail(err, MA_ERR_ENV, "cannot read buildx metadata file %s: %s", path,
+                     strerror(read_errno));
+    else if (n > METADATA_MAX_BYTES)
+        rc = ma_fail(err, MA_ERR_BUILD, "buildx metadata file %s is larger than 1 MiB", path);
+    else if (memchr(buf, '\0', n) != NULL) /* JSON text never holds a NUL byte */
+        rc = ma_fail(err, MA_ERR_BUILD, "buildx metadata file %s is not text (holds a NUL byte)",
+                     path);
+    else {
+        buf[n] = '\0';
+        rc = ma_buildx_parse_metadata(buf, path, digest, err);
+    }
+    free(buf);
+    return rc;
+}
+
+static int has(const char *text, const char *needle)
+{
+    return strcasestr(text, needle) != NULL;
+}
+
+static int has_any(const char *text, const char *const *needles)
+{
+    for (; *needles != NULL; needles++)
+        if (has(text, *needles))
+            return 1;
+    return 0;
+}
+
+/* A standalone 3-digit HTTP status worth retrying (5xx, 429) after "status" on
+ * the same line: a bare "500" also appears in ports (:5000) and sizes. */
+static int has_retry_status(const char *text)
+{
+    for (const char *s = strcasestr(text, "status"); s != NULL; s = strcasestr(s + 1, "status")) {
+        const char *eol = strchr(s, '\n');
+        if (eol == NULL)
+            eol = s + strlen(s);
+        for (const char *p = s; p + 3 <= eol; p++) {
+            if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
+                !isdigit((unsigned char)p[2]))
+                continue;
+            if ((p > s && isalnum((unsigned char)p[-1])) || (p + 3 < eol && isalnum((unsigned char)p[3])))
+                continue;
+            int code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+            if ((code >= 500 && code <= 599) || code == 429)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
+{
+    static const char *const NO_BUILDX[] = {
+        "unknown command: docker buildx", "'buildx' is not a docker command", NULL};
+    /* The build itself failed, or its input is wrong: retrying cannot help,
+     * whatever status code or "not found" the build output also mentions. */
+    static const char *const BUILD_STEP[] = {
+        "did not complete successfully", "failed to read dockerfile", "failed to parse dockerfile",
+        "dockerfile parse error", "unable to prepare context", "failed to compute cache key",
+        "failed to calculate checksum", NULL};
+    static const char *const TRANSIENT[] = {
+        "connection refused", "connection reset", "broken pipe", "timeout", "timed out",
+        "deadline exceeded", "internal server error", "bad gateway", "service unavailable",
+        "gateway timeout", "too many requests", "toomanyrequests",
+        "temporary failure in name resolution", "unexpected eof", NULL};
+    static const char *const NOT_FOUND[] = {
+        "not found", "manifest unknown", "manifest_unknown", "name unknown", "name_unknown", NULL};
+
+    const char *text = stderr_text != NULL ? stderr_text : "";
+    if (has_any(text, NO_BUILDX))
+        return MA_FAILURE_NO_BUILDX;
+    if (has_any(text, BUILD_STEP))
+        return MA_FAILURE_PERMANENT;
+    if (has_any(text, TRANSIENT) || has_retry_status(text))
+        return MA_FAILURE_TRANSIENT;
+    if (has_any(text, NOT_FOUND))
+        return MA_FAILURE_NOT_FOUND;
+    return MA_FAILURE_PERMANENT;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Copy at most outsz-1 bytes, backing off so a UTF-8 sequence is never split. */
+static void copy_cut(const char *s, size_t n, char *out, size_t outsz)
+{
+    if (n > outsz - 1) {
+        n = outsz - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+void ma_buildx_last_error_line(const char *stderr_text, char *out, size_t outsz)
+{
+    if (out == NULL || outsz == 0)
+        return;
+    out[0] = '\0';
+    if (stderr_text == NULL)
+        return;
+    const char *last = NULL, *last_error = NULL;
+    size_t last_len = 0, last_error_len = 0;
+    for (const char *line = stderr_text; *line != '\0';) {
+        const char *eol = strchr(line, '\n');
+        const char *next = eol != NULL ? eol + 1 : line + strlen(line);
+        if (eol == NULL)
+            eol = next;
+        /* Trim the line: progress output is indented and may end in \r. */
+        const char *a = line, *b = eol;
+        while (a < b && is_blank(*a))
+            a++;
+        while (b > a && is_blank(b[-1]))
+            b--;
+        if (a < b) {
+            last = a;
+            last_len = (size_t)(b - a);
+            if (last_len >= 6 && (strncmp(a, "ERROR:", 6) == 0 || strncmp(a, "error:", 6) == 0)) {
+                last_error = a;
+                last_error_len = last_len;
+            }
+        }
+        line = next;
+    }
+    if (last_error != NULL)
+        copy_cut(last_error, last_error_len, out, outsz);
+    else if (last != NULL)
+        copy_cut(last, last_len, out, outsz);
+}

@@ -1,0 +1,242 @@
+#include "publish.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buildx.h"
+#include "registry.h"
+
+enum step {
+    STEP_BUILD = 1,
+    STEP_VERIFY_INDEX,   /* read image@digest back, check platforms */
+    STEP_GUARD,          /* immutable tag i must be absent or at our digest */
+    STEP_PROMOTE_IMMUTABLE,
+    STEP_CHECK_IMMUTABLE,
+    STEP_PROMOTE_MUTABLE,
+    STEP_CHECK_MUTABLE,
+};
+
+void ma_job_init(ma_job *job, const ma_image_plan *image, int push, int allow_overwrite,
+                 int retries, unsigned backoff_ms)
+{
+    memset(job, 0, sizeof *job);
+    job->image = image;
+    job->push = push;
+    job->allow_overwrite = allow_overwrite;
+    job->retries = retries;
+    job->backoff_ms = backoff_ms;
+}
+
+int ma_job_phases(const ma_job *job)
+{
+    return job->push ? 3 : 1;
+}
+
+void ma_next_clear(ma_next *next)
+{
+    ma_strlist_free(&next->argv);
+    memset(next, 0, sizeof *next);
+}
+
+void ma_job_free(ma_job *job)
+{
+    if (job != NULL)
+        ma_strlist_free(&job->notes);
+}
+
+static int failed(ma_job *job, ma_next *next, const char *fmt, const char *a, const char *b)
+{
+    snprintf(job->error, sizeof job->error, fmt, a, b);
+    next->kind = MA_NEXT_FAILED;
+    return 0;
+}
+
+static int run(ma_job *job, ma_next *next, int step, int capture)
+{
+    job->step = step;
+    job->attempt = 0;
+    next->kind = MA_NEXT_RUN;
+    next->capture = capture;
+    next->delay_ms = 0;
+    return 0;
+}
+
+static int inspect(ma_job *job, ma_next *next, int step, const char *tag)
+{
+    ma_strlist_free(&next->argv);
+    int rc = ma_strlist_push(&next->argv, "docker") || ma_strlist_push(&next->argv, "buildx") ||
+             ma_strlist_push(&next->argv, "imagetools") || ma_strlist_push(&next->argv, "inspect") ||
+             ma_strlist_push(&next->argv, "--raw") ||
+             (tag != NULL ? ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag)
+                          : ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest));
+    return rc ? -1 : run(job, next, step, 1);
+}
+
+static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *tags)
+{
+    ma_strlist_free(&next->argv);
+    if (ma_plan_promote_argv(job->image->image, tags, job->digest, &next->argv) != 0)
+        return -1;
+    return run(job, next, step, 0);
+}
+
+static int copy_argv(ma_next *next, const ma_strlist *argv)
+{
+    ma_strlist_free(&next->argv);
+    return ma_strlist_extend(&next->argv, argv);
+}
+
+int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
+{
+    ma_next_clear(next);
+    const ma_image_plan *ip = job->image;
+    int rc = 0;
+    if (phase == 1) {
+        rc = copy_argv(next, &ip->build_argv) || run(job, next, STEP_BUILD, 0);
+    } else if (phase == 2 && ip->immutable_tags.len > 0) {
+        rc = promote(job, next, STEP_PROMOTE_IMMUTABLE, &ip->immutable_tags);
+    } else if (phase == 3 && ip->mutable_tags.len > 0) {
+        rc = promote(job, next, STEP_PROMOTE_MUTABLE, &ip->mutable_tags);
+    } else {
+        next->kind = phase >= ma_job_phases(job) ? MA_NEXT_DONE : MA_NEXT_WAIT;
+    }
+    return rc ? ma_nomem(err) : 0;
+}
+
+/* The next immutable tag to guard/check, or the end of the phase. */
+static int next_tag(ma_job *job, ma_next *next, int step, const ma_strlist *tags, int last_phase)
+{
+    if (job->tag_index < tags->len)
+        return inspect(job, next, step, tags->items[job->tag_index]);
+    job->tag_index = 0;
+    next->kind = last_phase ? MA_NEXT_DONE : MA_NEXT_WAIT;
+    return 0;
+}
+
+static int after_build(ma_job *job, ma_next *next, ma_error *err)
+{
+    if (!job->push) {
+        next->kind = MA_NEXT_DONE;
+        return 0;
+    }
+    ma_error why = {0};
+    if (ma_buildx_read_metadata(job->image->metadata_file, job->digest, &why) != 0) {
+        if (why.kind == MA_ERR_NOMEM)
+            return ma_nomem(err);
+        return failed(job, next, "%s%s", why.msg, "");
+    }
+    return inspect(job, next, STEP_VERIFY_INDEX, NULL);
+}
+
+static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    char ref[1024];
+    snprintf(ref, sizeof ref, "%s@%s", job->image->image, job->digest);
+    ma_error why = {0};
+    if (ma_index_verify(ref, o->out ? o->out : "", o->out_len, job->digest, &job->image->platforms, &why) != 0) {
+        if (why.kind == MA_ERR_NOMEM)
+            return ma_nomem(err);
+        return failed(job, next, "%s%s", why.msg, "");
+    }
+    job->tag_index = 0;
+    return next_tag(job, next, STEP_GUARD, &job->image->immutable_tags, 0);
+}
+
+/* A read-back of image:tag: absent, at our digest, or elsewhere. */
+static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
+{
+    const ma_image_plan *ip = job->image;
+    int guard = job->step == STEP_GUARD;
+    const ma_strlist *tags = job->step == STEP_CHECK_MUTABLE ? &ip->mutable_tags : &ip->immutable_tags;
+    const char *tag = tags->items[job->tag_index];
+    char ref[1024], found[MA_DIGEST_MAX] = "";
+    snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
+    if (o->status != 0) {
+        /* only a guard may find nothing: after a promote the tag must be there */
+        if (guard && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND) {
+            job->tag_index++;
+            return next_tag(job, next, STEP_GUARD, tags, 0);
+        }
+        char line[512];
+        ma_buildx_last_error_line(o->err_text, line, sizeof line);
+        return failed(job, next, "cannot read back %s: %s", ref, line);
+    }
+    ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
+    if (strcmp(found, job->digest) != 0) {
+        if (!guard) {
+            snprintf(job->error, sizeof job->error, "%s points at %s after tagging, not at the pushed %s", ref,
+                     found, job->digest);
+            next->kind = MA_NEXT_FAILED;
+            return 0;
+        }
+        if (!job->allow_overwrite) {
+            snprintf(job->error, sizeof job->error,
+                     "immutable tag %s already exists at %s; not overwriting it with %s "
+                     "(pass --allow-overwrite to replace it)", ref, found, job->digest);
+            next->kind = MA_NEXT_FAILED;
+            return 0;
+        }
+        ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, found);
+    } else if (guard) {
+        ma_strlist_pushf(&job->notes, "%s already held this digest", ref);
+    }
+    job->tag_index++;
+    int last = job->step == STEP_CHECK_MUTABLE;
+    return next_tag(job, next, job->step, tags, last);
+}
+
+static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what)
+{
+    ma_failure_kind kind = ma_buildx_classify_failure(o->err_text);
+    if (kind == MA_FAILURE_TRANSIENT && job->attempt < job->retries) {
+        next->delay_ms = job->backoff_ms << job->attempt;
+        job->attempt++;
+        next->kind = MA_NEXT_RUN;
+        return 0;
+    }
+    char line[512], tail[600];
+    ma_buildx_last_error_line(o->err_text, line, sizeof line);
+    if (kind == MA_FAILURE_TRANSIENT && job->attempt > 0)
+        snprintf(tail, sizeof tail, "%s (gave up after %d retries)", line, job->attempt);
+    else
+        snprintf(tail, sizeof tail, "%s (exit status %d)", line[0] ? line : "no error output", o->status);
+    return failed(job, next, what, tail, "");
+}
+
+int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    const ma_image_plan *ip = job->image;
+    int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD ||
+                  job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE;
+    if (o->status != 0 && (!is_read || ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)) {
+        const char *what = job->step == STEP_BUILD ? "build failed: %s%s"
+                           : is_read                ? "registry read-back failed: %s%s"
+                                                    : "tagging failed: %s%s";
+        return retry_or_fail(job, o, next, what);
+    }
+    int rc = 0;
+    switch (job->step) {
+    case STEP_BUILD:
+        return after_build(job, next, err);
+    case STEP_VERIFY_INDEX:
+        if (o->status != 0)
+            return retry_or_fail(job, o, next, "cannot read back the pushed index: %s%s");
+        return after_verify(job, o, next, err);
+    case STEP_GUARD:
+    case STEP_CHECK_IMMUTABLE:
+    case STEP_CHECK_MUTABLE:
+        return after_tag_read(job, o, next);
+    case STEP_PROMOTE_IMMUTABLE:
+        job->tag_index = 0;
+        rc = next_tag(job, next, STEP_CHECK_IMMUTABLE, &ip->immutable_tags, 0);
+        break;
+    case STEP_PROMOTE_MUTABLE:
+        job->tag_index = 0;
+        rc = next_tag(job, next, STEP_CHECK_MUTABLE, &ip->mutable_tags, 1);
+        break;
+    default:
+        next->kind = MA_NEXT_FAILED;
+        snprintf(job->error, sizeof job->error, "internal error: unknown step %d", job->step);
+    }
+    return rc ? ma_nomem(err) : 0;
+}

@@ -1,0 +1,77 @@
+/* The publish order for one image, as a state machine the run loop drives.
+ *
+ * Phase 1 (every image, concurrently): build and push by digest, read the
+ *   digest from the metadata file, read the index back and check every
+ *   platform is in it, and check no immutable tag already names another digest.
+ * Phase 2 (only when every image passed phase 1): point the immutable tags
+ *   (vX.Y.Z, sha-...) at the digest and read them back.
+ * Phase 3 (only when every image passed phase 2): the same for the mutable
+ *   tags (vX.Y, vX, latest, branch, pr-N).
+ * So a failed build, push or check anywhere never moves `latest`, and a
+ * release is never half-tagged across images.  A local build is one phase: the
+ * `--load` build.
+ *
+ * Decisions only: the caller runs each command and hands back its outcome. */
+#ifndef MA_PUBLISH_H
+#define MA_PUBLISH_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "plan.h"
+#include "sha256.h"
+#include "strlist.h"
+
+typedef struct {
+    int status;             /* exit status */
+    const char *out;        /* captured stdout (read-backs), may be NULL */
+    size_t out_len;
+    const char *err_text;   /* the end of stderr */
+} ma_outcome;
+
+typedef enum {
+    MA_NEXT_RUN,     /* run `argv` (after delay_ms) and hand back its outcome */
+    MA_NEXT_WAIT,    /* this phase is done: wait for the other images */
+    MA_NEXT_DONE,    /* every phase is done */
+    MA_NEXT_FAILED   /* stop: job->error says why */
+} ma_next_kind;
+
+typedef struct {
+    ma_next_kind kind;
+    ma_strlist argv;
+    int capture;        /* the outcome needs stdout */
+    unsigned delay_ms;  /* back-off before a retry */
+} ma_next;
+
+typedef struct {
+    const ma_image_plan *image;
+    int push;
+    int allow_overwrite;   /* replace an immutable tag that names another digest */
+    int retries;           /* how often a transient failure is retried */
+    unsigned backoff_ms;   /* first retry delay; doubles each time */
+    /* progress */
+    int step;
+    size_t tag_index;
+    int attempt;
+    char digest[MA_DIGEST_MAX];
+    ma_strlist notes;      /* things worth reporting (a tag that already held this digest) */
+    char error[MA_ERROR_MSG_MAX];
+} ma_job;
+
+void ma_job_init(ma_job *job, const ma_image_plan *image, int push, int allow_overwrite,
+                 int retries, unsigned backoff_ms);
+
+/* The number of phases this job has: 3 for a push, 1 for a local build. */
+int ma_job_phases(const ma_job *job);
+
+/* Start `phase` (1-based): fills next with the first action. */
+int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err);
+
+/* Hand back the outcome of the last MA_NEXT_RUN; fills next.  Only memory
+ * errors return -1: failures of the work are MA_NEXT_FAILED with job->error. */
+int ma_job_continue(ma_job *job, const ma_outcome *outcome, ma_next *next, ma_error *err);
+
+void ma_next_clear(ma_next *next);
+void ma_job_free(ma_job *job);
+
+#endif

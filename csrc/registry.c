@@ -1,0 +1,211 @@
+/* What a pushed index holds, read from the raw manifest bytes the registry returns. */
+#include "registry.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha256.h"
+
+#define PLATFORM_MAX 128
+
+static const char *string_field(const cJSON *obj, const char *key)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* buildx stores provenance/SBOM as extra manifests in the same index: platform
+ * unknown/unknown, annotated with what they refer to.  They are not images. */
+static int is_attestation(const cJSON *entry, const cJSON *platform)
+{
+    const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(entry, "annotations");
+    if (cJSON_IsObject(annotations) &&
+        cJSON_GetObjectItemCaseSensitive(annotations, "vnd.docker.reference.type") != NULL)
+        return 1;
+    const char *os = string_field(platform, "os"), *arch = string_field(platform, "architecture");
+    return os != NULL && arch != NULL && strcmp(os, "unknown") == 0 &&
+           strcmp(arch, "unknown") == 0;
+}
+
+/* Append "os/arch[/variant]" of one manifests[] entry; entries without a
+ * platform (allowed by OCI) name nothing and are skipped. */
+static int add_entry(const cJSON *entry, size_t index, ma_strlist *out, ma_error *err)
+{
+    if (!cJSON_IsObject(entry))
+        return ma_fail(err, MA_ERR_BUILD, "manifest list entry %zu is not a JSON object", index);
+    const cJSON *platform = cJSON_GetObjectItemCaseSensitive(entry, "platform");
+    if (platform == NULL || is_attestation(entry, platform))
+        return 0;
+    const char *os = string_field(platform, "os"), *arch = string_field(platform, "architecture");
+    if (!cJSON_IsObject(platform) || os == NULL || arch == NULL || !*os || !*arch)
+        return ma_fail(err, MA_ERR_BUILD,
+                       "manifest list entry %zu has a platform without \"os\" and \"architecture\"",
+                       index);
+    const char *variant = string_field(platform, "variant");
+    int rc = variant != NULL && *variant ? ma_strlist_pushf(out, "%s/%s/%s", os, arch, variant)
+                                         : ma_strlist_pushf(out, "%s/%s", os, arch);
+    return rc == 0 ? 0 : ma_nomem(err);
+}
+
+/* Parse raw (not NUL-terminated) as one JSON object and nothing after it. */
+static cJSON *parse_manifest(const char *raw, size_t len, ma_error *err)
+{
+    if (raw == NULL || len == 0) {
+        ma_fail(err, MA_ERR_BUILD, "the registry returned an empty manifest");
+        return NULL;
+    }
+    const char *end = NULL;
+    /* Not require_null_terminated: with a length, cJSON wants a NUL inside it. */
+    cJSON *root = cJSON_ParseWithLengthOpts(raw, len, &end, 0);
+    if (root != NULL) {
+        while (end < raw + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+        if (end == raw + len && cJSON_IsObject(root))
+            return root;
+    }
+    size_t at = end != NULL && end >= raw && end <= raw + len ? (size_t)(end - raw) : 0;
+    if (root == NULL || end != raw + len)
+        ma_fail(err, MA_ERR_BUILD, "the registry returned a manifest that is not valid JSON "
+                                   "(at byte %zu of %zu)", at, len);
+    else
+        ma_fail(err, MA_ERR_BUILD, "the registry returned a manifest that is not a JSON object");
+    cJSON_Delete(root);
+    return NULL;
+}
+
+/* A single image manifest carries these; a registry error body ({"errors":...}) does not. */
+static int looks_like_manifest(const cJSON *root)
+{
+    return cJSON_HasObjectItem(root, "schemaVersion") || cJSON_HasObjectItem(root, "mediaType") ||
+           cJSON_HasObjectItem(root, "config") || cJSON_HasObjectItem(root, "layers");
+}
+
+int ma_index_platforms(const char *raw, size_t len, ma_strlist *out, ma_error *err)
+{
+    cJSON *root = parse_manifest(raw, len, err);
+    if (root == NULL)
+        return -1;
+    size_t start = out->len;
+    int rc = 0;
+    const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(root, "manifests");
+    if (manifests == NULL) {
+        if (!looks_like_manifest(root))
+            rc = ma_fail(err, MA_ERR_BUILD, "the registry returned JSON that is not an image "
+                                            "manifest or index (no \"manifests\" or \"config\")");
+    } else if (!cJSON_IsArray(manifests)) {
+        rc = ma_fail(err, MA_ERR_BUILD, "the registry returned an index whose \"manifests\" "
+                                        "is not an array");
+    } else {
+        size_t i = 0;
+        const cJSON *entry;
+        cJSON_ArrayForEach(entry, manifests)
+        {
+            if ((rc = add_entry(entry, i++, out, err)) != 0)
+                break;
+        }
+    }
+    cJSON_Delete(root);
+    if (rc != 0) { /* leave the caller's list as it was */
+        for (size_t i = start; i < out->len; i++)
+            free(out->items[i]);
+        out->len = start;
+    }
+    return rc;
+}
+
+/* Compare platforms as containerd normalizes them: arm64/v8 is arm64,
+ * amd64/v1 is amd64, and a bare arm is arm/v7. */
+static void platform_key(const char *p, char key[PLATFORM_MAX])
+{
+    size_t n = strlen(p);
+    if (n >= PLATFORM_MAX)
+        n = PLATFORM_MAX - 1;
+    memcpy(key, p, n);
+    key[n] = '\0';
+    char *arch = strchr(key, '/');
+    if (arch == NULL)
+        return;
+    arch++;
+    char *variant = strchr(arch, '/');
+    if (variant != NULL) {
+        *variant = '\0';
+        if ((strcmp(arch, "arm64") == 0 && strcmp(variant + 1, "v8") == 0) ||
+            (strcmp(arch, "amd64") == 0 && strcmp(variant + 1, "v1") == 0))
+            return; /* the variant is cut off */
+        *variant = '/';
+    } else if (strcmp(arch, "arm") == 0 && n + 3 < PLATFORM_MAX) {
+        strcat(key, "/v7");
+    }
+}
+
+static int holds_platform(const ma_strlist *found, const char *want)
+{
+    char want_key[PLATFORM_MAX], key[PLATFORM_MAX];
+    platform_key(want, want_key);
+    for (size_t i = 0; i < found->len; i++) {
+        platform_key(found->items[i], key);
+        if (strcmp(key, want_key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Error for an index lacking some wanted platforms. */
+static int missing_error(const char *shown, const ma_strlist *found, const ma_strlist *missing,
+                         ma_error *err)
+{
+    char *found_s = ma_strlist_join(found, ", "), *missing_s = ma_strlist_join(missing, ", ");
+    int rc;
+    if (found_s == NULL || missing_s == NULL)
+        rc = ma_nomem(err);
+    else if (found->len == 0)
+        rc = ma_fail(err, MA_ERR_BUILD, "pushed index %s holds no platform images, not %s", shown,
+                     missing_s);
+    else
+        rc = ma_fail(err, MA_ERR_BUILD, "pushed index %s holds %s but not %s", shown, found_s,
+                     missing_s);
+    free(found_s);
+    free(missing_s);
+    return rc;
+}
+
+int ma_index_verify(const char *ref, const char *raw, size_t len, const char *digest,
+                    const ma_strlist *want, ma_error *err)
+{
+    if (ref == NULL)
+        ref = "(unnamed)";
+    char got[MA_DIGEST_MAX];
+    ma_sha256_digest(raw != NULL ? raw : "", raw != NULL ? len : 0, got);
+    if (digest == NULL || strcmp(got, digest) != 0)
+        return ma_fail(err, MA_ERR_BUILD,
+                       "pushed index %s reads back as %s, not the pushed digest %s", ref, got,
+                       digest != NULL ? digest : "(none)");
+
+    /* Name the exact index: ref@digest, unless ref already is a digest reference. */
+    char shown[MA_ERROR_MSG_MAX];
+    if (strchr(ref, '@') != NULL)
+        snprintf(shown, sizeof shown, "%s", ref);
+    else
+        snprintf(shown, sizeof shown, "%s@%s", ref, got);
+
+    ma_strlist found = MA_STRLIST_INIT, missing = MA_STRLIST_INIT;
+    ma_error inner;
+    if (ma_index_platforms(raw, len, &found, &inner) != 0) {
+        ma_strlist_free(&found);
+        if (inner.kind == MA_ERR_NOMEM)
+            return ma_nomem(err);
+        return ma_fail(err, MA_ERR_BUILD, "pushed index %s: %s", shown, inner.msg);
+    }
+    int rc = 0;
+    for (size_t i = 0; want != NULL && i < want->len && rc == 0; i++)
+        if (!holds_platform(&found, want->items[i]) &&
+            ma_strlist_push(&missing, want->items[i]) != 0)
+            rc = ma_nomem(err);
+    if (rc == 0 && missing.len > 0)
+        rc = missing_error(shown, &found, &missing, err);
+    ma_strlist_free(&found);
+    ma_strlist_free(&missing);
+    return rc;
+}

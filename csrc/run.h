@@ -1,0 +1,26 @@
+/* A real run: preflight, then every image through the publish order, then
+ * the summary.  The only caller of the process-running modules. */
+#ifndef MA_RUN_H
+#define MA_RUN_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "plan.h"
+
+typedef struct {
+    int jobs;                /* commands at once (--jobs) */
+    int retries;             /* retries of a transient registry failure */
+    unsigned backoff_ms;     /* first retry delay, doubling */
+    int allow_overwrite;     /* replace an immutable tag that names another digest */
+    const char *token;       /* registry token for docker login, or NULL */
+    const char *username;
+    int builder_given;
+} ma_run_options;
+
+/* Returns 0 when every image succeeded; else -1: MA_ERR_BUILD when some image
+ * failed (the summary says which), MA_ERR_INTERRUPTED, or a preflight error.
+ * Progress goes to log, the summary table to out. */
+int ma_run(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err);
+
+#endif

@@ -1,0 +1,249 @@
+#include "runner.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exec.h"
+
+typedef struct {
+    ma_image_run *run;
+    ma_next next;
+    ma_exec exec;
+    int running;       /* exec holds a live process */
+    int waiting;       /* parked at the end of a phase */
+    int finished;      /* done, failed or cancelled */
+    long ready_at;     /* when next may start (retry back-off) */
+    long started_at;
+} slot;
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void finish(slot *s, ma_result result)
+{
+    s->finished = 1;
+    s->run->result = result;
+    s->run->seconds = (double)(now_ms() - s->started_at) / 1000.0;
+}
+
+/* Act on what the state machine decided. */
+static void take(slot *s)
+{
+    switch (s->next.kind) {
+    case MA_NEXT_RUN:
+        s->ready_at = now_ms() + (long)s->next.delay_ms;
+        break;
+    case MA_NEXT_WAIT:
+        s->waiting = 1;
+        break;
+    case MA_NEXT_DONE:
+        finish(s, s->run->job.push ? MA_RESULT_PUBLISHED : MA_RESULT_BUILT);
+        break;
+    case MA_NEXT_FAILED:
+        finish(s, MA_RESULT_FAILED);
+        break;
+    }
+}
+
+static int start(slot *s, const char *cwd, FILE *log, ma_error *err)
+{
+    ma_spawn_spec spec = {&s->next.argv, cwd, NULL};
+    if (s->next.delay_ms > 0 && log != NULL)
+        fprintf(log, "[%s] retrying after a transient failure (attempt %d of %d)\n",
+                s->run->job.image->component, s->run->job.attempt + 1, s->run->job.retries + 1);
+    ma_error why = {0};
+    if (ma_exec_start(&s->exec, &spec, s->run->job.image->component, log, s->next.capture, &why) != 0) {
+        ma_exec_free(&s->exec);
+        if (why.kind == MA_ERR_NOMEM)
+            return ma_nomem(err);
+        snprintf(s->run->job.error, sizeof s->run->job.error, "%s", why.msg);
+        finish(s, MA_RESULT_FAILED);
+        return 0;
+    }
+    s->running = 1;
+    return 0;
+}
+
+static int completed(slot *s, ma_error *err)
+{
+    ma_outcome o = {s->exec.status, s->exec.out.data, s->exec.out.len, ma_exec_stderr(&s->exec)};
+    s->running = 0;
+    int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
+    ma_exec_free(&s->exec);
+    if (rc == 0)
+        take(s);
+    return rc;
+}
+
+static void stop_all(slot *slots, size_t n, int sig)
+{
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].running)
+            ma_proc_signal(&slots[i].exec.proc, sig);
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].running) {
+            ma_exec_stop(&slots[i].exec, sig, 10000);
+            ma_exec_free(&slots[i].exec);
+            slots[i].running = 0;
+        }
+        if (!slots[i].finished)
+            finish(&slots[i], MA_RESULT_CANCELLED);
+    }
+}
+
+/* All images stopped at the end of a phase: go on only if none failed. */
+static int advance_phase(slot *slots, size_t n, int *phase, ma_error *err)
+{
+    int any_failed = 0, any_waiting = 0;
+    for (size_t i = 0; i < n; i++) {
+        any_failed |= slots[i].run->result == MA_RESULT_FAILED;
+        any_waiting |= slots[i].waiting;
+    }
+    if (!any_waiting)
+        return 0;
+    if (any_failed) {
+        for (size_t i = 0; i < n; i++)
+            if (slots[i].waiting) {
+                slots[i].waiting = 0;
+                finish(&slots[i], MA_RESULT_NOT_TAGGED);
+            }
+        return 0;
+    }
+    (*phase)++;
+    for (size_t i = 0; i < n; i++) {
+        if (!slots[i].waiting)
+            continue;
+        slots[i].waiting = 0;
+        if (ma_job_begin(&slots[i].run->job, *phase, &slots[i].next, err) != 0)
+            return -1;
+        take(&slots[i]);
+    }
+    return 1;
+}
+
+static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log, ma_interrupt *intr,
+                ma_error *err)
+{
+    int phase = 1;
+    struct pollfd *pfd = calloc(2 * n + 1, sizeof *pfd);
+    size_t *owner = calloc(2 * n + 1, sizeof *owner);
+    if (pfd == NULL || owner == NULL) {
+        free(pfd);
+        free(owner);
+        return ma_nomem(err);
+    }
+    int rc = 0;
+    for (;;) {
+        long now = now_ms(), wait = -1;
+        int running = 0, pending = 0;
+        for (size_t i = 0; i < n; i++)
+            running += slots[i].running;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            slot *s = &slots[i];
+            if (s->running || s->waiting || s->finished)
+                continue;
+            pending++;
+            if (s->ready_at > now) {
+                wait = wait < 0 || s->ready_at - now < wait ? s->ready_at - now : wait;
+            } else if (running < max_procs) {
+                rc = start(s, cwd, log, err);
+                running += s->running;
+            }
+        }
+        if (rc != 0)
+            break;
+        if (running == 0) {
+            int more = 0;
+            for (size_t i = 0; i < n; i++)
+                more |= !slots[i].finished && !slots[i].waiting;
+            if (more && pending)
+                goto poll_now; /* only back-off timers left */
+            rc = advance_phase(slots, n, &phase, err);
+            if (rc <= 0)
+                break;
+            rc = 0;
+            continue;
+        }
+    poll_now:;
+        size_t nfd = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!slots[i].running)
+                continue;
+            size_t k = ma_exec_pollfds(&slots[i].exec, pfd + nfd);
+            for (size_t j = 0; j < k; j++)
+                owner[nfd + j] = i;
+            nfd += k;
+        }
+        pfd[nfd].fd = intr->read_fd;
+        pfd[nfd].events = POLLIN;
+        pfd[nfd].revents = 0;
+        if (poll(pfd, nfd + 1, (int)wait) < 0 && errno != EINTR) {
+            rc = ma_fail(err, MA_ERR_ENV, "poll failed: %s", strerror(errno));
+            break;
+        }
+        int sig = ma_interrupt_take(intr);
+        if (sig != 0) {
+            if (log != NULL)
+                fprintf(log, "interrupted: stopping the running builds\n");
+            stop_all(slots, n, sig);
+            rc = ma_fail(err, MA_ERR_INTERRUPTED, "interrupted by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        /* Pump each running exec with its own poll entries; a finished one may
+         * have no entries left, so pump every running slot. */
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if (!slots[i].running)
+                continue;
+            size_t first = nfd, count = 0;
+            for (size_t j = 0; j < nfd; j++)
+                if (owner[j] == i) {
+                    if (first == nfd)
+                        first = j;
+                    count++;
+                }
+            if (ma_exec_pump(&slots[i].exec, pfd + (count ? first : 0), count))
+                rc = completed(&slots[i], err);
+        }
+        if (rc != 0)
+            break;
+    }
+    free(pfd);
+    free(owner);
+    return rc;
+}
+
+int ma_runner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
+                  ma_interrupt *intr, ma_error *err)
+{
+    slot *slots = calloc(n ? n : 1, sizeof *slots);
+    if (slots == NULL)
+        return ma_nomem(err);
+    long t0 = now_ms();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        slots[i].run = &runs[i];
+        slots[i].started_at = t0;
+        rc = ma_job_begin(&runs[i].job, 1, &slots[i].next, err);
+        if (rc == 0)
+            take(&slots[i]);
+    }
+    if (rc == 0)
+        rc = loop(slots, n, max_procs < 1 ? 1 : max_procs, cwd, log, intr, err);
+    if (rc != 0 && err->kind != MA_ERR_INTERRUPTED)
+        stop_all(slots, n, SIGTERM);
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].running)
+            ma_exec_free(&slots[i].exec);
+        ma_next_clear(&slots[i].next);
+    }
+    free(slots);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* The run loop: drives every image's publish state machine through its
+ * phases, at most `max_procs` commands at once, streaming their output, and
+ * stops everything it started on SIGINT/SIGTERM. */
+#ifndef MA_RUNNER_H
+#define MA_RUNNER_H
+
+#include <stdio.h>
+
+#include "interrupt.h"
+#include "publish.h"
+
+typedef enum {
+    MA_RESULT_PENDING = 0,
+    MA_RESULT_PUBLISHED,   /* pushed, verified, every tag points at the digest */
+    MA_RESULT_BUILT,       /* local build loaded */
+    MA_RESULT_NOT_TAGGED,  /* pushed by digest and verified, but another image failed: no tag moved */
+    MA_RESULT_FAILED,
+    MA_RESULT_CANCELLED
+} ma_result;
+
+typedef struct {
+    ma_job job;
+    ma_result result;
+    double seconds;
+} ma_image_run;
+
+/* Run every job; returns 0 when the loop ran to its end (results say how each
+ * image fared), -1 with MA_ERR_INTERRUPTED after an interrupt stopped it. */
+int ma_runner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
+                  ma_interrupt *intr, ma_error *err);
+
+#endif
