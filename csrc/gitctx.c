@@ -12,29 +12,55 @@ static const char *git_message(void)
 
 typedef struct {
     git_repository *repo;
+    git_odb *odb;
     git_oid head;
     ma_gitctx *out;
-    int nomem;
 } tag_walk;
 
-static int collect_tag(const char *refname, git_oid *oid, void *payload)
+/* 1 when the tag ref names HEAD's commit.  A lightweight tag names the commit
+ * itself; packed-refs records the peeled commit of an annotated tag; otherwise
+ * the object header says whether there is a tag object to peel, without
+ * loading every commit. */
+static int tag_points_at_head(tag_walk *walk, const git_reference *ref)
 {
-    tag_walk *walk = payload;
-    const char *name = strncmp(refname, "refs/tags/", 10) == 0 ? refname + 10 : refname;
-    if (ma_strlist_push(&walk->out->repo_tags, name) != 0) {
-        walk->nomem = 1;
-        return -1;
-    }
-    /* An annotated tag's oid names the tag object: peel it to the commit. */
+    const git_oid *oid = git_reference_target(ref), *peeled = git_reference_target_peel(ref);
+    if (oid == NULL)
+        return 0;
+    if (git_oid_equal(oid, &walk->head) || (peeled != NULL && git_oid_equal(peeled, &walk->head)))
+        return 1;
+    size_t size;
+    git_object_t type;
+    if (peeled != NULL || git_odb_read_header(&size, &type, walk->odb, oid) != 0 || type != GIT_OBJECT_TAG)
+        return 0;
     git_object *obj = NULL, *commit = NULL;
-    if (git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_ANY) == 0 &&
-        git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0 &&
-        git_oid_equal(git_object_id(commit), &walk->head) &&
-        ma_strlist_push(&walk->out->head_tags, name) != 0)
-        walk->nomem = 1;
+    int match = git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_TAG) == 0 &&
+                git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0 &&
+                git_oid_equal(git_object_id(commit), &walk->head);
     git_object_free(commit);
     git_object_free(obj);
-    return walk->nomem ? -1 : 0;
+    return match;
+}
+
+/* Every reference under refs/tags, read with the reference iterator: it uses
+ * packed-refs as stored, where git_tag_foreach resolves each name again. */
+static int read_tags(tag_walk *walk, const char *path, ma_error *err)
+{
+    git_reference_iterator *it = NULL;
+    if (git_reference_iterator_glob_new(&it, walk->repo, "refs/tags/*") != 0)
+        return ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
+    git_reference *ref = NULL;
+    int rc, result = 0;
+    while (result == 0 && (rc = git_reference_next(&ref, it)) == 0) {
+        const char *name = git_reference_name(ref) + strlen("refs/tags/");
+        if (ma_strlist_push(&walk->out->repo_tags, name) != 0 ||
+            (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, name) != 0))
+            result = ma_nomem(err);
+        git_reference_free(ref);
+    }
+    if (result == 0 && rc != GIT_ITEROVER)
+        result = ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
+    git_reference_iterator_free(it);
+    return result;
 }
 
 static int read_head(git_repository *repo, const char *path, ma_gitctx *out, git_oid *head,
@@ -72,15 +98,14 @@ static int read_repo(git_repository *repo, const char *path, ma_gitctx *out, ma_
     if ((out->workdir = strndup(workdir, n)) == NULL)
         return ma_nomem(err);
 
-    tag_walk walk = {repo, {{0}}, out, 0};
+    tag_walk walk = {repo, NULL, {{0}}, out};
     if (read_head(repo, path, out, &walk.head, err) != 0)
         return -1;
-    int rc = git_tag_foreach(repo, collect_tag, &walk);
-    if (walk.nomem)
-        return ma_nomem(err);
-    if (rc != 0 && rc != GIT_ENOTFOUND)
-        return ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
-    return 0;
+    if (git_repository_odb(&walk.odb, repo) != 0)
+        return ma_fail(err, MA_ERR_ENV, "cannot open the object database of '%s': %s", path, git_message());
+    int rc = read_tags(&walk, path, err);
+    git_odb_free(walk.odb);
+    return rc;
 }
 
 int ma_gitctx_read(const char *path, ma_gitctx *out, ma_error *err)
@@ -112,4 +137,14 @@ void ma_gitctx_free(ma_gitctx *g)
     ma_strlist_free(&g->head_tags);
     ma_strlist_free(&g->repo_tags);
     memset(g, 0, sizeof *g);
+}
+
+void ma_gitctx_library_hold(void)
+{
+    git_libgit2_init();
+}
+
+void ma_gitctx_library_release(void)
+{
+    git_libgit2_shutdown();
 }

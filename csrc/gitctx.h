@@ -25,4 +25,10 @@ int ma_gitctx_read(const char *path, ma_gitctx *out, ma_error *err);
 
 void ma_gitctx_free(ma_gitctx *g);
 
+/* libgit2's set-up costs milliseconds (TLS, settings) and is reference
+ * counted: a long-lived caller (the Python module) holds one reference so
+ * each ma_gitctx_read does not pay it again. */
+void ma_gitctx_library_hold(void);
+void ma_gitctx_library_release(void);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gitctx.h"
 #include "pipeline.h"
 
 extern char **environ;
@@ -273,6 +274,7 @@ static PyMethodDef methods[] = {
 static int module_exec(PyObject *module)
 {
     module_state *st = state_of(module);
+    ma_gitctx_library_hold();
     st->error = PyErr_NewExceptionWithDoc("multiarch.Error",
                                           "The environment failed: not a git repository, an unreadable "
                                           "config, docker missing, a build or push that failed.",
@@ -297,6 +299,7 @@ static int module_clear(PyObject *module)
 static void module_free(void *module)
 {
     module_clear((PyObject *)module);
+    ma_gitctx_library_release();
 }
 
 static PyModuleDef_Slot slots[] = {
