@@ -112,7 +112,9 @@ static int has_retry_status(const char *text)
             if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
                 !isdigit((unsigned char)p[2]))
                 continue;
-            if ((p > s && isalnum((unsigned char)p[-1])) || (p + 3 < eol && isalnum((unsigned char)p[3])))
+            int glued = (p > s && isalnum((unsigned char)p[-1])) ||
+                        (p + 3 < eol && isalnum((unsigned char)p[3]));
+            if (glued)
                 continue;
             int code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
             if ((code >= 500 && code <= 599) || code == 429)

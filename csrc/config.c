@@ -214,11 +214,9 @@ static int parse_platforms(const cJSON *root, ma_config *cfg, const char *origin
     for (const cJSON *p = list->child; p != NULL; p = p->next) {
         if (!cJSON_IsString(p))
             return ma_fail(err, MA_ERR_ENV, "%s: 'platforms' must hold strings", origin);
-        if (ma_platform_validate(p->valuestring, err) != 0) {
-            char why[MA_ERROR_MSG_MAX];
-            snprintf(why, sizeof why, "%s", err->msg);
-            return ma_fail(err, MA_ERR_ENV, "%s: %s", origin, why);
-        }
+        ma_error why = {0};
+        if (ma_platform_validate(p->valuestring, &why) != 0)
+            return ma_fail(err, MA_ERR_ENV, "%s: %s", origin, why.msg);
         if (ma_strlist_push_unique(&cfg->push_platforms, p->valuestring) != 0)
             return ma_nomem(err);
     }
@@ -272,7 +270,8 @@ int ma_config_parse(const char *json, const char *origin, ma_config *out, ma_err
 {
     if (ma_config_defaults(out, err) != 0)
         return -1;
-    cJSON *root = cJSON_Parse(json);
+    /* require_null_terminated: text after the object is an error, not ignored */
+    cJSON *root = cJSON_ParseWithOpts(json, NULL, 1);
     if (root == NULL) {
         const char *at = cJSON_GetErrorPtr();
         size_t offset = at != NULL && at >= json ? (size_t)(at - json) : 0;

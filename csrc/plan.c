@@ -49,9 +49,9 @@ int ma_registry_validate(const char *registry, ma_error *err)
               c == '[' || c == ']'))
             return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': bad character '%c' in host (%s)", registry, c, what);
     }
-    if (hostlen == 0 || registry[hostlen - 1] == ':')
+    if (hostlen == 0 || registry[0] == ':' || registry[hostlen - 1] == ':')
         return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': %s", registry, what);
-    if (registry[hostlen] == '/' && !repository_path_ok(registry + hostlen + 1))
+    if (registry[hostlen] == '/' && (registry[hostlen + 1] == '\0' || !repository_path_ok(registry + hostlen + 1)))
         return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': the namespace must be lowercase [a-z0-9._-] path components (%s)",
                        registry, what);
     return 0;

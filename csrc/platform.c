@@ -77,9 +77,10 @@ int ma_platform_validate(const char *s, ma_error *err)
     if (!in_list(arch, archlen, KNOWN_ARCH)) {
         char name[64], hint[64];
         snprintf(name, sizeof name, "%.*s", (int)(archlen < 63 ? archlen : 63), arch);
+        /* the machine table speaks of linux: keep the operating system given */
         if (ma_platform_from_machine(name, hint, sizeof hint) == 0)
-            return ma_fail(err, MA_ERR_INPUT, "invalid platform '%s': unknown architecture '%s' (did you mean %s?)",
-                           s, name, hint);
+            return ma_fail(err, MA_ERR_INPUT, "invalid platform '%s': unknown architecture '%s' (did you mean %.*s/%s?)",
+                           s, name, (int)oslen, s, strchr(hint, '/') + 1);
         return ma_fail(err, MA_ERR_INPUT, "invalid platform '%s': unknown architecture '%s' (%s)", s, name, expected);
     }
     if (slash2 != NULL && !variant_ok(arch, archlen, slash2 + 1))

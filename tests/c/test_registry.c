@@ -43,7 +43,8 @@ static const char DOCKER_LIST[] =
     " \"mediaType\": \"application/vnd.docker.distribution.manifest.list.v2+json\",\n"
     " \"manifests\": [\n"
     "  {\"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\", \"size\": 528,\n"
-    "   \"digest\": \"" D_AMD64 "\", \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"}},\n"
+    "   \"digest\": \"" D_AMD64 "\",\n"
+    "   \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"}},\n"
     "  {\"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\", \"size\": 528,\n"
     "   \"digest\": \"" D_ARM64 "\",\n"
     "   \"platform\": {\"architecture\": \"arm64\", \"os\": \"linux\", \"variant\": \"v8\"}}\n"
@@ -52,10 +53,10 @@ static const char DOCKER_LIST[] =
 /* What a single-platform push gives: an image manifest, no "manifests". */
 static const char IMAGE_MANIFEST[] =
     "{\"schemaVersion\": 2, \"mediaType\": \"" OCI_MANIFEST "\",\n"
-    " \"config\": {\"mediaType\": \"application/vnd.oci.image.config.v1+json\", \"digest\": \"" D_ATT1
-    "\", \"size\": 1470},\n"
-    " \"layers\": [{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"digest\": \"" D_ATT2
-    "\", \"size\": 3401613}]}";
+    " \"config\": {\"mediaType\": \"application/vnd.oci.image.config.v1+json\",\n"
+    "            \"digest\": \"" D_ATT1 "\", \"size\": 1470},\n"
+    " \"layers\": [{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\",\n"
+    "             \"digest\": \"" D_ATT2 "\", \"size\": 3401613}]}";
 
 static const char AMD64_ONLY[] =
     "{\"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n"
@@ -102,12 +103,15 @@ static void test_platforms(void)
     /* Attestations by annotation alone, or by unknown/unknown alone; no platform at all. */
     const char *odd =
         "{\"mediaType\": \"application/vnd.oci.image.index.v1+json\", \"manifests\": [\n"
-        " {\"digest\": \"" D_ATT1 "\", \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"},\n"
+        " {\"digest\": \"" D_ATT1 "\",\n"
+        "  \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"},\n"
         "  \"annotations\": {\"vnd.docker.reference.type\": \"attestation-manifest\"}},\n"
-        " {\"digest\": \"" D_ATT2 "\", \"platform\": {\"architecture\": \"unknown\", \"os\": \"unknown\"}},\n"
+        " {\"digest\": \"" D_ATT2 "\",\n"
+        "  \"platform\": {\"architecture\": \"unknown\", \"os\": \"unknown\"}},\n"
         " {\"digest\": \"" D_ARMV7 "\"},\n"
-        " {\"digest\": \"" D_ARM64 "\", \"platform\": {\"architecture\": \"arm64\", \"os\": \"linux\",\n"
-        "  \"variant\": \"\"}, \"annotations\": {\"org.opencontainers.image.created\": \"now\"}}]}";
+        " {\"digest\": \"" D_ARM64 "\",\n"
+        "  \"platform\": {\"architecture\": \"arm64\", \"os\": \"linux\", \"variant\": \"\"},\n"
+        "  \"annotations\": {\"org.opencontainers.image.created\": \"now\"}}]}";
     CHECK(ma_index_platforms(odd, strlen(odd), &out, &err) == 0);
     CHECK_STR(joined(&out, buf), "linux/arm64");
     ma_strlist_free(&out);

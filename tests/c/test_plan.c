@@ -1,0 +1,533 @@
+/* The build plan: exact docker argv per image for a push, a local build, and
+ * the inputs it refuses; registry validation. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "config.h"
+#include "plan.h"
+
+#define REV "0123456789abcdef0123456789abcdef01234567"
+
+static int contains(const char *haystack, const char *needle)
+{
+    return strstr(haystack, needle) != NULL;
+}
+
+/* Compare a strlist with a NULL-terminated list of expected strings, item by item. */
+static void check_list_(const ma_strlist *got, const char *const *want, const char *what, int line)
+{
+    size_t n = 0;
+    while (want[n] != NULL)
+        n++;
+    check_count++;
+    int ok = got->len == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = strcmp(got->items[i], want[i]) == 0;
+    if (ok && n > 0)
+        ok = got->items[n] == NULL; /* usable as an argv */
+    if (!ok) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: %s differs\n  got (%zu):", __FILE__, line, what, got->len);
+        for (size_t i = 0; i < got->len; i++)
+            fprintf(stderr, " [%s]", got->items[i]);
+        fprintf(stderr, "\n  want (%zu):", n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " [%s]", want[i]);
+        fprintf(stderr, "\n");
+    }
+}
+#define CHECK_LIST(got, ...)                                          \
+    do {                                                              \
+        const char *const want_[] = {__VA_ARGS__, NULL};              \
+        check_list_((got), want_, #got, __LINE__);                    \
+    } while (0)
+#define CHECK_EMPTY(got) CHECK((got)->len == 0)
+
+static void make_tags(ma_strlist *tags, ...)
+{
+    va_list ap;
+    va_start(ap, tags);
+    for (const char *t = va_arg(ap, const char *); t != NULL; t = va_arg(ap, const char *))
+        ma_strlist_push(tags, t);
+    va_end(ap);
+}
+
+static ma_plan_inputs base_inputs(const ma_config *cfg, const ma_strlist *tags)
+{
+    ma_plan_inputs in;
+    memset(&in, 0, sizeof in);
+    in.component = "all";
+    in.tags = tags;
+    in.host_platform = "linux/amd64";
+    in.run_dir = "/tmp/run-1";
+    in.revision = REV;
+    in.workdir = "/src/brokkr";
+    in.push = 1;
+    in.config = cfg;
+    return in;
+}
+
+static void test_push_release(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT;
+    make_tags(&tags, "v1.2.3", "v1.2", "v1", "latest", "sha-abc1234", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+
+    ma_plan plan;
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    CHECK(plan.push == 1);
+    CHECK_STR(plan.builder, "brokkr-builder");
+    CHECK_STR(plan.registry, "ghcr.io/colliery-io");
+    CHECK_STR(plan.workdir, "/src/brokkr");
+    CHECK_STR(plan.config, NULL);
+    CHECK_LIST(&plan.tags, "v1.2.3", "v1.2", "v1", "latest", "sha-abc1234");
+    CHECK(plan.nimages == 3);
+    if (plan.nimages != 3) {
+        ma_plan_free(&plan);
+        ma_strlist_free(&tags);
+        ma_config_free(&cfg);
+        return;
+    }
+
+    const ma_image_plan *b = &plan.images[0];
+    CHECK_STR(b->component, "broker");
+    CHECK_STR(b->image, "ghcr.io/colliery-io/brokkr-broker");
+    CHECK_STR(b->dockerfile, "docker/Dockerfile.broker");
+    CHECK_STR(b->context, ".");
+    CHECK_STR(b->metadata_file, "/tmp/run-1/broker.metadata.json");
+    CHECK_LIST(&b->platforms, "linux/amd64", "linux/arm64");
+    CHECK_LIST(&b->tags, "v1.2.3", "v1.2", "v1", "latest", "sha-abc1234");
+    CHECK_LIST(&b->refs, "ghcr.io/colliery-io/brokkr-broker:v1.2.3",
+               "ghcr.io/colliery-io/brokkr-broker:v1.2", "ghcr.io/colliery-io/brokkr-broker:v1",
+               "ghcr.io/colliery-io/brokkr-broker:latest",
+               "ghcr.io/colliery-io/brokkr-broker:sha-abc1234");
+    CHECK_LIST(&b->immutable_tags, "v1.2.3", "sha-abc1234");
+    CHECK_LIST(&b->mutable_tags, "v1.2", "v1", "latest");
+    CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
+               "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
+               "--label", "org.opencontainers.image.revision=" REV, "--label",
+               "org.opencontainers.image.version=v1.2.3", "--output",
+               "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
+               "name-canonical=true,push=true",
+               "--metadata-file", "/tmp/run-1/broker.metadata.json", ".");
+    CHECK_LIST(&b->promote_immutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
+               "ghcr.io/colliery-io/brokkr-broker:v1.2.3", "--tag",
+               "ghcr.io/colliery-io/brokkr-broker:sha-abc1234",
+               "ghcr.io/colliery-io/brokkr-broker@<digest>");
+    CHECK_LIST(&b->promote_mutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
+               "ghcr.io/colliery-io/brokkr-broker:v1.2", "--tag",
+               "ghcr.io/colliery-io/brokkr-broker:v1", "--tag",
+               "ghcr.io/colliery-io/brokkr-broker:latest",
+               "ghcr.io/colliery-io/brokkr-broker@<digest>");
+
+    const ma_image_plan *a = &plan.images[1];
+    CHECK_STR(a->component, "agent");
+    CHECK_STR(a->image, "ghcr.io/colliery-io/brokkr-agent");
+    CHECK_STR(a->metadata_file, "/tmp/run-1/agent.metadata.json");
+    CHECK_LIST(&a->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
+               "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.agent",
+               "--label", "org.opencontainers.image.revision=" REV, "--label",
+               "org.opencontainers.image.version=v1.2.3", "--output",
+               "type=image,name=ghcr.io/colliery-io/brokkr-agent,push-by-digest=true,"
+               "name-canonical=true,push=true",
+               "--metadata-file", "/tmp/run-1/agent.metadata.json", ".");
+
+    const ma_image_plan *u = &plan.images[2];
+    CHECK_STR(u->component, "ui");
+    CHECK_STR(u->image, "ghcr.io/colliery-io/brokkr-ui");
+    CHECK_STR(u->dockerfile, "docker/Dockerfile.ui");
+    CHECK_STR(u->metadata_file, "/tmp/run-1/ui.metadata.json");
+    CHECK_LIST(&u->promote_immutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
+               "ghcr.io/colliery-io/brokkr-ui:v1.2.3", "--tag",
+               "ghcr.io/colliery-io/brokkr-ui:sha-abc1234",
+               "ghcr.io/colliery-io/brokkr-ui@<digest>");
+
+    ma_plan_free(&plan);
+    ma_plan_free(&plan); /* twice: safe */
+
+    /* one component, registry and builder overridden */
+    in.component = "agent";
+    in.registry = "localhost:5000/team";
+    in.builder = "ci";
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    CHECK(plan.nimages == 1);
+    CHECK_STR(plan.registry, "localhost:5000/team");
+    CHECK_STR(plan.builder, "ci");
+    if (plan.nimages == 1) {
+        CHECK_STR(plan.images[0].image, "localhost:5000/team/brokkr-agent");
+        CHECK(plan.images[0].build_argv.len > 5);
+        if (plan.images[0].build_argv.len > 5)
+            CHECK_STR(plan.images[0].build_argv.items[4], "ci");
+        CHECK_STR(plan.images[0].promote_mutable_argv.items[5],
+                  "localhost:5000/team/brokkr-agent:v1.2");
+    }
+    ma_plan_free(&plan);
+
+    ma_strlist_free(&tags);
+    ma_config_free(&cfg);
+}
+
+static void test_promote_argv(void)
+{
+    ma_strlist tags = MA_STRLIST_INIT, argv = MA_STRLIST_INIT;
+    make_tags(&tags, "v2", "latest", NULL);
+    const char *digest = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    CHECK(ma_plan_promote_argv("r.io/n/img", &tags, digest, &argv) == 0);
+    CHECK_LIST(&argv, "docker", "buildx", "imagetools", "create", "--tag", "r.io/n/img:v2",
+               "--tag", "r.io/n/img:latest",
+               "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    ma_strlist_free(&argv);
+    ma_strlist_free(&tags);
+}
+
+static void test_local_build(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT;
+    make_tags(&tags, "feature-x", "sha-abc1234", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+    in.push = 0;
+    in.component = "broker";
+    in.host_platform = "linux/arm64";
+
+    ma_plan plan;
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    CHECK(plan.push == 0);
+    CHECK(plan.nimages == 1);
+    if (plan.nimages == 1) {
+        const ma_image_plan *b = &plan.images[0];
+        CHECK_STR(b->metadata_file, NULL);
+        CHECK_LIST(&b->platforms, "linux/arm64");
+        CHECK_LIST(&b->immutable_tags, "sha-abc1234");
+        CHECK_LIST(&b->mutable_tags, "feature-x");
+        CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
+                   "--platform", "linux/arm64", "--file", "docker/Dockerfile.broker", "--label",
+                   "org.opencontainers.image.revision=" REV, "--label",
+                   "org.opencontainers.image.version=feature-x", "--tag",
+                   "ghcr.io/colliery-io/brokkr-broker:feature-x", "--tag",
+                   "ghcr.io/colliery-io/brokkr-broker:sha-abc1234", "--load", ".");
+        CHECK_EMPTY(&b->promote_immutable_argv);
+        CHECK_EMPTY(&b->promote_mutable_argv);
+    }
+    ma_plan_free(&plan);
+
+    /* explicit single platform for a local build */
+    in.platforms = "linux/arm/v7";
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    if (plan.nimages == 1) {
+        CHECK_LIST(&plan.images[0].platforms, "linux/arm/v7");
+        CHECK_STR(plan.images[0].build_argv.items[6], "linux/arm/v7");
+    }
+    ma_plan_free(&plan);
+
+    /* two platforms without --push: refused */
+    in.platforms = "linux/amd64,linux/arm64";
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "--push"));
+    CHECK(contains(err.msg, "linux/amd64,linux/arm64"));
+    CHECK(plan.nimages == 0 && plan.images == NULL);
+    ma_plan_free(&plan);
+
+    /* no host platform and no --platforms: cannot tell */
+    in.platforms = NULL;
+    in.host_platform = NULL;
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_ENV);
+    CHECK(contains(err.msg, "--platforms"));
+    ma_plan_free(&plan);
+
+    ma_strlist_free(&tags);
+    ma_config_free(&cfg);
+}
+
+static void test_explicit_platforms(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT;
+    make_tags(&tags, "v0.9.0", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+    in.component = "ui";
+    in.platforms = "linux/arm64, linux/s390x,linux/amd64";
+
+    ma_plan plan;
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    if (plan.nimages == 1) {
+        const ma_image_plan *u = &plan.images[0];
+        CHECK_LIST(&u->platforms, "linux/arm64", "linux/s390x", "linux/amd64");
+        CHECK_STR(u->build_argv.items[5], "--platform");
+        CHECK_STR(u->build_argv.items[6], "linux/arm64,linux/s390x,linux/amd64");
+        CHECK_LIST(&u->immutable_tags, "v0.9.0");
+        CHECK_EMPTY(&u->mutable_tags);
+        CHECK_EMPTY(&u->promote_mutable_argv);
+        CHECK_LIST(&u->promote_immutable_argv, "docker", "buildx", "imagetools", "create",
+                   "--tag", "ghcr.io/colliery-io/brokkr-ui:v0.9.0",
+                   "ghcr.io/colliery-io/brokkr-ui@<digest>");
+    }
+    ma_plan_free(&plan);
+
+    /* one platform with --push is fine too */
+    in.platforms = "linux/riscv64";
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    if (plan.nimages == 1)
+        CHECK_LIST(&plan.images[0].platforms, "linux/riscv64");
+    ma_plan_free(&plan);
+
+    /* bad --platforms values are the platform parser's errors */
+    in.platforms = "linux/amd64,linux/x86_64";
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "'linux/x86_64'"));
+    CHECK(contains(err.msg, "did you mean linux/amd64?"));
+    ma_plan_free(&plan);
+    in.platforms = "linux/amd64,linux/amd64";
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "listed twice"));
+    ma_plan_free(&plan);
+
+    ma_strlist_free(&tags);
+    ma_config_free(&cfg);
+}
+
+static void test_refused_inputs(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT, empty = MA_STRLIST_INIT, bad_tags = MA_STRLIST_INIT;
+    make_tags(&tags, "v1.0.0", NULL);
+    make_tags(&bad_tags, "v1.0.0", "-bad", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+    ma_plan plan;
+
+    in.component = "db";
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK_STR(err.msg, "unknown component 'db' (expected one of: broker, agent, ui, all)");
+    CHECK(plan.nimages == 0 && plan.images == NULL && plan.registry == NULL);
+    ma_plan_free(&plan);
+
+    in.component = "Broker";
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK_STR(err.msg, "unknown component 'Broker' (expected one of: broker, agent, ui, all)");
+    ma_plan_free(&plan);
+
+    in.component = "broker";
+    in.tags = &empty;
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "no tags"));
+    ma_plan_free(&plan);
+    in.tags = NULL;
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    ma_plan_free(&plan);
+
+    in.tags = &bad_tags;
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "'-bad'"));
+    ma_plan_free(&plan);
+
+    in.tags = &tags;
+    in.registry = "https://ghcr.io/x";
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "'https://ghcr.io/x'"));
+    ma_plan_free(&plan);
+
+    in.registry = NULL;
+    in.builder = "";
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "--builder"));
+    CHECK(plan.builder == NULL && plan.registry == NULL);
+    ma_plan_free(&plan);
+
+    ma_strlist_free(&tags);
+    ma_strlist_free(&bad_tags);
+    ma_config_free(&cfg);
+}
+
+static void test_registry_validate(void)
+{
+    static const char *const good[] = {"ghcr.io/colliery-io", "localhost:5000",
+                                       "127.0.0.1:5000/team/sub", "docker.io/user",
+                                       "registry.example.com", "my-registry.local:443/a.b/c_d/e-f",
+                                       "ghcr.io"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        ma_error err = {MA_ERR_NONE, ""};
+        int rc = ma_registry_validate(good[i], &err);
+        CHECK(rc == 0);
+        if (rc != 0)
+            fprintf(stderr, "  '%s' refused: %s\n", good[i], err.msg);
+    }
+    static const struct {
+        const char *registry, *why;
+    } bad[] = {
+        {"https://x", "leave out the scheme"},
+        {"http://localhost:5000", "leave out the scheme"},
+        {"ghcr.io/Upper", "namespace must be lowercase"},
+        {"ghcr.io/x/", "namespace must be lowercase"},
+        {"ghcr.io//x", "namespace must be lowercase"},
+        {"ghcr.io/-x", "namespace must be lowercase"},
+        {"ghcr.io/x-", "namespace must be lowercase"},
+        {"a b", "bad character ' '"},
+        {"ghcr.io/a b", "namespace must be lowercase"},
+        {"host:", "expected host[:port]"},
+        {"/ns", "expected host[:port]"},
+        {"gh_cr.io", "bad character '_'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ma_error err = {MA_ERR_NONE, ""};
+        CHECK(ma_registry_validate(bad[i].registry, &err) == -1);
+        CHECK(err.kind == MA_ERR_INPUT);
+        char quoted[128];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i].registry);
+        CHECK(contains(err.msg, quoted));
+        CHECK(contains(err.msg, bad[i].why));
+        if (!contains(err.msg, quoted) || !contains(err.msg, bad[i].why))
+            fprintf(stderr, "  '%s': message: %s\n", bad[i].registry, err.msg);
+    }
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_registry_validate("", &err) == -1);
+    CHECK(err.kind == MA_ERR_INPUT);
+    CHECK(contains(err.msg, "empty --registry"));
+
+    /* A trailing '/' after the host (empty namespace) and an empty host
+     * before ":port" would make invalid image refs ("ghcr.io//brokkr-broker",
+     * ":5000/brokkr-broker"). */
+    ma_error_clear(&err);
+    CHECK(ma_registry_validate("ghcr.io/", &err) == -1);
+    ma_error_clear(&err);
+    CHECK(ma_registry_validate(":5000", &err) == -1);
+}
+
+static void test_optional_inputs(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT;
+    make_tags(&tags, "main", "sha-1234567", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+    in.component = "broker";
+    in.revision = NULL;
+    in.run_dir = NULL;
+    in.workdir = NULL;
+
+    ma_plan plan;
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    CHECK_STR(plan.workdir, NULL);
+    if (plan.nimages == 1) {
+        const ma_image_plan *b = &plan.images[0];
+        CHECK_STR(b->metadata_file, "<run-dir>/broker.metadata.json");
+        CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
+                   "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
+                   "--label", "org.opencontainers.image.version=main", "--output",
+                   "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
+                   "name-canonical=true,push=true",
+                   "--metadata-file", "<run-dir>/broker.metadata.json", ".");
+        for (size_t i = 0; i < b->build_argv.len; i++)
+            CHECK(!contains(b->build_argv.items[i], "revision"));
+        CHECK_LIST(&b->immutable_tags, "sha-1234567");
+        CHECK_LIST(&b->mutable_tags, "main");
+    }
+    ma_plan_free(&plan);
+
+    ma_strlist_free(&tags);
+    ma_config_free(&cfg);
+}
+
+/* A config with a target, build args, a custom context and source.  A component's
+ * image defaults to <image_prefix><name>, and image_prefix to "brokkr-" (README). */
+static void test_config_components(void)
+{
+    const char *json =
+        "{\"registry\": \"registry.example.com/acme\", \"builder\": \"b1\","
+        " \"platforms\": [\"linux/arm64\"],"
+        " \"components\": {\"api\": {\"dockerfile\": \"api/Dockerfile\", \"context\": \"api\","
+        "  \"target\": \"runtime\", \"build_args\": {\"RUST\": \"1.80\", \"MODE\": \"release\"}},"
+        "  \"bad\": {\"image\": \"Bad/Image\"}}}";
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_parse(json, "/p/multiarch.json", &cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT;
+    make_tags(&tags, "v3.0.0", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+    in.component = "api";
+
+    ma_plan plan;
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    CHECK_STR(plan.config, "/p/multiarch.json");
+    CHECK_STR(plan.builder, "b1");
+    if (plan.nimages == 1)
+        CHECK_LIST(&plan.images[0].build_argv, "docker", "buildx", "build", "--builder", "b1",
+                   "--platform", "linux/arm64", "--file", "api/Dockerfile", "--target", "runtime",
+                   "--build-arg", "RUST=1.80", "--build-arg", "MODE=release", "--label",
+                   "org.opencontainers.image.revision=" REV, "--label",
+                   "org.opencontainers.image.version=v3.0.0", "--output",
+                   "type=image,name=registry.example.com/acme/brokkr-api,push-by-digest=true,"
+                   "name-canonical=true,push=true",
+                   "--metadata-file", "/tmp/run-1/api.metadata.json", "api");
+    ma_plan_free(&plan);
+
+    /* an image name that is not a valid repository path */
+    in.component = "all";
+    ma_error_clear(&err);
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK(err.kind == MA_ERR_ENV);
+    CHECK(contains(err.msg, "'Bad/Image'"));
+    CHECK(contains(err.msg, "'bad'"));
+    CHECK(plan.nimages == 0 && plan.images == NULL);
+    ma_plan_free(&plan);
+
+    in.component = "broker";
+    CHECK(ma_plan_build(&in, &plan, &err) == -1);
+    CHECK_STR(err.msg, "unknown component 'broker' (expected one of: api, bad, all)");
+    ma_plan_free(&plan);
+
+    ma_strlist_free(&tags);
+    ma_config_free(&cfg);
+}
+
+static void test_free_zeroed(void)
+{
+    ma_plan plan;
+    memset(&plan, 0, sizeof plan);
+    ma_plan_free(&plan);
+    ma_plan_free(&plan);
+    ma_plan_free(NULL);
+    CHECK(plan.images == NULL && plan.nimages == 0);
+}
+
+int main(void)
+{
+    test_push_release();
+    test_promote_argv();
+    test_local_build();
+    test_explicit_platforms();
+    test_refused_inputs();
+    test_registry_validate();
+    test_optional_inputs();
+    test_config_components();
+    test_free_zeroed();
+    return CHECK_DONE();
+}
