@@ -156,6 +156,7 @@ static void test_classify(void)
         "ERROR: unexpected status code 504",
         "error: received unexpected HTTP status: 500",
         "toomanyrequests: You have reached your pull rate limit.",
+        "ERROR: unexpected status code https://127.0.0.1:5000/v2/x/blobs/sha256:5a500b: 429",
         "#12 pushing layers\n#12 ERROR: UNEXPECTED STATUS: 503\nERROR: failed to solve: push",
         NULL};
     static const char *const permanent[] = {
@@ -171,6 +172,8 @@ static void test_classify(void)
         "ref abc::def: \"/Cargo.lock\": not found",
         "unauthorized: authentication required",
         "denied: permission_denied",
+        "ERROR: unexpected status from HEAD request to https://127.0.0.1:5000/v2/x/manifests/"
+        "v1: 401 Unauthorized",
         "ERROR: failed to solve: Canceled: context canceled",
         "ERROR: failed to push 127.0.0.1:5000/x: size 5000 bytes exceeds limit",
         "",

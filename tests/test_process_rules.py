@@ -1,0 +1,53 @@
+"""Rules about how the product runs processes: no shell anywhere, and the GIL
+released while buildx runs."""
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import multiarch
+
+ROOT = Path(__file__).resolve().parents[1]
+SHELL = re.compile(r'\b(system|popen|execl|execlp)\s*\(|shell\s*=\s*True|"sh",\s*"-c"|/bin/sh|\bos\.system\b')
+
+
+def test_no_shell_invocation_in_the_product():
+    sources = [p for p in (ROOT / "csrc").glob("*.[ch]")] + list((ROOT / "angreal_tasks").glob("*.py"))
+    assert len(sources) > 20
+    hits = [f"{p.name}:{n}: {line.strip()}" for p in sources
+            for n, line in enumerate(p.read_text().splitlines(), 1) if SHELL.search(line)]
+    assert hits == []
+
+
+def test_no_python_h_outside_the_binding():
+    including = sorted(p.name for p in (ROOT / "csrc").glob("*.[ch]") if "Python.h" in p.read_text())
+    assert including == ["module.c"]
+
+
+def test_the_gil_is_released_while_builds_run(project, emulator, registry, monkeypatch):
+    monkeypatch.setenv("PATH", emulator.env()["PATH"])
+    monkeypatch.setenv("MULTIARCH_EMULATOR_STATE", emulator.state_dir)
+    monkeypatch.setenv("MULTIARCH_EMULATOR_FAULTS", "slow-build=1")
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    try:
+        started = time.monotonic()
+        status = multiarch.cli("broker", tag="v1.0.0", push=True, registry=f"{registry.host}/gil",
+                               repo=str(project.path), env={})
+        finished = time.monotonic()
+    finally:
+        done.set()
+        t.join()
+    assert status == 0
+    during = [x for x in ticks if started < x < finished]
+    # a held GIL would leave the other thread at most a handful of ticks
+    assert finished - started > 1.0 and len(during) > 50
