@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strlist.h"
+
 static int check_failures;
 static int check_count;
 
@@ -29,6 +31,47 @@ static int check_count;
                     g_ ? g_ : "(null)", w_ ? w_ : "(null)", #got);                           \
         }                                                                                    \
     } while (0)
+
+/* Helpers shared by the test files (static inline: unused ones do not warn). */
+static inline int contains(const char *haystack, const char *needle)
+{
+    return strstr(haystack, needle) != NULL;
+}
+
+static inline int write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    size_t n = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && n == len ? 0 : -1;
+}
+
+/* Compare a strlist with the NULL-terminated `want`, item by item, and check
+ * the list stays NULL-terminated (usable as an argv). */
+static inline void check_strlist_(const ma_strlist *got, const char *const *want, const char *what,
+                                  const char *file, int line)
+{
+    size_t n = 0;
+    while (want[n] != NULL)
+        n++;
+    check_count++;
+    int ok = got->len == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = strcmp(got->items[i], want[i]) == 0;
+    if (ok && n > 0)
+        ok = got->items[n] == NULL;
+    if (!ok) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: %s differs\n  got (%zu):", file, line, what, got->len);
+        for (size_t i = 0; i < got->len; i++)
+            fprintf(stderr, " [%s]", got->items[i]);
+        fprintf(stderr, "\n  want (%zu):", n);
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, " [%s]", want[i]);
+        fprintf(stderr, "\n");
+    }
+}
 
 #define CHECK_DONE()                                                            \
     (fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures), \

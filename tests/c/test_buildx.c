@@ -23,11 +23,6 @@ static const char *const REAL_METADATA =
     "  \"image.name\": \"ghcr.io/x/y\"\n"
     "}\n";
 
-static int contains(const char *haystack, const char *needle)
-{
-    return strstr(haystack, needle) != NULL;
-}
-
 /* Parse `json`; expect failure whose message names the origin and says `why`. */
 static void check_parse_fails(const char *json, const char *why)
 {
@@ -64,15 +59,6 @@ static void test_parse_metadata(void)
     check_parse_fails(" \n", "is empty");
     check_parse_fails("[{\"containerimage.digest\": \"" DIGEST "\"}]", "is not a JSON object");
     check_parse_fails("\"" DIGEST "\"", "is not a JSON object");
-}
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    size_t n = fwrite(data, 1, len, f);
-    return fclose(f) == 0 && n == len ? 0 : -1;
 }
 
 static void test_read_metadata(void)

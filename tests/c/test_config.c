@@ -8,20 +8,6 @@
 #include "check.h"
 #include "config.h"
 
-static int contains(const char *haystack, const char *needle)
-{
-    return strstr(haystack, needle) != NULL;
-}
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    size_t n = fwrite(data, 1, len, f);
-    return fclose(f) == 0 && n == len ? 0 : -1;
-}
-
 static void check_component(const ma_component *c, const char *name, const char *dockerfile,
                             const char *image, const char *context, const char *target,
                             size_t nargs)

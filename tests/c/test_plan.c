@@ -10,38 +10,10 @@
 
 #define REV "0123456789abcdef0123456789abcdef01234567"
 
-static int contains(const char *haystack, const char *needle)
-{
-    return strstr(haystack, needle) != NULL;
-}
-
-/* Compare a strlist with a NULL-terminated list of expected strings, item by item. */
-static void check_list_(const ma_strlist *got, const char *const *want, const char *what, int line)
-{
-    size_t n = 0;
-    while (want[n] != NULL)
-        n++;
-    check_count++;
-    int ok = got->len == n;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = strcmp(got->items[i], want[i]) == 0;
-    if (ok && n > 0)
-        ok = got->items[n] == NULL; /* usable as an argv */
-    if (!ok) {
-        check_failures++;
-        fprintf(stderr, "%s:%d: %s differs\n  got (%zu):", __FILE__, line, what, got->len);
-        for (size_t i = 0; i < got->len; i++)
-            fprintf(stderr, " [%s]", got->items[i]);
-        fprintf(stderr, "\n  want (%zu):", n);
-        for (size_t i = 0; i < n; i++)
-            fprintf(stderr, " [%s]", want[i]);
-        fprintf(stderr, "\n");
-    }
-}
 #define CHECK_LIST(got, ...)                                          \
     do {                                                              \
         const char *const want_[] = {__VA_ARGS__, NULL};              \
-        check_list_((got), want_, #got, __LINE__);                    \
+        check_strlist_((got), want_, #got, __FILE__, __LINE__);                    \
     } while (0)
 #define CHECK_EMPTY(got) CHECK((got)->len == 0)
 

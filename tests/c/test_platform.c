@@ -5,11 +5,6 @@
 #include "check.h"
 #include "platform.h"
 
-static int contains(const char *haystack, const char *needle)
-{
-    return strstr(haystack, needle) != NULL;
-}
-
 static void check_valid(const char *s)
 {
     ma_error err = {MA_ERR_NONE, ""};

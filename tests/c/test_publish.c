@@ -31,49 +31,19 @@ static const char *const INDEX_OLD = INDEX_HEAD MANIFEST("amd64", HEX_C) "," MAN
 
 static char digest[MA_DIGEST_MAX], digest_amd64[MA_DIGEST_MAX], digest_old[MA_DIGEST_MAX];
 
-static int contains(const char *haystack, const char *needle)
-{
-    return strstr(haystack, needle) != NULL;
-}
-
-static int write_file(const char *path, const char *data)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    size_t len = strlen(data), n = fwrite(data, 1, len, f);
-    return fclose(f) == 0 && n == len ? 0 : -1;
-}
-
 static void write_metadata(const char *path, const char *d)
 {
     char json[256];
     snprintf(json, sizeof json,
              "{\n  \"buildx.build.ref\": \"brokkr-builder/brokkr-builder0/xyz\",\n"
              "  \"containerimage.digest\": \"%s\"\n}\n", d);
-    CHECK(write_file(path, json) == 0);
+    CHECK(write_file(path, json, strlen(json)) == 0);
 }
 
 /* Compare argv with the NULL-terminated list `want`. */
 static void check_argv_(const ma_strlist *got, const char *const *want, int line)
 {
-    size_t n = 0;
-    while (want[n] != NULL)
-        n++;
-    check_count++;
-    int ok = got->len == n;
-    for (size_t i = 0; ok && i < n; i++)
-        ok = strcmp(got->items[i], want[i]) == 0;
-    if (!ok) {
-        check_failures++;
-        fprintf(stderr, "%s:%d: argv differs\n  got (%zu):", __FILE__, line, got->len);
-        for (size_t i = 0; i < got->len; i++)
-            fprintf(stderr, " [%s]", got->items[i]);
-        fprintf(stderr, "\n  want (%zu):", n);
-        for (size_t i = 0; i < n; i++)
-            fprintf(stderr, " [%s]", want[i]);
-        fprintf(stderr, "\n");
-    }
+    check_strlist_(got, want, "argv", __FILE__, line);
 }
 
 static void check_same_list_(const ma_strlist *got, const ma_strlist *want, int line)
@@ -403,7 +373,8 @@ static void test_metadata_missing(void)
     CHECK(contains(job.error, "metadata"));
 
     /* a metadata file without a digest fails the same way */
-    CHECK(write_file(f.ip->metadata_file, "{\"buildx.build.ref\": \"a/b/c\"}") == 0);
+    const char *no_digest = "{\"buildx.build.ref\": \"a/b/c\"}";
+    CHECK(write_file(f.ip->metadata_file, no_digest, strlen(no_digest)) == 0);
     ma_job_init(&job, f.ip, 1, 0, 3, 500);
     current_job = &job;
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);

@@ -63,11 +63,6 @@ static const char AMD64_ONLY[] =
     " \"manifests\": [{\"mediaType\": \"" OCI_MANIFEST "\", \"digest\": \"" D_AMD64 "\",\n"
     "   \"size\": 673, \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"}}]}";
 
-static int contains(const char *haystack, const char *needle)
-{
-    return strstr(haystack, needle) != NULL;
-}
-
 #define JOINED_MAX 512
 
 /* The list joined with "," into buf, for one CHECK_STR. */
