@@ -114,6 +114,7 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     ro.token = registry_token(opt->req.envp);
     ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
     ro.builder_given = opt->req.builder != NULL;
+    ro.github_output = ma_env_lookup(opt->req.envp, "GITHUB_OUTPUT");
 
     char run_dir[4096] = "";
     ma_request req = opt->req;

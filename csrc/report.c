@@ -100,6 +100,18 @@ static const char *result_name(ma_result r)
     }
 }
 
+void ma_report_github_outputs(FILE *out, const ma_image_run *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const ma_job *job = &runs[i].job;
+        if (runs[i].result != MA_RESULT_PUBLISHED)
+            continue;
+        fprintf(out, "%s-digest=%s\n", job->image->component, job->digest);
+        fprintf(out, "%s-ref=%s@%s\n", job->image->component, job->image->image, job->digest);
+    }
+    fflush(out);
+}
+
 void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n)
 {
     size_t width = strlen("component");

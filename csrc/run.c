@@ -1,6 +1,8 @@
 #include "run.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "interrupt.h"
 #include "preflight.h"
@@ -18,6 +20,15 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out,
                     opt->backoff_ms);
     int rc = ma_runner_run(runs, plan->nimages, opt->jobs, plan->workdir, log, intr, err);
     ma_report_summary(out, runs, plan->nimages);
+    if (opt->github_output != NULL) {
+        FILE *gh = fopen(opt->github_output, "a");
+        if (gh == NULL && rc == 0)
+            rc = ma_fail(err, MA_ERR_ENV, "cannot append to GITHUB_OUTPUT '%s': %s", opt->github_output, strerror(errno));
+        if (gh != NULL) {
+            ma_report_github_outputs(gh, runs, plan->nimages);
+            fclose(gh);
+        }
+    }
     size_t failed = 0;
     for (size_t i = 0; i < plan->nimages; i++)
         failed += runs[i].result != MA_RESULT_PUBLISHED && runs[i].result != MA_RESULT_BUILT;

@@ -16,6 +16,7 @@ typedef struct {
     const char *token;       /* registry token for docker login, or NULL */
     const char *username;
     int builder_given;
+    const char *github_output; /* $GITHUB_OUTPUT: append digests as step outputs, or NULL */
 } ma_run_options;
 
 /* Returns 0 when every image succeeded; else -1: MA_ERR_BUILD when some image

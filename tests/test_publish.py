@@ -78,6 +78,19 @@ def test_release_publish_all_images_both_platforms_one_digest(project, emulator,
     assert "[broker] " in r.stderr and "[agent] " in r.stderr and "[ui] " in r.stderr
 
 
+def test_github_step_outputs_carry_the_digests(project, emulator, registry, ns, tmp_path):
+    outputs = tmp_path / "github_output"
+    outputs.write_text("earlier=kept\n")
+    r = publish_release(project, emulator, ns, "v3.0.0", env={"GITHUB_OUTPUT": str(outputs)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = outputs.read_text().splitlines()
+    assert lines[0] == "earlier=kept" and len(lines) == 7
+    for comp in COMPONENTS:
+        digest = registry.digest(f"{image(ns, comp)}:v3.0.0")
+        assert f"{comp}-digest={digest}" in lines
+        assert f"{comp}-ref={image(ns, comp)}@{digest}" in lines
+
+
 def test_builder_is_created_once_and_reused(project, emulator, ns):
     assert publish_release(project, emulator, ns, "v1.0.0").returncode == 0
     builders = emulator.builders()["builders"]
