@@ -248,8 +248,12 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
     opt.req.envp = e.envp;
     int status;
     /* Output goes straight to the C streams; flush Python's first so order holds. */
-    PyObject *r = PyObject_CallMethod(PySys_GetObject("stdout"), "flush", NULL);
-    Py_XDECREF(r);
+    const char *streams[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(streams[i]);
+        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        Py_XDECREF(r);
+    }
     PyErr_Clear();
     Py_BEGIN_ALLOW_THREADS
     status = ma_cli_main(&opt, stdout, stderr);

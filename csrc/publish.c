@@ -1,5 +1,6 @@
 #include "publish.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,9 +45,14 @@ void ma_job_free(ma_job *job)
         ma_strlist_free(&job->notes);
 }
 
-static int failed(ma_job *job, ma_next *next, const char *fmt, const char *a, const char *b)
+/* Stop the job with a message; returns 0 because failing is not an error of the machine. */
+static int failed(ma_job *job, ma_next *next, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int failed(ma_job *job, ma_next *next, const char *fmt, ...)
 {
-    snprintf(job->error, sizeof job->error, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->error, sizeof job->error, fmt, ap);
+    va_end(ap);
     next->kind = MA_NEXT_FAILED;
     return 0;
 }
@@ -123,7 +129,7 @@ static int after_build(ma_job *job, ma_next *next, ma_error *err)
     if (ma_buildx_read_metadata(job->image->metadata_file, job->digest, &why) != 0) {
         if (why.kind == MA_ERR_NOMEM)
             return ma_nomem(err);
-        return failed(job, next, "%s%s", why.msg, "");
+        return failed(job, next, "%s", why.msg);
     }
     return inspect(job, next, STEP_VERIFY_INDEX, NULL);
 }
@@ -136,7 +142,7 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
     if (ma_index_verify(ref, o->out ? o->out : "", o->out_len, job->digest, &job->image->platforms, &why) != 0) {
         if (why.kind == MA_ERR_NOMEM)
             return ma_nomem(err);
-        return failed(job, next, "%s%s", why.msg, "");
+        return failed(job, next, "%s", why.msg);
     }
     job->tag_index = 0;
     return next_tag(job, next, STEP_GUARD, &job->image->immutable_tags, 0);
@@ -163,19 +169,12 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
     }
     ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
     if (strcmp(found, job->digest) != 0) {
-        if (!guard) {
-            snprintf(job->error, sizeof job->error, "%s points at %s after tagging, not at the pushed %s", ref,
-                     found, job->digest);
-            next->kind = MA_NEXT_FAILED;
-            return 0;
-        }
-        if (!job->allow_overwrite) {
-            snprintf(job->error, sizeof job->error,
-                     "immutable tag %s already exists at %s; not overwriting it with %s "
-                     "(pass --allow-overwrite to replace it)", ref, found, job->digest);
-            next->kind = MA_NEXT_FAILED;
-            return 0;
-        }
+        if (!guard)
+            return failed(job, next, "%s points at %s after tagging, not at the pushed %s", ref, found,
+                          job->digest);
+        if (!job->allow_overwrite)
+            return failed(job, next, "immutable tag %s already exists at %s; not overwriting it with %s "
+                                     "(pass --allow-overwrite to replace it)", ref, found, job->digest);
         ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, found);
     } else if (guard) {
         ma_strlist_pushf(&job->notes, "%s already held this digest", ref);
@@ -185,6 +184,7 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
     return next_tag(job, next, job->step, tags, last);
 }
 
+/* `what` names the failed step: "build failed", "tagging failed", ... */
 static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what)
 {
     ma_failure_kind kind = ma_buildx_classify_failure(o->err_text);
@@ -194,13 +194,11 @@ static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const 
         next->kind = MA_NEXT_RUN;
         return 0;
     }
-    char line[512], tail[600];
+    char line[512];
     ma_buildx_last_error_line(o->err_text, line, sizeof line);
     if (kind == MA_FAILURE_TRANSIENT && job->attempt > 0)
-        snprintf(tail, sizeof tail, "%s (gave up after %d retries)", line, job->attempt);
-    else
-        snprintf(tail, sizeof tail, "%s (exit status %d)", line[0] ? line : "no error output", o->status);
-    return failed(job, next, what, tail, "");
+        return failed(job, next, "%s: %s (gave up after %d retries)", what, line, job->attempt);
+    return failed(job, next, "%s: %s (exit status %d)", what, line[0] ? line : "no error output", o->status);
 }
 
 int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
@@ -209,9 +207,9 @@ int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *e
     int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD ||
                   job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE;
     if (o->status != 0 && (!is_read || ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)) {
-        const char *what = job->step == STEP_BUILD ? "build failed: %s%s"
-                           : is_read                ? "registry read-back failed: %s%s"
-                                                    : "tagging failed: %s%s";
+        const char *what = job->step == STEP_BUILD ? "build failed"
+                           : is_read                ? "registry read-back failed"
+                                                    : "tagging failed";
         return retry_or_fail(job, o, next, what);
     }
     int rc = 0;
@@ -220,7 +218,7 @@ int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *e
         return after_build(job, next, err);
     case STEP_VERIFY_INDEX:
         if (o->status != 0)
-            return retry_or_fail(job, o, next, "cannot read back the pushed index: %s%s");
+            return retry_or_fail(job, o, next, "cannot read back the pushed index");
         return after_verify(job, o, next, err);
     case STEP_GUARD:
     case STEP_CHECK_IMMUTABLE:
@@ -235,8 +233,7 @@ int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *e
         rc = next_tag(job, next, STEP_CHECK_MUTABLE, &ip->mutable_tags, 1);
         break;
     default:
-        next->kind = MA_NEXT_FAILED;
-        snprintf(job->error, sizeof job->error, "internal error: unknown step %d", job->step);
+        return failed(job, next, "internal error: unknown step %d", job->step);
     }
     return rc ? ma_nomem(err) : 0;
 }

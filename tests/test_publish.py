@@ -109,6 +109,13 @@ def test_auto_on_a_branch_publishes_branch_and_sha(project, emulator, registry, 
     assert sorted(registry.tags(image(ns, "broker"))) == sorted(["feature-login", sha])
 
 
+def test_push_of_a_mutable_tag_only(project, emulator, registry, ns):
+    r = run(project, emulator, "broker", "--tag", "dev", "--push", "--registry", ns)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert registry.tags(image(ns, "broker")) == ["dev"]
+    assert registry.platforms(f"{image(ns, 'broker')}:dev") == ["linux/amd64", "linux/arm64"]
+
+
 def seed_previous_release(project, emulator, registry, ns):
     """Publish v1.2.2 so `latest` exists; return the digests of every tag."""
     r = publish_release(project, emulator, ns, "v1.2.2")
