@@ -3,10 +3,11 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "textfile.h"
 
 #define METADATA_MAX_BYTES (1 << 20)
 #define DIGEST_KEY "containerimage.digest"
@@ -55,35 +56,14 @@ int ma_buildx_parse_metadata(const char *json, const char *origin, char digest[M
 int ma_buildx_read_metadata(const char *path, char digest[MA_DIGEST_MAX], ma_error *err)
 {
     digest[0] = '\0';
-    FILE *f = fopen(path, "rb");
-    if (f == NULL && errno == ENOENT)
+    char *text = NULL;
+    int rc = ma_textfile_read(path, METADATA_MAX_BYTES, "buildx metadata file", MA_ERR_BUILD, &text, err);
+    if (rc == MA_TEXTFILE_MISSING)
         return ma_fail(err, MA_ERR_BUILD,
                        "buildx wrote no metadata file at %s: cannot tell the pushed digest", path);
-    if (f == NULL)
-        return ma_fail(err, MA_ERR_ENV, "cannot read buildx metadata file %s: %s", path,
-                       strerror(errno));
-    char *buf = malloc(METADATA_MAX_BYTES + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return ma_nomem(err);
-    }
-    size_t n = fread(buf, 1, METADATA_MAX_BYTES + 1, f);
-    int read_errno = ferror(f) ? errno : 0;
-    fclose(f);
-    int rc;
-    if (read_errno != 0)
-        rc = ma_fail(err, MA_ERR_ENV, "cannot read buildx metadata file %s: %s", path,
-                     strerror(read_errno));
-    else if (n > METADATA_MAX_BYTES)
-        rc = ma_fail(err, MA_ERR_BUILD, "buildx metadata file %s is larger than 1 MiB", path);
-    else if (memchr(buf, '\0', n) != NULL) /* JSON text never holds a NUL byte */
-        rc = ma_fail(err, MA_ERR_BUILD, "buildx metadata file %s is not text (holds a NUL byte)",
-                     path);
-    else {
-        buf[n] = '\0';
-        rc = ma_buildx_parse_metadata(buf, path, digest, err);
-    }
-    free(buf);
+    if (rc == 0)
+        rc = ma_buildx_parse_metadata(text, path, digest, err);
+    free(text);
     return rc;
 }
 

@@ -1,12 +1,12 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "platform.h"
+#include "textfile.h"
 
 #define DEFAULT_REGISTRY "ghcr.io/colliery-io"
 #define DEFAULT_BUILDER "brokkr-builder"
@@ -289,56 +289,22 @@ int ma_config_parse(const char *json, const char *origin, ma_config *out, ma_err
 
 /* ---- reading the file ---- */
 
-static int read_file(const char *path, char **text, ma_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return ma_fail(err, MA_ERR_ENV, "cannot read config '%s': %s", path, strerror(errno));
-    char *buf = malloc(CONFIG_MAX_BYTES + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return ma_nomem(err);
-    }
-    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || n > CONFIG_MAX_BYTES) {
-        free(buf);
-        return ma_fail(err, MA_ERR_ENV, "cannot read config '%s': %s", path,
-                       failed ? "read error" : "larger than 1 MiB");
-    }
-    buf[n] = '\0';
-    *text = buf;
-    return 0;
-}
-
 int ma_config_load(const char *project_dir, const char *explicit_path, ma_config *out,
                    ma_error *err)
 {
-    char *path = NULL;
-    if (explicit_path != NULL) {
-        path = ma_strdup(explicit_path);
-    } else {
-        ma_strlist p = MA_STRLIST_INIT;
-        if (ma_strlist_pushf(&p, "%s/%s", project_dir, MA_CONFIG_FILE) == 0) {
-            path = p.items[0];
-            free(p.items);
-        }
-    }
-    if (path == NULL)
+    ma_strlist path = MA_STRLIST_INIT;
+    if (explicit_path != NULL ? ma_strlist_push(&path, explicit_path)
+                              : ma_strlist_pushf(&path, "%s/%s", project_dir, MA_CONFIG_FILE))
         return ma_nomem(err);
-    FILE *probe = explicit_path == NULL ? fopen(path, "rb") : NULL;
-    if (explicit_path == NULL && probe == NULL && errno == ENOENT) {
-        free(path);
-        return ma_config_defaults(out, err);
-    }
-    if (probe != NULL)
-        fclose(probe);
     char *text = NULL;
-    int rc = read_file(path, &text, err);
-    if (rc == 0)
-        rc = ma_config_parse(text, path, out, err);
+    int rc = ma_textfile_read(path.items[0], CONFIG_MAX_BYTES, "config", MA_ERR_ENV, &text, err);
+    if (rc == MA_TEXTFILE_MISSING && explicit_path == NULL)
+        rc = ma_config_defaults(out, err); /* no config file: the Brokkr defaults */
+    else if (rc == MA_TEXTFILE_MISSING)
+        rc = ma_fail(err, MA_ERR_ENV, "cannot read config %s: No such file or directory", explicit_path);
+    else if (rc == 0)
+        rc = ma_config_parse(text, path.items[0], out, err);
     free(text);
-    free(path);
+    ma_strlist_free(&path);
     return rc;
 }
