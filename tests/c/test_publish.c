@@ -116,6 +116,18 @@ typedef struct {
     char at_digest[256];  /* IMG@<digest> */
 } fixture;
 
+static void fixture_free(fixture *f)
+{
+    if (f->ip != NULL && f->ip->metadata_file != NULL)
+        unlink(f->ip->metadata_file);
+    ma_plan_free(&f->plan);
+    ma_strlist_free(&f->tags);
+    ma_config_free(&f->cfg);
+    CHECK(rmdir(f->dir) == 0);
+}
+
+/* Plan the broker with these tags (NULL-terminated); on failure everything is
+ * already freed and the test returns. */
 static int fixture_init(fixture *f, int push, ...)
 {
     memset(f, 0, sizeof *f);
@@ -143,6 +155,7 @@ static int fixture_init(fixture *f, int push, ...)
     CHECK(f->plan.nimages == 1);
     if (rc != 0 || f->plan.nimages != 1) {
         fprintf(stderr, "  plan failed: %s\n", err.msg);
+        fixture_free(f);
         return -1;
     }
     f->ip = &f->plan.images[0];
@@ -150,14 +163,12 @@ static int fixture_init(fixture *f, int push, ...)
     return 0;
 }
 
-static void fixture_free(fixture *f)
+/* A fresh job over the fixture's image; current_job names it in failure output. */
+static void start_job(ma_job *job, const fixture *f, int push, int allow_overwrite, int retries,
+                      unsigned backoff_ms)
 {
-    if (f->ip != NULL && f->ip->metadata_file != NULL)
-        unlink(f->ip->metadata_file);
-    ma_plan_free(&f->plan);
-    ma_strlist_free(&f->tags);
-    ma_config_free(&f->cfg);
-    CHECK(rmdir(f->dir) == 0);
+    ma_job_init(job, f->ip, push, allow_overwrite, retries, backoff_ms);
+    current_job = job;
 }
 
 /* Phase 1 up to the first guard read of v1.2.3 (metadata says `d`, index reads back as `index`). */
@@ -179,21 +190,17 @@ static void run_to_guard(fixture *f, ma_job *job, ma_next *next)
 static void test_push_walk(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", "v1.2", "v1", "latest", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", "v1.2", "v1", "latest", NULL) != 0)
         return;
-    }
     char meta[128];
     snprintf(meta, sizeof meta, "%s/broker.metadata.json", f.dir);
     CHECK_STR(f.ip->metadata_file, meta);
     write_metadata(meta, digest);
 
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_phases(&job) == 3);
 
     /* phase 1: build, read the index back, guard v1.2.3 */
@@ -254,16 +261,12 @@ static void test_push_walk(void)
 static void test_build_failure(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
         return;
-    }
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_RUN);
     ma_outcome o = fail_out(1,
@@ -285,20 +288,16 @@ static void test_build_failure(void)
 static void test_transient_retries(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0)
         return;
-    }
     const char *text = "#15 exporting to image\n"
                        "ERROR: failed to push " IMG ": unexpected status from PUT request to "
                        "https://ghcr.io/v2/colliery-io/brokkr-broker/blobs/uploads/: "
                        "503 Service Unavailable\n";
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
-    ma_job_init(&job, f.ip, 1, 0, 2, 250);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 2, 250);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     CHECK(next.delay_ms == 0);
     ma_outcome o = fail_out(1, text);
@@ -319,8 +318,7 @@ static void test_transient_retries(void)
 
     /* a retry that succeeds carries on, and the next step starts without delay */
     write_metadata(f.ip->metadata_file, digest);
-    ma_job_init(&job, f.ip, 1, 0, 2, 250);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 2, 250);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK(next.delay_ms == 250);
@@ -335,8 +333,7 @@ static void test_transient_retries(void)
     ma_job_free(&job);
 
     /* zero retries: the first transient failure is final, with the exit status */
-    ma_job_init(&job, f.ip, 1, 0, 0, 250);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 0, 250);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     o = fail_out(2, text);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -351,16 +348,12 @@ static void test_transient_retries(void)
 static void test_metadata_missing(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0)
         return;
-    }
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     ma_outcome o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -375,8 +368,7 @@ static void test_metadata_missing(void)
     /* a metadata file without a digest fails the same way */
     const char *no_digest = "{\"buildx.build.ref\": \"a/b/c\"}";
     CHECK(write_file(f.ip->metadata_file, no_digest, strlen(no_digest)) == 0);
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
@@ -390,19 +382,15 @@ static void test_metadata_missing(void)
 static void test_verify_failures(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0)
         return;
-    }
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
 
     /* an index with only amd64, and the digest matches it */
     write_metadata(f.ip->metadata_file, digest_amd64);
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     ma_outcome o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -418,8 +406,7 @@ static void test_verify_failures(void)
 
     /* the index read back is not the pushed digest */
     write_metadata(f.ip->metadata_file, digest);
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -431,8 +418,7 @@ static void test_verify_failures(void)
     CHECK(contains(job.error, digest));
 
     /* the index read fails for good */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -450,18 +436,14 @@ static void test_verify_failures(void)
 static void test_guard(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
         return;
-    }
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
 
     /* the tag already names another digest: refused */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     ma_outcome o = ok_out(INDEX_OLD);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -478,8 +460,7 @@ static void test_guard(void)
     ma_job_free(&job);
 
     /* allowed: carry on, with a note */
-    ma_job_init(&job, f.ip, 1, 1, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 1, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
@@ -495,8 +476,7 @@ static void test_guard(void)
     ma_job_free(&job);
 
     /* the tag already holds this very digest: fine, with a note */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     o = ok_out(INDEX);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -507,8 +487,7 @@ static void test_guard(void)
     ma_job_free(&job);
 
     /* the guard read fails for another reason: stop */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     o = fail_out(1, "ERROR: denied: permission_denied: read_package\n");
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -524,20 +503,16 @@ static void test_guard(void)
 static void test_checks_after_promote(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
         return;
-    }
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
     ma_outcome nf = fail_out(1, "ERROR: " IMG ":v1.2.3: not found\n");
     ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX), old = ok_out(INDEX_OLD);
 
     /* v1.2.3 points elsewhere after the promote */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
@@ -554,8 +529,7 @@ static void test_checks_after_promote(void)
     ma_job_free(&job);
 
     /* latest points elsewhere after phase 3 */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
@@ -573,8 +547,7 @@ static void test_checks_after_promote(void)
     ma_job_free(&job);
 
     /* a tag missing right after the promote is an error, not "absent is fine" */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
@@ -585,8 +558,7 @@ static void test_checks_after_promote(void)
     ma_job_free(&job);
 
     /* the promote itself fails */
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
@@ -605,18 +577,14 @@ static void test_checks_after_promote(void)
 static void test_push_mutable_only(void)
 {
     fixture f;
-    if (fixture_init(&f, 1, "main", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "main", NULL) != 0)
         return;
-    }
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
     ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX);
     write_metadata(f.ip->metadata_file, digest);
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, f.at_digest);
@@ -637,12 +605,9 @@ static void test_push_mutable_only(void)
     fixture_free(&f);
 
     /* only an immutable tag: phase 3 is done at once */
-    if (fixture_init(&f, 1, "v0.1.0", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 1, "v0.1.0", NULL) != 0)
         return;
-    }
-    ma_job_init(&job, f.ip, 1, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 1, 0, 3, 500);
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     ma_next_clear(&next);
@@ -653,17 +618,13 @@ static void test_push_mutable_only(void)
 static void test_local_build(void)
 {
     fixture f;
-    if (fixture_init(&f, 0, "dev", "sha-abc1234", NULL) != 0) {
-        fixture_free(&f);
+    if (fixture_init(&f, 0, "dev", "sha-abc1234", NULL) != 0)
         return;
-    }
     CHECK_STR(f.ip->metadata_file, NULL);
     ma_job job;
-    ma_next next;
-    memset(&next, 0, sizeof next);
+    ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
-    ma_job_init(&job, f.ip, 0, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 0, 0, 3, 500);
     CHECK(ma_job_phases(&job) == 1);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_RUN);
@@ -676,8 +637,7 @@ static void test_local_build(void)
     CHECK_STR(job.error, "");
 
     /* a failed local build */
-    ma_job_init(&job, f.ip, 0, 0, 3, 500);
-    current_job = &job;
+    start_job(&job, &f, 0, 0, 3, 500);
     CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
     o = fail_out(1, "ERROR: failed to solve: failed to read dockerfile: open Dockerfile.broker: no such file or directory\n");
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
