@@ -1,5 +1,6 @@
 #include "cienv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,14 @@ static int read_github(const char *const *envp, ma_cienv *out)
         if (set_once(&out->pr_number, ref_name, strcspn(ref_name, "/")) != 0)
             return -1;
     }
+    const char *server = ma_env_lookup(envp, "GITHUB_SERVER_URL");
+    const char *repository = ma_env_lookup(envp, "GITHUB_REPOSITORY");
+    if (server != NULL && repository != NULL) {
+        size_t n = strlen(server) + strlen(repository) + 2;
+        if ((out->source_url = malloc(n)) == NULL)
+            return -1;
+        snprintf(out->source_url, n, "%s/%s", server, repository);
+    }
     if (is_pr || out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "GITHUB_HEAD_REF"));
 
@@ -73,6 +82,8 @@ static int read_github(const char *const *envp, ma_cienv *out)
 
 static int read_gitlab(const char *const *envp, ma_cienv *out)
 {
+    if (set_str(&out->source_url, ma_env_lookup(envp, "CI_PROJECT_URL")) != 0)
+        return -1;
     if (set_str(&out->pr_number, ma_env_lookup(envp, "CI_MERGE_REQUEST_IID")) != 0)
         return -1;
     if (out->pr_number != NULL)
@@ -113,5 +124,6 @@ void ma_cienv_free(ma_cienv *ci)
     free(ci->branch);
     free(ci->pr_number);
     free(ci->ref_tag);
+    free(ci->source_url);
     memset(ci, 0, sizeof *ci);
 }

@@ -11,15 +11,17 @@ typedef struct {
     char *branch;    /* branch name being built, or NULL */
     char *pr_number; /* pull/merge request number, or NULL */
     char *ref_tag;   /* git tag being built, or NULL */
+    char *source_url; /* the repository's web URL, or NULL */
 } ma_cienv;
 
-#define MA_CIENV_INIT {NULL, NULL, NULL, NULL}
+#define MA_CIENV_INIT {NULL, NULL, NULL, NULL, NULL}
 
 /* GitHub Actions: GITHUB_EVENT_NAME pull_request[_target] gives pr_number from
  * GITHUB_REF (refs/pull/N/merge) and branch from GITHUB_HEAD_REF; GITHUB_REF
  * refs/heads/X and refs/tags/X give branch or ref_tag (GITHUB_REF_NAME when
  * GITHUB_REF is absent).  GitLab CI: CI_MERGE_REQUEST_IID, CI_COMMIT_TAG,
- * CI_COMMIT_REF_NAME.  envp is a NULL-terminated array of "NAME=value". */
+ * CI_COMMIT_REF_NAME.  source_url: GITHUB_SERVER_URL/GITHUB_REPOSITORY or
+ * CI_PROJECT_URL.  envp is a NULL-terminated array of "NAME=value". */
 int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err);
 
 /* The value of name in envp, or NULL.  Empty values count as unset. */

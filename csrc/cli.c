@@ -115,10 +115,11 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
     ro.builder_given = opt->req.builder != NULL;
     ro.github_output = ma_env_lookup(opt->req.envp, "GITHUB_OUTPUT");
+    ro.github_summary = ma_env_lookup(opt->req.envp, "GITHUB_STEP_SUMMARY");
 
     char run_dir[4096] = "";
     ma_request req = opt->req;
-    if (req.push) {
+    if (req.push && req.mode != MA_MODE_MERGE) {
         if (make_run_dir(req.envp, run_dir, sizeof run_dir, &err) != 0)
             return fail(errout, &err);
         req.run_dir = run_dir;
@@ -127,8 +128,13 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     int rc = ma_pipeline_plan(&req, &plan, &err);
     if (rc == 0) {
         char *tags = ma_strlist_join(&plan.tags, ", ");
-        fprintf(errout, "%s %zu image%s with tags %s\n", plan.push ? "Publishing" : "Building", plan.nimages,
-                plan.nimages == 1 ? "" : "s", tags ? tags : "?");
+        const char *verb = plan.mode == MA_MODE_MERGE ? "Merging" : plan.mode == MA_MODE_PUSH ? "Publishing" : "Building";
+        if (plan.mode == MA_MODE_BY_DIGEST)
+            fprintf(errout, "Pushing %zu image%s for %s by digest (no tags; version %s)\n", plan.nimages,
+                    plan.nimages == 1 ? "" : "s", plan.images[0].platforms.items[0], plan.tags.items[0]);
+        else
+            fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
+                    tags ? tags : "?");
         free(tags);
         rc = ma_run(&plan, &ro, out, errout, &err);
         ma_plan_free(&plan);
@@ -138,12 +144,15 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     return rc == 0 ? MA_EXIT_OK : fail(errout, &err);
 }
 
-int ma_cli_main(const ma_cli_options *opt, FILE *out, FILE *errout)
+int ma_cli_main(const ma_cli_options *given, FILE *out, FILE *errout)
 {
     ma_error err = {0};
-    if (opt->json && !opt->dry_run) {
+    if (given->json && !given->dry_run) {
         ma_fail(&err, MA_ERR_INPUT, "--json prints the plan and goes with --dry-run");
         return fail(errout, &err);
     }
-    return opt->dry_run ? dry_run(opt, out, errout) : real_run(opt, out, errout);
+    ma_cli_options opt = *given;
+    if (ma_request_set_mode(&opt.req, opt.push_by_digest, opt.merge, &err) != 0)
+        return fail(errout, &err);
+    return opt.dry_run ? dry_run(&opt, out, errout) : real_run(&opt, out, errout);
 }

@@ -17,6 +17,8 @@ enum {
 
 typedef struct {
     ma_request req;
+    int merge;               /* `angreal build merge`: tag an index of the recorded digests */
+    int push_by_digest;      /* --push-by-digest: one platform, no tags, record in --digest-dir */
     int dry_run;             /* print the plan, run nothing */
     int json;                /* with dry_run: stdout is exactly the plan as JSON */
     const char *jobs;        /* --jobs: commands at once (NULL: 3) */

@@ -34,6 +34,11 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
         rc = ma_cienv_read(in->envp, &out->ci, err);
     if (rc == 0)
         rc = ma_config_load(out->project_dir, in->config_path, &out->config, err);
+    out->source_date_epoch = ma_env_lookup(in->envp, "SOURCE_DATE_EPOCH");
+    if (rc == 0 && out->source_date_epoch != NULL)
+        rc = ma_epoch_parse(out->source_date_epoch, &out->epoch, err);
+    if (rc == 0 && in->digest_dir != NULL)
+        rc = ma_digestdir_read(in->digest_dir, &out->digests, err);
     struct utsname host;
     if (rc == 0 && uname(&host) == 0)
         ma_platform_from_machine(host.machine, out->host_platform, sizeof out->host_platform);
@@ -60,6 +65,20 @@ void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_
     }
 }
 
+void ma_context_label_facts(const ma_context *ctx, ma_label_inputs *out)
+{
+    memset(out, 0, sizeof *out);
+    out->remote_url = ctx->have_git ? ctx->git.remote_url : NULL;
+    out->ci_source = ctx->ci.source_url;
+    if (ctx->source_date_epoch != NULL) {
+        out->have_created = 1;
+        out->created = ctx->epoch;
+    } else if (ctx->have_git) {
+        out->have_created = 1;
+        out->created = ctx->git.commit_time;
+    }
+}
+
 void ma_context_free(ma_context *ctx)
 {
     if (ctx == NULL)
@@ -68,5 +87,6 @@ void ma_context_free(ma_context *ctx)
     ma_gitctx_free(&ctx->git);
     ma_cienv_free(&ctx->ci);
     ma_config_free(&ctx->config);
+    ma_digest_set_free(&ctx->digests);
     memset(ctx, 0, sizeof *ctx);
 }

@@ -6,8 +6,10 @@
 
 #include "cienv.h"
 #include "config.h"
+#include "digestdir.h"
 #include "error.h"
 #include "gitctx.h"
+#include "labels.h"
 #include "tagrules.h"
 
 typedef struct {
@@ -15,6 +17,7 @@ typedef struct {
     const char *config_path;  /* NULL: <project_dir>/multiarch.json when it exists */
     const char *const *envp;  /* the environment to read CI variables from */
     int require_git;          /* 1 when git facts are needed (--tag auto) */
+    const char *digest_dir;   /* merge: the digest directory to read, else NULL */
 } ma_context_inputs;
 
 typedef struct {
@@ -24,6 +27,9 @@ typedef struct {
     ma_cienv ci;
     ma_config config;
     char host_platform[32];   /* "" when the machine is unknown */
+    const char *source_date_epoch; /* $SOURCE_DATE_EPOCH (validated; points into envp), or NULL */
+    long long epoch;          /* its value */
+    ma_digest_set digests;    /* merge: the records of digest_dir */
 } ma_context;
 
 int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err);
@@ -31,6 +37,10 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
 /* The facts ma_tags_compute needs: the checked-out branch wins over CI's,
  * because CI checkouts are detached and a local branch is what is built. */
 void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_inputs *out);
+
+/* The facts for the OCI labels: source from the git remote (else CI), created
+ * from SOURCE_DATE_EPOCH (else the commit time). */
+void ma_context_label_facts(const ma_context *ctx, ma_label_inputs *out);
 
 void ma_context_free(ma_context *ctx);
 

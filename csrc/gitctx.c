@@ -78,12 +78,31 @@ static int read_head(git_repository *repo, const char *path, ma_gitctx *out, git
         return ma_fail(err, MA_ERR_ENV, "HEAD in '%s' is not a commit: %s", path, git_message());
     }
     git_oid_cpy(head, git_object_id(commit));
+    out->commit_time = (long long)git_commit_time((const git_commit *)commit);
     git_oid_tostr(out->head_sha, sizeof out->head_sha, head);
     rc = 0;
     if (git_reference_is_branch(ref) && (out->branch = strdup(git_reference_shorthand(ref))) == NULL)
         rc = ma_nomem(err);
     git_object_free(commit);
     git_reference_free(ref);
+    return rc;
+}
+
+/* The URL images name as their source: origin's, else the only remote's.
+ * No remote (or an unreadable one) is not an error: the label is left out. */
+static int read_remote(git_repository *repo, ma_gitctx *out, ma_error *err)
+{
+    git_remote *remote = NULL;
+    if (git_remote_lookup(&remote, repo, "origin") != 0) {
+        git_strarray names = {0};
+        if (git_remote_list(&names, repo) == 0 && names.count == 1)
+            git_remote_lookup(&remote, repo, names.strings[0]);
+        git_strarray_dispose(&names);
+    }
+    const char *url = remote != NULL ? git_remote_url(remote) : NULL;
+    int rc = url != NULL && (out->remote_url = strdup(url)) == NULL ? ma_nomem(err) : 0;
+    git_remote_free(remote);
+    git_error_clear();
     return rc;
 }
 
@@ -99,7 +118,7 @@ static int read_repo(git_repository *repo, const char *path, ma_gitctx *out, ma_
         return ma_nomem(err);
 
     tag_walk walk = {repo, NULL, {{0}}, out};
-    if (read_head(repo, path, out, &walk.head, err) != 0)
+    if (read_head(repo, path, out, &walk.head, err) != 0 || read_remote(repo, out, err) != 0)
         return -1;
     if (git_repository_odb(&walk.odb, repo) != 0)
         return ma_fail(err, MA_ERR_ENV, "cannot open the object database of '%s': %s", path, git_message());
@@ -134,6 +153,7 @@ void ma_gitctx_free(ma_gitctx *g)
         return;
     free(g->workdir);
     free(g->branch);
+    free(g->remote_url);
     ma_strlist_free(&g->head_tags);
     ma_strlist_free(&g->repo_tags);
     memset(g, 0, sizeof *g);

@@ -11,12 +11,14 @@ typedef struct {
     char *branch;         /* short branch name ("feature/x"), NULL when detached */
     ma_strlist head_tags; /* tag names (without refs/tags/) whose commit is HEAD */
     ma_strlist repo_tags; /* every tag name in the repository */
+    long long commit_time; /* HEAD's committer time, seconds since 1970 */
+    char *remote_url;     /* URL of remote "origin" (else of the only remote), or NULL */
 } ma_gitctx;
 
 #define MA_GIT_NOT_A_REPO 1
 
 /* Open the repository containing `path` (searching upwards, like git does) and
- * read HEAD, its branch and the tags; lightweight and annotated tags are both
+ * read HEAD (commit, time, branch), the origin remote's URL and the tags; lightweight and annotated tags are both
  * peeled to their commit.  Returns 0; MA_GIT_NOT_A_REPO (with err filled, kind
  * MA_ERR_ENV) when path is not inside a git repository, so callers that can do
  * without git may go on; -1 (MA_ERR_ENV) when the repository cannot be read or

@@ -98,6 +98,8 @@ static PyObject *image_dict(const ma_image_plan *ip)
         put(d, "refs", list_from(&ip->refs)) || put(d, "immutable_tags", list_from(&ip->immutable_tags)) ||
         put(d, "mutable_tags", list_from(&ip->mutable_tags)) ||
         put(d, "metadata_file", str_or_none(ip->metadata_file)) ||
+        put(d, "digest_file", str_or_none(ip->digest_file)) || put(d, "labels", list_from(&ip->labels)) ||
+        put(d, "sources", list_from(&ip->sources)) ||
         put(d, "command", list_from(&ip->build_argv)) || put(d, "promote", promote_list(ip))) {
         Py_XDECREF(d);
         return NULL;
@@ -109,6 +111,8 @@ static PyObject *plan_dict(const ma_plan *plan)
 {
     PyObject *d = PyDict_New(), *images = PyList_New(0);
     if (d == NULL || images == NULL || put(d, "push", PyBool_FromLong(plan->push)) ||
+        put(d, "mode", str_or_none(ma_plan_mode_name(plan->mode))) || put(d, "revision", str_or_none(plan->revision)) ||
+        put(d, "digest_dir", str_or_none(plan->digest_dir)) ||
         put(d, "registry", str_or_none(plan->registry)) || put(d, "builder", str_or_none(plan->builder)) ||
         put(d, "workdir", str_or_none(plan->workdir)) || put(d, "config", str_or_none(plan->config)) ||
         put(d, "tags", list_from(&plan->tags)))
@@ -204,20 +208,25 @@ static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwa
 
 static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"component", "tag",    "push",    "platforms", "registry", "repo",
-                             "env",       "config", "builder", "run_dir",   NULL};
+    static char *kwlist[] = {"component", "tag",        "push",           "platforms", "registry",
+                             "repo",      "env",        "config",         "builder",   "run_dir",
+                             "merge",     "push_by_digest", "digest_dir", "cache_from", "cache_to", NULL};
     ma_request req = {0};
     PyObject *env = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzz:plan", kwlist, &req.component, &req.tag,
+    int merge = 0, push_by_digest = 0;
+    ma_error err = {0};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzzppzzz:plan", kwlist, &req.component, &req.tag,
                                      &req.push, &req.platforms, &req.registry, &req.project_dir, &env,
-                                     &req.config_path, &req.builder, &req.run_dir))
+                                     &req.config_path, &req.builder, &req.run_dir, &merge, &push_by_digest,
+                                     &req.digest_dir, &req.cache_from, &req.cache_to))
         return NULL;
+    if (ma_request_set_mode(&req, push_by_digest, merge, &err) != 0)
+        return raise_error(module, &err);
     env_array e;
     if (env_from(env, &e) != 0)
         return NULL;
     req.envp = e.envp;
     ma_plan plan;
-    ma_error err = {0};
     int rc = ma_pipeline_plan(&req, &plan, &err);
     env_free(&e);
     if (rc != 0)
@@ -233,14 +242,16 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"component", "tag",     "registry", "platforms", "push",
                              "dry_run",   "json",    "repo",     "config",    "builder",
                              "env",       "jobs",    "retries",  "allow_overwrite", "username",
-                             "retry_backoff_ms", NULL};
+                             "retry_backoff_ms", "merge", "push_by_digest", "digest_dir", "cache_from",
+                             "cache_to", NULL};
     ma_cli_options opt = {0};
     PyObject *env = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOzzpzI:cli", kwlist, &opt.req.component,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOzzpzIppzzz:cli", kwlist, &opt.req.component,
                                      &opt.req.tag, &opt.req.registry, &opt.req.platforms, &opt.req.push,
                                      &opt.dry_run, &opt.json, &opt.req.project_dir, &opt.req.config_path,
                                      &opt.req.builder, &env, &opt.jobs, &opt.retries, &opt.allow_overwrite,
-                                     &opt.username, &opt.backoff_ms))
+                                     &opt.username, &opt.backoff_ms, &opt.merge, &opt.push_by_digest,
+                                     &opt.req.digest_dir, &opt.req.cache_from, &opt.req.cache_to))
         return NULL;
     env_array e;
     if (env_from(env, &e) != 0)
@@ -267,11 +278,13 @@ static PyMethodDef methods[] = {
      "compute_tags(tag='dev', repo=None, *, env=None, config=None) -> list[str]"},
     {"plan", (PyCFunction)(void (*)(void))py_plan, METH_VARARGS | METH_KEYWORDS,
      "plan(component, tag='dev', push=False, platforms=None, registry=None, repo=None, *, env=None, "
-     "config=None, builder=None, run_dir=None) -> dict"},
+     "config=None, builder=None, run_dir=None, merge=False, push_by_digest=False, digest_dir=None, "
+     "cache_from=None, cache_to=None) -> dict"},
     {"cli", (PyCFunction)(void (*)(void))py_cli, METH_VARARGS | METH_KEYWORDS,
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
      "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
-     "username=None, retry_backoff_ms=0) -> int: run `build multi-arch`, return the exit status"},
+     "username=None, retry_backoff_ms=0, merge=False, push_by_digest=False, digest_dir=None, cache_from=None, "
+     "cache_to=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the exit status"},
     {NULL, NULL, 0, NULL},
 };
 

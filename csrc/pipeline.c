@@ -13,7 +13,8 @@ static const char *requested_tag(const ma_request *req)
 static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
 {
     ma_context_inputs in = {req->project_dir, req->config_path, req->envp,
-                            strcmp(requested_tag(req), "auto") == 0};
+                            strcmp(requested_tag(req), "auto") == 0,
+                            req->mode == MA_MODE_MERGE ? req->digest_dir : NULL};
     return ma_context_read(&in, ctx, err);
 }
 
@@ -23,6 +24,17 @@ static int tags_from_context(const ma_request *req, const ma_context *ctx, ma_st
     ma_tag_inputs tin;
     ma_context_tag_inputs(ctx, requested_tag(req), &tin);
     return ma_tags_compute(&tin, tags, err);
+}
+
+int ma_request_set_mode(ma_request *req, int push_by_digest, int merge, ma_error *err)
+{
+    if (push_by_digest && merge)
+        return ma_fail(err, MA_ERR_INPUT, "--push-by-digest builds one platform; a merge builds nothing: pick one");
+    if (merge || push_by_digest) {
+        req->mode = merge ? MA_MODE_MERGE : MA_MODE_BY_DIGEST;
+        req->push = 1;
+    }
+    return 0;
 }
 
 int ma_pipeline_tags(const ma_request *req, ma_strlist *tags, ma_error *err)
@@ -57,8 +69,15 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .revision = ctx.have_git ? ctx.git.head_sha : NULL,
             .workdir = ctx.project_dir,
             .push = req->push,
+            .mode = req->mode,
             .config = &ctx.config,
+            .source_date_epoch = ctx.source_date_epoch,
+            .cache_from = req->cache_from,
+            .cache_to = req->cache_to,
+            .digest_dir = req->digest_dir,
+            .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
         };
+        ma_context_label_facts(&ctx, &in.label_facts);
         rc = ma_plan_build(&in, plan, err);
     }
     ma_strlist_free(&tags);

@@ -18,9 +18,17 @@ typedef struct {
     const char *run_dir;      /* NULL: MA_PLAN_RUN_DIR stand-in */
     const char *const *envp;  /* environment with the CI variables */
     int push;
+    ma_plan_mode mode;        /* MA_MODE_LOCAL: push decides; else by digest or merge */
+    const char *digest_dir;   /* --digest-dir */
+    const char *cache_from;   /* --cache-from (NULL: the registry cache default; "none") */
+    const char *cache_to;     /* --cache-to */
 } ma_request;
 
 #define MA_DEFAULT_TAG "dev"
+
+/* Set req->mode (and push) from the flags: a merge, a push by digest
+ * (--push beside it changes nothing), else push decides.  MA_ERR_INPUT for both. */
+int ma_request_set_mode(ma_request *req, int push_by_digest, int merge, ma_error *err);
 
 int ma_pipeline_tags(const ma_request *req, ma_strlist *tags, ma_error *err);
 int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err);

@@ -3,8 +3,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "merge.h"
 #include "platform.h"
 #include "tagrules.h"
+
+const char *ma_plan_mode_name(ma_plan_mode mode)
+{
+    switch (mode) {
+    case MA_MODE_PUSH:
+        return "push";
+    case MA_MODE_BY_DIGEST:
+        return "push-by-digest";
+    case MA_MODE_MERGE:
+        return "merge";
+    default:
+        return "load";
+    }
+}
 
 static int is_lower_alnum(char c)
 {
@@ -64,6 +79,9 @@ static void image_plan_free(ma_image_plan *ip)
     free(ip->dockerfile);
     free(ip->context);
     free(ip->metadata_file);
+    free(ip->digest_file);
+    ma_strlist_free(&ip->labels);
+    ma_strlist_free(&ip->sources);
     ma_strlist_free(&ip->platforms);
     ma_strlist_free(&ip->tags);
     ma_strlist_free(&ip->refs);
@@ -82,6 +100,8 @@ void ma_plan_free(ma_plan *plan)
         image_plan_free(&plan->images[i]);
     free(plan->images);
     free(plan->builder);
+    free(plan->revision);
+    free(plan->digest_dir);
     free(plan->registry);
     free(plan->workdir);
     free(plan->config);
@@ -89,53 +109,65 @@ void ma_plan_free(ma_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
-int ma_plan_promote_argv(const char *image, const ma_strlist *tags, const char *digest,
-                         ma_strlist *argv)
+/* The image's last path component names it: "brokkr-broker". */
+static const char *image_title(const char *image)
 {
-    if (ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
-        ma_strlist_push(argv, "imagetools") || ma_strlist_push(argv, "create"))
+    const char *slash = strrchr(image, '/');
+    return slash != NULL ? slash + 1 : image;
+}
+
+static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
+{
+    if (ma_strlist_extend(&ip->tags, &plan->tags))
         return -1;
-    for (size_t i = 0; i < tags->len; i++)
-        if (ma_strlist_push(argv, "--tag") || ma_strlist_pushf(argv, "%s:%s", image, tags->items[i]))
+    if (plan->mode == MA_MODE_BY_DIGEST)
+        return 0; /* tags are set by the merge */
+    for (size_t i = 0; i < plan->tags.len; i++) {
+        const char *tag = plan->tags.items[i];
+        if (ma_strlist_pushf(&ip->refs, "%s:%s", ip->image, tag) ||
+            ma_strlist_push(ma_tag_is_immutable(tag) ? &ip->immutable_tags : &ip->mutable_tags, tag))
             return -1;
-    return ma_strlist_pushf(argv, "%s@%s", image, digest);
-}
-
-static int push_pair(ma_strlist *argv, const char *flag, const char *value)
-{
-    return ma_strlist_push(argv, flag) || ma_strlist_push(argv, value) ? -1 : 0;
-}
-
-static int build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,
-                      ma_image_plan *ip)
-{
-    ma_strlist *argv = &ip->build_argv;
-    char *platforms = ma_strlist_join(&ip->platforms, ",");
-    int rc = platforms == NULL;
-    rc = rc || ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
-         ma_strlist_push(argv, "build") || push_pair(argv, "--builder", plan->builder) ||
-         push_pair(argv, "--platform", platforms) || push_pair(argv, "--file", ip->dockerfile);
-    free(platforms);
-    if (c->target != NULL)
-        rc = rc || push_pair(argv, "--target", c->target);
-    for (size_t i = 0; i < c->build_args.len; i++)
-        rc = rc || push_pair(argv, "--build-arg", c->build_args.items[i]);
-    /* OCI labels say which commit and version an image holds. */
-    if (in->revision != NULL)
-        rc = rc || ma_strlist_push(argv, "--label") ||
-             ma_strlist_pushf(argv, "org.opencontainers.image.revision=%s", in->revision);
-    rc = rc || ma_strlist_push(argv, "--label") ||
-         ma_strlist_pushf(argv, "org.opencontainers.image.version=%s", ip->tags.items[0]);
-    if (plan->push) {
-        rc = rc || ma_strlist_push(argv, "--output") ||
-             ma_strlist_pushf(argv, "type=image,name=%s,push-by-digest=true,name-canonical=true,push=true", ip->image) ||
-             push_pair(argv, "--metadata-file", ip->metadata_file);
-    } else {
-        for (size_t i = 0; i < ip->refs.len; i++)
-            rc = rc || push_pair(argv, "--tag", ip->refs.items[i]);
-        rc = rc || ma_strlist_push(argv, "--load");
     }
-    return rc || ma_strlist_push(argv, ip->context) ? -1 : 0;
+    return 0;
+}
+
+static int plan_files(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
+{
+    if (plan->push && plan->mode != MA_MODE_MERGE) {
+        ma_strlist one = MA_STRLIST_INIT;
+        if (ma_strlist_pushf(&one, "%s/%s.metadata.json", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR, c->name))
+            return -1;
+        ip->metadata_file = one.items[0];
+        free(one.items);
+    }
+    if (plan->mode == MA_MODE_BY_DIGEST) {
+        char name[512];
+        ma_strlist one = MA_STRLIST_INIT;
+        if (ma_digest_file_name(c->name, ip->platforms.items[0], name, sizeof name) != 0 ||
+            ma_strlist_pushf(&one, "%s/%s", in->digest_dir, name))
+            return -1;
+        ip->digest_file = one.items[0];
+        free(one.items);
+    }
+    return 0;
+}
+
+static int plan_labels(const ma_plan_inputs *in, const ma_plan *plan, ma_image_plan *ip, ma_error *err)
+{
+    ma_label_inputs facts = in->label_facts;
+    facts.revision = plan->revision;
+    facts.version = ip->tags.items[0];
+    facts.title = image_title(ip->image);
+    return ma_labels_compute(&facts, &ip->labels, err);
+}
+
+/* What the tags point at: the digest the build pushes, or merge's digests. */
+static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, ma_image_plan *ip, ma_error *err)
+{
+    if (plan->mode != MA_MODE_MERGE)
+        return ma_strlist_pushf(&ip->sources, "%s@%s", ip->image, MA_PLAN_DIGEST) ? ma_nomem(err) : 0;
+    ma_merge_inputs m = {ip->component, ip->image, &ip->platforms, plan->revision, in->digest_dir};
+    return ma_merge_sources(&m, in->digests, &ip->sources, err);
 }
 
 static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,
@@ -144,53 +176,75 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     if (!repository_path_ok(c->image))
         return ma_fail(err, MA_ERR_ENV, "invalid image name '%s' for component '%s': lowercase [a-z0-9._-] path components",
                        c->image, c->name);
-    ma_strlist paths = MA_STRLIST_INIT;
-    int rc = ma_strlist_pushf(&paths, "%s/%s", plan->registry, c->image) ||
-             ma_strlist_pushf(&paths, "%s/%s.metadata.json", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR, c->name);
-    if (rc) {
-        ma_strlist_free(&paths);
+    ma_strlist image = MA_STRLIST_INIT;
+    if (ma_strlist_pushf(&image, "%s/%s", plan->registry, c->image))
         return ma_nomem(err);
-    }
-    ip->image = paths.items[0];
-    ip->metadata_file = plan->push ? paths.items[1] : (free(paths.items[1]), NULL);
-    free(paths.items);
+    ip->image = image.items[0];
+    free(image.items);
     ip->component = ma_strdup(c->name);
     ip->dockerfile = ma_strdup(c->dockerfile);
     ip->context = ma_strdup(c->context);
-    rc = !ip->component || !ip->dockerfile || !ip->context || ma_strlist_extend(&ip->platforms, platforms) ||
-         ma_strlist_extend(&ip->tags, &plan->tags);
-    for (size_t i = 0; !rc && i < plan->tags.len; i++) {
-        const char *tag = plan->tags.items[i];
-        rc = ma_strlist_pushf(&ip->refs, "%s:%s", ip->image, tag) ||
-             ma_strlist_push(ma_tag_is_immutable(tag) ? &ip->immutable_tags : &ip->mutable_tags, tag);
-    }
-    rc = rc || build_argv(in, plan, c, ip);
+    if (!ip->component || !ip->dockerfile || !ip->context || ma_strlist_extend(&ip->platforms, platforms) ||
+        plan_tags(plan, ip) || plan_files(in, plan, c, ip))
+        return ma_nomem(err);
+    if (plan_labels(in, plan, ip, err) != 0 || plan_sources(in, plan, ip, err) != 0)
+        return -1;
+    int rc = plan->mode != MA_MODE_MERGE && ma_plan_build_argv(in, plan, c, ip);
     if (!rc && plan->push && ip->immutable_tags.len > 0)
-        rc = ma_plan_promote_argv(ip->image, &ip->immutable_tags, MA_PLAN_DIGEST,
-                                  &ip->promote_immutable_argv);
+        rc = ma_plan_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, &ip->promote_immutable_argv);
     if (!rc && plan->push && ip->mutable_tags.len > 0)
-        rc = ma_plan_promote_argv(ip->image, &ip->mutable_tags, MA_PLAN_DIGEST,
-                                  &ip->promote_mutable_argv);
+        rc = ma_plan_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, &ip->promote_mutable_argv);
     return rc ? ma_nomem(err) : 0;
 }
 
-static int choose_platforms(const ma_plan_inputs *in, ma_strlist *out, ma_error *err)
+static int choose_platforms(const ma_plan_inputs *in, ma_plan_mode mode, ma_strlist *out, ma_error *err)
 {
     if (in->platforms != NULL) {
         if (ma_platforms_parse(in->platforms, out, err) != 0)
             return -1;
-        if (!in->push && out->len > 1)
+        if ((mode == MA_MODE_LOCAL || mode == MA_MODE_BY_DIGEST) && out->len > 1)
             return ma_fail(err, MA_ERR_INPUT,
-                           "a local build loads one platform into docker, but --platforms names %zu (%s): "
-                           "add --push to publish a multi-platform image, or pick one platform",
+                           mode == MA_MODE_LOCAL
+                               ? "a local build loads one platform into docker, but --platforms names %zu (%s): "
+                                 "add --push to publish a multi-platform image, or pick one platform"
+                               : "--push-by-digest builds one platform per run, but --platforms names %zu (%s): "
+                                 "run once per platform (one runner each), then `angreal build merge`",
                            out->len, in->platforms);
         return 0;
     }
-    if (in->push)
+    if (mode == MA_MODE_BY_DIGEST)
+        return ma_fail(err, MA_ERR_INPUT,
+                       "--push-by-digest builds one platform: pass it with --platforms, e.g. --platforms linux/arm64");
+    if (mode != MA_MODE_LOCAL)
         return ma_strlist_extend(out, &in->config->push_platforms) ? ma_nomem(err) : 0;
     if (in->host_platform == NULL || in->host_platform[0] == '\0')
         return ma_fail(err, MA_ERR_ENV, "cannot tell this machine's platform: pass --platforms (e.g. linux/amd64)");
     return ma_strlist_push(out, in->host_platform) ? ma_nomem(err) : 0;
+}
+
+static ma_plan_mode effective_mode(const ma_plan_inputs *in)
+{
+    return in->mode != MA_MODE_LOCAL ? in->mode : in->push ? MA_MODE_PUSH : MA_MODE_LOCAL;
+}
+
+static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
+{
+    if ((mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE) && (in->digest_dir == NULL || in->digest_dir[0] == '\0'))
+        return ma_fail(err, MA_ERR_INPUT, mode == MA_MODE_MERGE
+                                              ? "merge needs --digest-dir DIR: the folder of digest files the "
+                                                "`multi-arch --push-by-digest` runs wrote"
+                                              : "--push-by-digest needs --digest-dir DIR: where to write the digest "
+                                                "for `angreal build merge`");
+    if (mode == MA_MODE_MERGE && in->digests == NULL)
+        return ma_fail(err, MA_ERR_INPUT, "merge: no digest records were read");
+    if (in->digest_dir != NULL && mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
+        return ma_fail(err, MA_ERR_INPUT, "--digest-dir goes with --push-by-digest (or with `angreal build merge`)");
+    const char *cache[] = {in->cache_from, in->cache_to}, *flag[] = {"--cache-from", "--cache-to"};
+    for (size_t i = 0; i < 2; i++)
+        if (cache[i] != NULL && cache[i][strspn(cache[i], " ")] == '\0')
+            return ma_fail(err, MA_ERR_INPUT, "empty %s: give a cache (e.g. type=registry,ref=IMAGE:buildcache) or 'none'",
+                           flag[i]);
+    return 0;
 }
 
 static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platforms, ma_error *err)
@@ -213,15 +267,22 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     }
     if (in->tags == NULL || in->tags->len == 0)
         return ma_fail(err, MA_ERR_INPUT, "no tags to build");
+    ma_plan_mode mode = effective_mode(in);
+    if (check_mode_inputs(in, mode, err) != 0)
+        return -1;
     const char *registry = in->registry ? in->registry : cfg->registry;
     if (ma_registry_validate(registry, err) != 0)
         return -1;
-    out->push = in->push;
+    out->mode = mode;
+    out->push = mode != MA_MODE_LOCAL;
+    out->revision = ma_strdup(in->revision);
+    out->digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? ma_strdup(in->digest_dir) : NULL;
     out->registry = ma_strdup(registry);
     out->builder = ma_strdup(in->builder ? in->builder : cfg->builder);
     out->workdir = ma_strdup(in->workdir);
     out->config = ma_strdup(cfg->source);
-    if (!out->registry || !out->builder || (in->workdir && !out->workdir) ||
+    if (!out->registry || !out->builder || (in->workdir && !out->workdir) || (in->revision && !out->revision) ||
+        ((mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE) && !out->digest_dir) ||
         (cfg->source && !out->config) || ma_strlist_extend(&out->tags, in->tags))
         return ma_nomem(err);
     if (out->builder[0] == '\0')
@@ -229,7 +290,7 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     for (size_t i = 0; i < out->tags.len; i++)
         if (!ma_tag_is_valid(out->tags.items[i]))
             return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s'", out->tags.items[i]);
-    if (choose_platforms(in, platforms, err) != 0)
+    if (choose_platforms(in, mode, platforms, err) != 0)
         return -1;
 
     size_t n = all ? cfg->ncomponents : 1;

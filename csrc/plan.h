@@ -1,21 +1,39 @@
 /* The build plan: a pure function of (component, tags, platforms, registry,
  * config) -> one job per image with the exact docker argv that runs it.
  *
+ * Four modes: a local build (`--load`), a push from this machine, a push by
+ * digest of one platform for a later merge (the matrix flow), and the merge
+ * of such digests into one index under the tags.
+ *
  * Publishing goes in three steps so a failure never moves a mutable tag:
  *   1. build: `docker buildx build ... --output type=image,...,push-by-digest=true`
  *      pushes the multi-platform index by digest only and writes the digest to
  *      the metadata file;
  *   2. promote_immutable: `imagetools create` points vX.Y.Z / sha-... at it;
  *   3. promote_mutable:   `imagetools create` points vX.Y, vX, latest, branch, pr-N at it.
- * A local build (no push) is one `--load` build of one platform with every tag. */
+ * A local build (no push) is one `--load` build of one platform with every tag.
+ * A push by digest is step 1 only, plus a record in the digest directory; a
+ * merge has no build: step 2 and 3 create the index from the recorded digests. */
 #ifndef MA_PLAN_H
 #define MA_PLAN_H
 
 #include <stddef.h>
 
 #include "config.h"
+#include "digestdir.h"
 #include "error.h"
+#include "labels.h"
 #include "strlist.h"
+
+typedef enum {
+    MA_MODE_LOCAL = 0,     /* build one platform and --load it */
+    MA_MODE_PUSH = 1,      /* build every platform, push by digest, then tag */
+    MA_MODE_BY_DIGEST = 2, /* build one platform, push by digest, record it: no tags */
+    MA_MODE_MERGE = 3      /* tag an index made of recorded digests: no build */
+} ma_plan_mode;
+
+/* "load", "push", "push-by-digest", "merge" */
+const char *ma_plan_mode_name(ma_plan_mode mode);
 
 /* Stand-ins shown where a value only exists during a run. */
 #define MA_PLAN_RUN_DIR "<run-dir>"
@@ -32,13 +50,19 @@ typedef struct {
     ma_strlist immutable_tags; /* vX.Y.Z, sha-...: never overwritten at another digest */
     ma_strlist mutable_tags;   /* moved only after the immutable ones are verified */
     char *metadata_file;       /* where buildx writes the digest (push only), else NULL */
-    ma_strlist build_argv;
+    char *digest_file;         /* by digest: the record written for merge, else NULL */
+    ma_strlist labels;         /* OCI labels, "key=value" */
+    ma_strlist sources;        /* what the tags point at: image@<digest>, or merge's digests */
+    ma_strlist build_argv;     /* empty for a merge */
     ma_strlist promote_immutable_argv; /* empty when there is nothing to promote */
     ma_strlist promote_mutable_argv;
 } ma_image_plan;
 
 typedef struct {
-    int push;
+    int push;                  /* anything pushed: mode != MA_MODE_LOCAL */
+    ma_plan_mode mode;
+    char *revision;            /* the commit built, or NULL outside git */
+    char *digest_dir;          /* by digest / merge: --digest-dir, else NULL */
     char *builder;
     char *registry;
     char *workdir;   /* the directory the commands run in */
@@ -58,15 +82,27 @@ typedef struct {
     const char *run_dir;         /* where metadata files go, or NULL for MA_PLAN_RUN_DIR */
     const char *revision;        /* commit for the revision label, or NULL */
     const char *workdir;         /* project directory */
-    int push;
+    int push;                    /* with mode MA_MODE_LOCAL: MA_MODE_PUSH */
+    ma_plan_mode mode;
     const ma_config *config;
+    ma_label_inputs label_facts; /* source, created (revision, version, title: filled per image) */
+    const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */
+    const char *cache_from;      /* --cache-from: NULL for the registry cache default, "none" for none */
+    const char *cache_to;        /* --cache-to: likewise (the default only when pushing) */
+    const char *digest_dir;      /* by digest: where the record goes; merge: where records came from */
+    const ma_digest_set *digests; /* merge: the records read from digest_dir */
 } ma_plan_inputs;
 
 int ma_plan_build(const ma_plan_inputs *in, ma_plan *out, ma_error *err);
 
-/* The `imagetools create` argv pointing `tags` of image at image@digest. */
-int ma_plan_promote_argv(const char *image, const ma_strlist *tags, const char *digest,
+/* The `imagetools create` argv pointing `tags` of image at the index made of
+ * `sources` (one image@digest: that index itself). */
+int ma_plan_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
                          ma_strlist *argv);
+
+/* The `docker buildx build` argv of one image (buildcmd.c). */
+int ma_plan_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,
+                       ma_image_plan *ip);
 
 /* Validate a registry ("host[:port][/namespace...]"); MA_ERR_INPUT naming the value. */
 int ma_registry_validate(const char *registry, ma_error *err);

@@ -61,7 +61,8 @@ static cJSON *image_json(const ma_image_plan *ip)
              add(o, "refs", string_array(&ip->refs)) &&
              add(o, "immutable_tags", string_array(&ip->immutable_tags)) &&
              add(o, "mutable_tags", string_array(&ip->mutable_tags)) &&
-             add_str(o, "metadata_file", ip->metadata_file) &&
+             add_str(o, "metadata_file", ip->metadata_file) && add_str(o, "digest_file", ip->digest_file) &&
+             add(o, "labels", string_array(&ip->labels)) && add(o, "sources", string_array(&ip->sources)) &&
              add(o, "command", string_array(&ip->build_argv)) && add(o, "promote", promote_steps(ip));
     if (!ok) {
         cJSON_Delete(o);
@@ -74,6 +75,8 @@ static cJSON *plan_json(const ma_plan *plan)
 {
     cJSON *root = cJSON_CreateObject(), *images = cJSON_CreateArray();
     int ok = root != NULL && images != NULL && add(root, "push", cJSON_CreateBool(plan->push)) &&
+             add_str(root, "mode", ma_plan_mode_name(plan->mode)) && add_str(root, "revision", plan->revision) &&
+             add_str(root, "digest_dir", plan->digest_dir) &&
              add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&
              add_str(root, "workdir", plan->workdir) && add_str(root, "config", plan->config) &&
              add(root, "tags", string_array(&plan->tags));
@@ -91,12 +94,22 @@ static cJSON *plan_json(const ma_plan *plan)
     return NULL;
 }
 
-char *ma_plan_json(const ma_plan *plan, ma_error *err)
+static char *render(const ma_plan *plan, int pretty, ma_error *err)
 {
     cJSON *root = plan_json(plan);
-    char *text = root != NULL ? cJSON_Print(root) : NULL;
+    char *text = root == NULL ? NULL : pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (text == NULL)
         ma_nomem(err);
     return text;
+}
+
+char *ma_plan_json(const ma_plan *plan, ma_error *err)
+{
+    return render(plan, 1, err);
+}
+
+char *ma_plan_json_compact(const ma_plan *plan, ma_error *err)
+{
+    return render(plan, 0, err);
 }

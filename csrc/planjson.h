@@ -9,4 +9,7 @@
 /* A malloc'd, pretty-printed JSON document, or NULL with err filled. */
 char *ma_plan_json(const ma_plan *plan, ma_error *err);
 
+/* The same on one line (a GitHub step output). */
+char *ma_plan_json_compact(const ma_plan *plan, ma_error *err);
+
 #endif

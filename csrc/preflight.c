@@ -121,9 +121,10 @@ static int ensure_builder(const ma_plan *plan, const ma_preflight_options *opt, 
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
                  ma_error *err)
 {
-    if (check_files(plan, err) != 0 || check_buildx(plan->workdir, log, intr, err) != 0)
+    int merge = plan->mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
+    if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->workdir, log, intr, err) != 0)
         return -1;
     if (plan->push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)
         return -1;
-    return ensure_builder(plan, opt, log, intr, err);
+    return merge ? 0 : ensure_builder(plan, opt, log, intr, err);
 }

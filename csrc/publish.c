@@ -6,9 +6,12 @@
 
 #include "buildx.h"
 #include "registry.h"
+#include "tagrules.h"
 
 enum step {
     STEP_BUILD = 1,
+    STEP_CHECK_SOURCE,   /* merge: recorded digest i must be in the registry */
+    STEP_COMBINE,        /* merge: the index the digests make, from imagetools create --dry-run */
     STEP_VERIFY_INDEX,   /* read image@digest back, check platforms */
     STEP_GUARD,          /* immutable tag i must be absent or at our digest */
     STEP_PROMOTE_IMMUTABLE,
@@ -17,12 +20,12 @@ enum step {
     STEP_CHECK_MUTABLE,
 };
 
-void ma_job_init(ma_job *job, const ma_image_plan *image, int push, int allow_overwrite,
+void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
                  int retries, unsigned backoff_ms)
 {
     memset(job, 0, sizeof *job);
     job->image = image;
-    job->push = push;
+    job->mode = mode;
     job->allow_overwrite = allow_overwrite;
     job->retries = retries;
     job->backoff_ms = backoff_ms;
@@ -30,7 +33,7 @@ void ma_job_init(ma_job *job, const ma_image_plan *image, int push, int allow_ov
 
 int ma_job_phases(const ma_job *job)
 {
-    return job->push ? 3 : 1;
+    return job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE ? 3 : 1;
 }
 
 void ma_next_clear(ma_next *next)
@@ -41,8 +44,10 @@ void ma_next_clear(ma_next *next)
 
 void ma_job_free(ma_job *job)
 {
-    if (job != NULL)
+    if (job != NULL) {
         ma_strlist_free(&job->notes);
+        ma_strlist_free(&job->kept);
+    }
 }
 
 /* Stop the job with a message; returns 0 because failing is not an error of the machine. */
@@ -67,23 +72,58 @@ static int run(ma_job *job, ma_next *next, int step, int capture)
     return 0;
 }
 
-static int inspect(ma_job *job, ma_next *next, int step, const char *tag)
+static int imagetools(ma_next *next, const char *command)
 {
     ma_strlist_free(&next->argv);
-    int rc = ma_strlist_push(&next->argv, "docker") || ma_strlist_push(&next->argv, "buildx") ||
-             ma_strlist_push(&next->argv, "imagetools") || ma_strlist_push(&next->argv, "inspect") ||
-             ma_strlist_push(&next->argv, "--raw") ||
+    return ma_strlist_push(&next->argv, "docker") || ma_strlist_push(&next->argv, "buildx") ||
+                   ma_strlist_push(&next->argv, "imagetools") || ma_strlist_push(&next->argv, command)
+               ? -1
+               : 0;
+}
+
+/* Read back image:tag, or the pushed image@digest when tag is NULL. */
+static int inspect(ma_job *job, ma_next *next, int step, const char *tag)
+{
+    int rc = imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--raw") ||
              (tag != NULL ? ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag)
                           : ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest));
     return rc ? -1 : run(job, next, step, 1);
 }
 
-static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *tags)
+/* A merge's recorded digest i, read back whole. */
+static int inspect_source(ma_job *job, ma_next *next)
+{
+    int rc = imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--raw") ||
+             ma_strlist_push(&next->argv, job->image->sources.items[job->tag_index]);
+    return rc ? -1 : run(job, next, STEP_CHECK_SOURCE, 1);
+}
+
+static int combine(ma_job *job, ma_next *next)
+{
+    int rc = imagetools(next, "create") || ma_strlist_push(&next->argv, "--dry-run") ||
+             ma_strlist_extend(&next->argv, &job->image->sources);
+    return rc ? -1 : run(job, next, STEP_COMBINE, 1);
+}
+
+/* Tags point at the pushed index, or (merge) at the index of the recorded digests. */
+static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_tags)
 {
     ma_strlist_free(&next->argv);
-    if (ma_plan_promote_argv(job->image->image, tags, job->digest, &next->argv) != 0)
-        return -1;
-    return run(job, next, step, 0);
+    ma_strlist pushed = MA_STRLIST_INIT, tags_left = MA_STRLIST_INIT;
+    const ma_strlist *tags = &tags_left;
+    for (size_t i = 0; i < all_tags->len; i++)
+        if (!ma_strlist_contains(&job->kept, all_tags->items[i]) && ma_strlist_push(&tags_left, all_tags->items[i]))
+            return -1;
+    const ma_strlist *sources = &job->image->sources;
+    if (job->mode != MA_MODE_MERGE) {
+        if (ma_strlist_pushf(&pushed, "%s@%s", job->image->image, job->digest) != 0)
+            return -1;
+        sources = &pushed;
+    }
+    int rc = ma_plan_promote_argv(job->image->image, tags, sources, &next->argv);
+    ma_strlist_free(&pushed);
+    ma_strlist_free(&tags_left);
+    return rc != 0 ? -1 : run(job, next, step, 0);
 }
 
 static int copy_argv(ma_next *next, const ma_strlist *argv)
@@ -97,9 +137,12 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
     ma_next_clear(next);
     const ma_image_plan *ip = job->image;
     int rc = 0;
-    if (phase == 1) {
+    if (phase == 1 && job->mode == MA_MODE_MERGE) {
+        job->tag_index = 0;
+        rc = ip->sources.len > 0 ? inspect_source(job, next) : combine(job, next);
+    } else if (phase == 1) {
         rc = copy_argv(next, &ip->build_argv) || run(job, next, STEP_BUILD, 0);
-    } else if (phase == 2 && ip->immutable_tags.len > 0) {
+    } else if (phase == 2 && ip->immutable_tags.len > job->kept.len) {
         rc = promote(job, next, STEP_PROMOTE_IMMUTABLE, &ip->immutable_tags);
     } else if (phase == 3 && ip->mutable_tags.len > 0) {
         rc = promote(job, next, STEP_PROMOTE_MUTABLE, &ip->mutable_tags);
@@ -112,6 +155,9 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
 /* The next immutable tag to guard/check, or the end of the phase. */
 static int next_tag(ma_job *job, ma_next *next, int step, const ma_strlist *tags, int last_phase)
 {
+    while (step == STEP_CHECK_IMMUTABLE && job->tag_index < tags->len &&
+           ma_strlist_contains(&job->kept, tags->items[job->tag_index]))
+        job->tag_index++;
     if (job->tag_index < tags->len)
         return inspect(job, next, step, tags->items[job->tag_index]);
     job->tag_index = 0;
@@ -121,7 +167,7 @@ static int next_tag(ma_job *job, ma_next *next, int step, const ma_strlist *tags
 
 static int after_build(ma_job *job, ma_next *next, ma_error *err)
 {
-    if (!job->push) {
+    if (job->mode == MA_MODE_LOCAL) {
         next->kind = MA_NEXT_DONE;
         return 0;
     }
@@ -139,11 +185,62 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
     char ref[1024];
     snprintf(ref, sizeof ref, "%s@%s", job->image->image, job->digest);
     ma_error why = {0};
-    if (ma_index_verify(ref, o->out ? o->out : "", o->out_len, job->digest, &job->image->platforms, &why) != 0) {
+    const char *raw = o->out ? o->out : "";
+    /* One platform pushed without attestations is a plain image manifest: its
+     * platform is checked when the merge combines it. */
+    const ma_strlist *want = job->mode == MA_MODE_BY_DIGEST && !ma_raw_is_index(raw, o->out_len)
+                                 ? NULL : &job->image->platforms;
+    if (ma_index_verify(ref, raw, o->out_len, job->digest, want, &why) != 0) {
         if (why.kind == MA_ERR_NOMEM)
             return ma_nomem(err);
         return failed(job, next, "%s", why.msg);
     }
+    if (job->mode == MA_MODE_BY_DIGEST) {
+        next->kind = MA_NEXT_DONE;
+        return 0;
+    }
+    job->tag_index = 0;
+    return next_tag(job, next, STEP_GUARD, &job->image->immutable_tags, 0);
+}
+
+/* A recorded digest read back: it must be in the registry, byte for byte. */
+static int after_source(ma_job *job, const ma_outcome *o, ma_next *next)
+{
+    const ma_image_plan *ip = job->image;
+    const char *source = ip->sources.items[job->tag_index], *platform = ip->platforms.items[job->tag_index];
+    if (o->status != 0) {
+        char line[512];
+        ma_buildx_last_error_line(o->err_text, line, sizeof line);
+        if (ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND)
+            return failed(job, next, "the %s digest %s is not in the registry (%s): was it pushed to this registry?",
+                          platform, source, line);
+        return failed(job, next, "cannot read back the %s digest %s: %s", platform, source, line);
+    }
+    char found[MA_DIGEST_MAX];
+    ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
+    const char *at = strchr(source, '@');
+    if (at == NULL || strcmp(found, at + 1) != 0)
+        return failed(job, next, "%s reads back as %s, not the recorded digest", source, found);
+    if (++job->tag_index < ip->sources.len)
+        return inspect_source(job, next);
+    return combine(job, next);
+}
+
+/* The index the merge will push: its digest, and each platform exactly once. */
+static int after_combine(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    size_t len = o->out_len;
+    if (len > 0 && o->out[len - 1] == '\n')
+        len--; /* imagetools prints the index bytes and a newline */
+    char shown[512];
+    snprintf(shown, sizeof shown, "the index of %s's digests", job->image->component);
+    ma_error why = {0};
+    if (ma_index_verify_exact(shown, o->out, len, &job->image->platforms, &why) != 0) {
+        if (why.kind == MA_ERR_NOMEM)
+            return ma_nomem(err);
+        return failed(job, next, "%s", why.msg);
+    }
+    ma_sha256_digest(o->out, len, job->digest);
     job->tag_index = 0;
     return next_tag(job, next, STEP_GUARD, &job->image->immutable_tags, 0);
 }
@@ -172,10 +269,17 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
         if (!guard)
             return failed(job, next, "%s points at %s after tagging, not at the pushed %s", ref, found,
                           job->digest);
-        if (!job->allow_overwrite)
+        if (!job->allow_overwrite && ma_tag_is_commit(tag)) {
+            /* an earlier build of this commit (its branch build, or a re-run) holds it */
+            if (ma_strlist_push(&job->kept, tag) != 0 ||
+                ma_strlist_pushf(&job->notes, "kept %s at %s: an earlier build of this commit holds it", ref, found) != 0)
+                return -1;
+        } else if (!job->allow_overwrite) {
             return failed(job, next, "immutable tag %s already exists at %s; not overwriting it with %s "
                                      "(pass --allow-overwrite to replace it)", ref, found, job->digest);
-        ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, found);
+        } else if (ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, found) != 0) {
+            return -1;
+        }
     } else if (guard) {
         ma_strlist_pushf(&job->notes, "%s already held this digest", ref);
     }
@@ -204,7 +308,8 @@ static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const 
 int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
-    int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD ||
+    int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD || job->step == STEP_CHECK_SOURCE ||
+                  job->step == STEP_COMBINE ||
                   job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE;
     if (o->status != 0 && (!is_read || ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)) {
         const char *what = job->step == STEP_BUILD ? "build failed"
@@ -220,10 +325,18 @@ int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *e
         if (o->status != 0)
             return retry_or_fail(job, o, next, "cannot read back the pushed index");
         return after_verify(job, o, next, err);
+    case STEP_CHECK_SOURCE:
+        rc = after_source(job, o, next);
+        break;
+    case STEP_COMBINE:
+        if (o->status != 0)
+            return retry_or_fail(job, o, next, "cannot combine the digests into an index");
+        return after_combine(job, o, next, err);
     case STEP_GUARD:
     case STEP_CHECK_IMMUTABLE:
     case STEP_CHECK_MUTABLE:
-        return after_tag_read(job, o, next);
+        rc = after_tag_read(job, o, next);
+        break;
     case STEP_PROMOTE_IMMUTABLE:
         job->tag_index = 0;
         rc = next_tag(job, next, STEP_CHECK_IMMUTABLE, &ip->immutable_tags, 0);

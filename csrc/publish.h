@@ -9,7 +9,10 @@
  *   tags (vX.Y, vX, latest, branch, pr-N).
  * So a failed build, push or check anywhere never moves `latest`, and a
  * release is never half-tagged across images.  A local build is one phase: the
- * `--load` build.
+ * `--load` build; so is a push by digest (build, read back, no tags).  A merge
+ * has the same three phases, but phase 1 reads every recorded digest back
+ * from the registry and works out the index digest with `imagetools create
+ * --dry-run` (checking it holds each platform exactly once) instead of building.
  *
  * Decisions only: the caller runs each command and hands back its outcome. */
 #ifndef MA_PUBLISH_H
@@ -45,7 +48,7 @@ typedef struct {
 
 typedef struct {
     const ma_image_plan *image;
-    int push;
+    ma_plan_mode mode;
     int allow_overwrite;   /* replace an immutable tag that names another digest */
     int retries;           /* how often a transient failure is retried */
     unsigned backoff_ms;   /* first retry delay; doubles each time */
@@ -55,13 +58,15 @@ typedef struct {
     int attempt;
     char digest[MA_DIGEST_MAX];
     ma_strlist notes;      /* things worth reporting (a tag that already held this digest) */
+    ma_strlist kept;       /* sha- tags already naming an earlier build of this commit: left as they are */
     char error[MA_ERROR_MSG_MAX];
 } ma_job;
 
-void ma_job_init(ma_job *job, const ma_image_plan *image, int push, int allow_overwrite,
+void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
                  int retries, unsigned backoff_ms);
 
-/* The number of phases this job has: 3 for a push, 1 for a local build. */
+/* The number of phases this job has: 3 for a push or merge, 1 for a local
+ * build or a push by digest. */
 int ma_job_phases(const ma_job *job);
 
 /* Start `phase` (1-based): fills next with the first action. */

@@ -209,3 +209,52 @@ int ma_index_verify(const char *ref, const char *raw, size_t len, const char *di
     ma_strlist_free(&missing);
     return rc;
 }
+
+int ma_raw_is_index(const char *raw, size_t len)
+{
+    ma_error ignored;
+    cJSON *root = parse_manifest(raw, len, &ignored);
+    int is_index = root != NULL && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "manifests"));
+    cJSON_Delete(root);
+    return is_index;
+}
+
+static size_t count_platform(const ma_strlist *found, const char *want)
+{
+    char want_key[PLATFORM_MAX], key[PLATFORM_MAX];
+    platform_key(want, want_key);
+    size_t n = 0;
+    for (size_t i = 0; i < found->len; i++) {
+        platform_key(found->items[i], key);
+        n += strcmp(key, want_key) == 0;
+    }
+    return n;
+}
+
+int ma_index_verify_exact(const char *shown, const char *raw, size_t len, const ma_strlist *want,
+                          ma_error *err)
+{
+    ma_strlist found = MA_STRLIST_INIT, wrong = MA_STRLIST_INIT;
+    ma_error inner;
+    if (ma_index_platforms(raw, len, &found, &inner) != 0) {
+        ma_strlist_free(&found);
+        return inner.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_fail(err, MA_ERR_BUILD, "%s: %s", shown, inner.msg);
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < want->len; i++) {
+        size_t n = count_platform(&found, want->items[i]);
+        if (n != 1 && ma_strlist_pushf(&wrong, "%s %s", want->items[i], n == 0 ? "missing" : "twice") != 0)
+            rc = ma_nomem(err);
+    }
+    for (size_t i = 0; rc == 0 && i < found.len; i++)
+        if (!holds_platform(want, found.items[i]) && ma_strlist_pushf(&wrong, "%s not expected", found.items[i]) != 0)
+            rc = ma_nomem(err);
+    if (rc == 0 && wrong.len > 0) {
+        char *text = ma_strlist_join(&wrong, ", ");
+        rc = text == NULL ? ma_nomem(err) : ma_fail(err, MA_ERR_BUILD, "%s has the wrong platforms: %s", shown, text);
+        free(text);
+    }
+    ma_strlist_free(&found);
+    ma_strlist_free(&wrong);
+    return rc;
+}

@@ -21,4 +21,13 @@ int ma_index_platforms(const char *raw, size_t len, ma_strlist *out, ma_error *e
 int ma_index_verify(const char *ref, const char *raw, size_t len, const char *digest,
                     const ma_strlist *want, ma_error *err);
 
+/* 1 when raw is a JSON object with a "manifests" array (an index or list). */
+int ma_raw_is_index(const char *raw, size_t len);
+
+/* Verify the index (raw bytes) holds each platform of `want` exactly once and
+ * no other platform image (attestations aside): MA_ERR_BUILD naming `shown`
+ * and the missing, doubled or extra platforms otherwise. */
+int ma_index_verify_exact(const char *shown, const char *raw, size_t len, const ma_strlist *want,
+                          ma_error *err);
+
 #endif

@@ -48,8 +48,14 @@ static void write_list(FILE *out, const ma_strlist *l, const char *sep)
 
 void ma_report_plan(FILE *out, const ma_plan *plan)
 {
-    fprintf(out, "Plan (dry run, nothing is built): %zu image%s, %s, builder %s\n", plan->nimages,
-            plan->nimages == 1 ? "" : "s", plan->push ? "push" : "local build (--load)", plan->builder);
+    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->mode == MA_MODE_MERGE ? "tagged" : "built",
+            plan->nimages, plan->nimages == 1 ? "" : "s");
+    if (plan->mode == MA_MODE_MERGE)
+        fprintf(out, "merge of the digests in %s\n", plan->digest_dir);
+    else if (plan->mode == MA_MODE_BY_DIGEST)
+        fprintf(out, "push by digest (no tags), builder %s\n", plan->builder);
+    else
+        fprintf(out, "%s, builder %s\n", plan->push ? "push" : "local build (--load)", plan->builder);
     fputs("Tags: ", out);
     write_list(out, &plan->tags, ", ");
     fputc('\n', out);
@@ -60,13 +66,19 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         fputs(")\n", out);
         for (size_t t = 0; t < ip->refs.len; t++)
             fprintf(out, "  %s\n", ip->refs.items[t]);
-        ma_report_command(out, "  $ ", &ip->build_argv);
+        if (ip->build_argv.len)
+            ma_report_command(out, "  $ ", &ip->build_argv);
+        if (ip->digest_file != NULL)
+            fprintf(out, "  then records the digest in %s\n", ip->digest_file);
         if (ip->promote_immutable_argv.len)
             ma_report_command(out, "  $ ", &ip->promote_immutable_argv);
         if (ip->promote_mutable_argv.len)
             ma_report_command(out, "  $ ", &ip->promote_mutable_argv);
     }
-    if (plan->push)
+    if (plan->mode == MA_MODE_MERGE)
+        fputs("\nFirst each digest is read back from the registry, and `docker buildx imagetools create --dry-run` "
+              "with the same digests must give an index holding each platform once.\n", out);
+    else if (plan->push)
         fprintf(out, "\n%s and %s stand for the run's temporary directory and the digest the build pushes.\n",
                 MA_PLAN_RUN_DIR, MA_PLAN_DIGEST);
     fflush(out);
@@ -82,13 +94,15 @@ void ma_report_error(FILE *out, const ma_error *err)
     fflush(out);
 }
 
-static const char *result_name(ma_result r)
+const char *ma_result_name(ma_result r)
 {
     switch (r) {
     case MA_RESULT_PUBLISHED:
         return "published";
     case MA_RESULT_BUILT:
         return "built";
+    case MA_RESULT_PUSHED:
+        return "pushed";
     case MA_RESULT_NOT_TAGGED:
         return "not tagged";
     case MA_RESULT_FAILED:
@@ -98,18 +112,6 @@ static const char *result_name(ma_result r)
     default:
         return "not run";
     }
-}
-
-void ma_report_github_outputs(FILE *out, const ma_image_run *runs, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const ma_job *job = &runs[i].job;
-        if (runs[i].result != MA_RESULT_PUBLISHED)
-            continue;
-        fprintf(out, "%s-digest=%s\n", job->image->component, job->digest);
-        fprintf(out, "%s-ref=%s@%s\n", job->image->component, job->image->image, job->digest);
-    }
-    fflush(out);
 }
 
 void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n)
@@ -122,7 +124,7 @@ void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const ma_image_run *r = &runs[i];
         const ma_job *job = &r->job;
-        fprintf(out, "%-*s  %-10s  %6.1fs  ", (int)width, job->image->component, result_name(r->result), r->seconds);
+        fprintf(out, "%-*s  %-10s  %6.1fs  ", (int)width, job->image->component, ma_result_name(r->result), r->seconds);
         if (r->result == MA_RESULT_FAILED)
             fprintf(out, "%s\n", job->error);
         else if (job->digest[0] != '\0')
@@ -131,6 +133,15 @@ void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n)
             fprintf(out, "%s\n", r->result == MA_RESULT_BUILT ? job->image->refs.items[0] : "-");
         for (size_t k = 0; k < job->notes.len; k++)
             fprintf(out, "%-*s  note: %s\n", (int)width, "", job->notes.items[k]);
+    }
+    int any_recorded = 0;
+    for (size_t i = 0; i < n; i++)
+        any_recorded |= runs[i].result == MA_RESULT_PUSHED;
+    if (any_recorded) {
+        fputs("\nRecorded for `angreal build merge`:\n", out);
+        for (size_t i = 0; i < n; i++)
+            if (runs[i].result == MA_RESULT_PUSHED)
+                fprintf(out, "  %s\n", runs[i].job.image->digest_file);
     }
     int any_digest = 0;
     for (size_t i = 0; i < n; i++)

@@ -20,9 +20,8 @@ void ma_report_plan(FILE *out, const ma_plan *plan);
  * (what to deploy by) or the error. */
 void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n);
 
-/* GitHub Actions step outputs for the published images, one per line:
- * `<component>-digest=sha256:...` and `<component>-ref=<image>@sha256:...`. */
-void ma_report_github_outputs(FILE *out, const ma_image_run *runs, size_t n);
+/* "published", "built", "pushed", "not tagged", "failed", "cancelled". */
+const char *ma_result_name(ma_result r);
 
 /* `error: <message>` on one line. */
 void ma_report_error(FILE *out, const ma_error *err);

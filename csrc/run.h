@@ -16,10 +16,12 @@ typedef struct {
     const char *token;       /* registry token for docker login, or NULL */
     const char *username;
     int builder_given;
-    const char *github_output; /* $GITHUB_OUTPUT: append digests as step outputs, or NULL */
+    const char *github_output;  /* $GITHUB_OUTPUT: append step outputs, or NULL */
+    const char *github_summary; /* $GITHUB_STEP_SUMMARY: append a markdown table, or NULL */
 } ma_run_options;
 
-/* Returns 0 when every image succeeded; else -1: MA_ERR_BUILD when some image
+/* A push by digest records each pushed image in the plan's digest directory.
+ * Returns 0 when every image succeeded; else -1: MA_ERR_BUILD when some image
  * failed (the summary says which), MA_ERR_INTERRUPTED, or a preflight error.
  * Progress goes to log, the summary table to out. */
 int ma_run(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err);

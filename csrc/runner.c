@@ -45,7 +45,9 @@ static void take(slot *s)
         s->waiting = 1;
         break;
     case MA_NEXT_DONE:
-        finish(s, s->run->job.push ? MA_RESULT_PUBLISHED : MA_RESULT_BUILT);
+        finish(s, s->run->job.mode == MA_MODE_LOCAL       ? MA_RESULT_BUILT
+                  : s->run->job.mode == MA_MODE_BY_DIGEST ? MA_RESULT_PUSHED
+                                                          : MA_RESULT_PUBLISHED);
         break;
     case MA_NEXT_FAILED:
         finish(s, MA_RESULT_FAILED);

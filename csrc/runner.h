@@ -13,6 +13,7 @@ typedef enum {
     MA_RESULT_PENDING = 0,
     MA_RESULT_PUBLISHED,   /* pushed, verified, every tag points at the digest */
     MA_RESULT_BUILT,       /* local build loaded */
+    MA_RESULT_PUSHED,      /* pushed by digest and verified, recorded for a merge: no tags */
     MA_RESULT_NOT_TAGGED,  /* pushed by digest and verified, but another image failed: no tag moved */
     MA_RESULT_FAILED,
     MA_RESULT_CANCELLED

@@ -141,6 +141,11 @@ static int is_sha_tag(const char *tag)
     return tag[11] == '\0';
 }
 
+int ma_tag_is_commit(const char *tag)
+{
+    return is_sha_tag(tag);
+}
+
 int ma_tag_is_immutable(const char *tag)
 {
     ma_semver v;

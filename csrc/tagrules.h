@@ -28,6 +28,11 @@ int ma_tag_sanitize(const char *in, char *out);
  * latest, branch, pr-N, dev) is mutable. */
 int ma_tag_is_immutable(const char *tag);
 
+/* 1 for sha-<7 hex>: it names a commit, and the first image published for
+ * that commit keeps it (a later build of the same commit, e.g. its release,
+ * leaves it where it is). */
+int ma_tag_is_commit(const char *tag);
+
 /* The tags for one release version `v` (already parsed from `version_tag`):
  *  - a pre-release gets only its own tag;
  *  - a stable version gets its own tag, then vX.Y when no stable tag in

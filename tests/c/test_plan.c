@@ -82,8 +82,11 @@ static void test_push_release(void)
     CHECK_LIST(&b->mutable_tags, "v1.2", "v1", "latest");
     CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
                "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
+               "--build-arg", "VERSION=v1.2.3",
                "--label", "org.opencontainers.image.revision=" REV, "--label",
-               "org.opencontainers.image.version=v1.2.3", "--output",
+               "org.opencontainers.image.version=v1.2.3", "--label", "org.opencontainers.image.title=brokkr-broker",
+               "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
+               "--output",
                "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
                "name-canonical=true,push=true",
                "--metadata-file", "/tmp/run-1/broker.metadata.json", ".");
@@ -103,8 +106,11 @@ static void test_push_release(void)
     CHECK_STR(a->metadata_file, "/tmp/run-1/agent.metadata.json");
     CHECK_LIST(&a->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
                "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.agent",
+               "--build-arg", "VERSION=v1.2.3",
                "--label", "org.opencontainers.image.revision=" REV, "--label",
-               "org.opencontainers.image.version=v1.2.3", "--output",
+               "org.opencontainers.image.version=v1.2.3", "--label", "org.opencontainers.image.title=brokkr-agent",
+               "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
+               "--output",
                "type=image,name=ghcr.io/colliery-io/brokkr-agent,push-by-digest=true,"
                "name-canonical=true,push=true",
                "--metadata-file", "/tmp/run-1/agent.metadata.json", ".");
@@ -146,14 +152,17 @@ static void test_push_release(void)
 
 static void test_promote_argv(void)
 {
-    ma_strlist tags = MA_STRLIST_INIT, argv = MA_STRLIST_INIT;
+    ma_strlist tags = MA_STRLIST_INIT, argv = MA_STRLIST_INIT, sources = MA_STRLIST_INIT;
     make_tags(&tags, "v2", "latest", NULL);
-    const char *digest = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    CHECK(ma_plan_promote_argv("r.io/n/img", &tags, digest, &argv) == 0);
+    make_tags(&sources, "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+              "r.io/n/img@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL);
+    CHECK(ma_plan_promote_argv("r.io/n/img", &tags, &sources, &argv) == 0);
     CHECK_LIST(&argv, "docker", "buildx", "imagetools", "create", "--tag", "r.io/n/img:v2",
                "--tag", "r.io/n/img:latest",
-               "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+               "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+               "r.io/n/img@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
     ma_strlist_free(&argv);
+    ma_strlist_free(&sources);
     ma_strlist_free(&tags);
 }
 
@@ -180,9 +189,11 @@ static void test_local_build(void)
         CHECK_LIST(&b->immutable_tags, "sha-abc1234");
         CHECK_LIST(&b->mutable_tags, "feature-x");
         CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
-                   "--platform", "linux/arm64", "--file", "docker/Dockerfile.broker", "--label",
+                   "--platform", "linux/arm64", "--file", "docker/Dockerfile.broker",
+                   "--build-arg", "VERSION=feature-x", "--label",
                    "org.opencontainers.image.revision=" REV, "--label",
-                   "org.opencontainers.image.version=feature-x", "--tag",
+                   "org.opencontainers.image.version=feature-x", "--label", "org.opencontainers.image.title=brokkr-broker",
+                   "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--tag",
                    "ghcr.io/colliery-io/brokkr-broker:feature-x", "--tag",
                    "ghcr.io/colliery-io/brokkr-broker:sha-abc1234", "--load", ".");
         CHECK_EMPTY(&b->promote_immutable_argv);
@@ -413,7 +424,10 @@ static void test_optional_inputs(void)
         CHECK_STR(b->metadata_file, "<run-dir>/broker.metadata.json");
         CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder",
                    "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
-                   "--label", "org.opencontainers.image.version=main", "--output",
+                   "--build-arg", "VERSION=main",
+                   "--label", "org.opencontainers.image.version=main", "--label", "org.opencontainers.image.title=brokkr-broker",
+                   "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
+                   "--output",
                    "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
                    "name-canonical=true,push=true",
                    "--metadata-file", "<run-dir>/broker.metadata.json", ".");
@@ -453,9 +467,14 @@ static void test_config_components(void)
     if (plan.nimages == 1)
         CHECK_LIST(&plan.images[0].build_argv, "docker", "buildx", "build", "--builder", "b1",
                    "--platform", "linux/arm64", "--file", "api/Dockerfile", "--target", "runtime",
-                   "--build-arg", "RUST=1.80", "--build-arg", "MODE=release", "--label",
+                   "--build-arg", "RUST=1.80", "--build-arg", "MODE=release", "--build-arg", "VERSION=v3.0.0", "--label",
                    "org.opencontainers.image.revision=" REV, "--label",
-                   "org.opencontainers.image.version=v3.0.0", "--output",
+                   "org.opencontainers.image.version=v3.0.0", "--label", "org.opencontainers.image.title=brokkr-api",
+                   "--cache-from", "type=registry,ref=registry.example.com/acme/brokkr-api:buildcache-linux-arm64",
+                   "--cache-to",
+                   "type=registry,ref=registry.example.com/acme/brokkr-api:buildcache-linux-arm64,mode=max,"
+                   "image-manifest=true,oci-mediatypes=true",
+                   "--output",
                    "type=image,name=registry.example.com/acme/brokkr-api,push-by-digest=true,"
                    "name-canonical=true,push=true",
                    "--metadata-file", "/tmp/run-1/api.metadata.json", "api");

@@ -1,0 +1,131 @@
+/* The exact docker commands of a plan: `buildx build` with its build
+ * arguments, labels, registry cache and output, and `imagetools create`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+#define CACHE_NONE "none"
+
+int ma_plan_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
+                         ma_strlist *argv)
+{
+    if (ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
+        ma_strlist_push(argv, "imagetools") || ma_strlist_push(argv, "create"))
+        return -1;
+    for (size_t i = 0; i < tags->len; i++)
+        if (ma_strlist_push(argv, "--tag") || ma_strlist_pushf(argv, "%s:%s", image, tags->items[i]))
+            return -1;
+    return ma_strlist_extend(argv, sources);
+}
+
+static int push_pair(ma_strlist *argv, const char *flag, const char *value)
+{
+    return ma_strlist_push(argv, flag) || ma_strlist_push(argv, value) ? -1 : 0;
+}
+
+/* The registry cache tag of a platform set: buildcache-linux-amd64 for one,
+ * buildcache-linux-amd64_linux-arm64 for several. */
+static char *cache_tag(const ma_strlist *platforms)
+{
+    char *joined = ma_strlist_join(platforms, "_");
+    if (joined == NULL)
+        return NULL;
+    for (char *p = joined; *p; p++)
+        if (*p == '/')
+            *p = '-';
+    ma_strlist one = MA_STRLIST_INIT;
+    char *tag = ma_strlist_pushf(&one, "buildcache-%s", joined) == 0 ? one.items[0] : NULL;
+    free(one.items);
+    free(joined);
+    return tag;
+}
+
+/* Default: read the cache of this platform set and of each single platform
+ * (what matrix runners write), write this set's cache when pushing. */
+static int default_cache(const ma_plan *plan, const ma_image_plan *ip, int from, ma_strlist *argv)
+{
+    int rc = 0;
+    if (from && ip->platforms.len > 1)
+        for (size_t i = 0; rc == 0 && i < ip->platforms.len; i++) {
+            ma_strlist one = {&ip->platforms.items[i], 1, 1};
+            char *tag = cache_tag(&one);
+            rc = tag == NULL || ma_strlist_push(argv, "--cache-from") ||
+                 ma_strlist_pushf(argv, "type=registry,ref=%s:%s", ip->image, tag);
+            free(tag);
+        }
+    if (rc != 0 || (!from && !plan->push))
+        return rc ? -1 : 0;
+    char *tag = cache_tag(&ip->platforms);
+    rc = tag == NULL;
+    if (!rc && from)
+        rc = ma_strlist_push(argv, "--cache-from") || ma_strlist_pushf(argv, "type=registry,ref=%s:%s", ip->image, tag);
+    else if (!rc)
+        rc = ma_strlist_push(argv, "--cache-to") ||
+             ma_strlist_pushf(argv, "type=registry,ref=%s:%s,mode=max,image-manifest=true,oci-mediatypes=true",
+                              ip->image, tag);
+    free(tag);
+    return rc ? -1 : 0;
+}
+
+static int cache_args(const ma_plan_inputs *in, const ma_plan *plan, const ma_image_plan *ip, ma_strlist *argv)
+{
+    if (in->cache_from == NULL ? default_cache(plan, ip, 1, argv) != 0
+                               : strcmp(in->cache_from, CACHE_NONE) != 0 && push_pair(argv, "--cache-from", in->cache_from))
+        return -1;
+    if (in->cache_to == NULL ? default_cache(plan, ip, 0, argv) != 0
+                             : strcmp(in->cache_to, CACHE_NONE) != 0 && push_pair(argv, "--cache-to", in->cache_to))
+        return -1;
+    return 0;
+}
+
+static int has_build_arg(const ma_component *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < c->build_args.len; i++)
+        if (strncmp(c->build_args.items[i], name, n) == 0 && c->build_args.items[i][n] == '=')
+            return 1;
+    return 0;
+}
+
+static int build_args(const ma_plan_inputs *in, const ma_component *c, const ma_image_plan *ip, ma_strlist *argv)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->build_args.len; i++)
+        rc = rc || push_pair(argv, "--build-arg", c->build_args.items[i]);
+    /* Brokkr's Dockerfiles take the release as VERSION; the config may set its own. */
+    if (!has_build_arg(c, "VERSION"))
+        rc = rc || ma_strlist_push(argv, "--build-arg") || ma_strlist_pushf(argv, "VERSION=%s", ip->tags.items[0]);
+    /* BuildKit stamps image and file times with it: reproducible digests. */
+    if (in->source_date_epoch != NULL && !has_build_arg(c, "SOURCE_DATE_EPOCH"))
+        rc = rc || ma_strlist_push(argv, "--build-arg") ||
+             ma_strlist_pushf(argv, "SOURCE_DATE_EPOCH=%s", in->source_date_epoch);
+    return rc ? -1 : 0;
+}
+
+int ma_plan_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
+{
+    ma_strlist *argv = &ip->build_argv;
+    char *platforms = ma_strlist_join(&ip->platforms, ",");
+    int rc = platforms == NULL;
+    rc = rc || ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
+         ma_strlist_push(argv, "build") || push_pair(argv, "--builder", plan->builder) ||
+         push_pair(argv, "--platform", platforms) || push_pair(argv, "--file", ip->dockerfile);
+    free(platforms);
+    if (c->target != NULL)
+        rc = rc || push_pair(argv, "--target", c->target);
+    rc = rc || build_args(in, c, ip, argv);
+    for (size_t i = 0; i < ip->labels.len; i++)
+        rc = rc || push_pair(argv, "--label", ip->labels.items[i]);
+    rc = rc || cache_args(in, plan, ip, argv);
+    if (plan->push) {
+        rc = rc || ma_strlist_push(argv, "--output") ||
+             ma_strlist_pushf(argv, "type=image,name=%s,push-by-digest=true,name-canonical=true,push=true", ip->image) ||
+             push_pair(argv, "--metadata-file", ip->metadata_file);
+    } else {
+        for (size_t i = 0; i < ip->refs.len; i++)
+            rc = rc || push_pair(argv, "--tag", ip->refs.items[i]);
+        rc = rc || ma_strlist_push(argv, "--load");
+    }
+    return rc || ma_strlist_push(argv, ip->context) ? -1 : 0;
+}
