@@ -1,9 +1,9 @@
-"""angreal task: `angreal build multi-arch <component>`.
+"""angreal tasks: `angreal build multi-arch <component>` and `angreal build merge <component>`.
 
 Copy this file into a project's `.angreal/` directory (the `multiarch`
 extension must be installed: `pip install <path to this repository>`).
-It declares the arguments and calls one function; everything else,
-including printing and errors, happens in the extension.
+Each command declares its arguments and calls one function; everything
+else, including printing and errors, happens in the extension.
 """
 
 import os
@@ -50,18 +50,93 @@ build = angreal.command_group(name="build", about="Build the project's artifacts
     name="username", long="username",
     help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN is set [default: $GITHUB_ACTOR]",
 )
+@angreal.argument(
+    name="push_by_digest", long="push-by-digest", is_flag=True, takes_value=False,
+    help="build one platform (--platforms), push it by digest only (no tags) and record it in --digest-dir "
+         "for `angreal build merge`",
+)
+@angreal.argument(name="digest_dir", long="digest-dir", help="with --push-by-digest: where to record the digest")
+@angreal.argument(
+    name="cache_from", long="cache-from",
+    help="buildx --cache-from, or 'none' [default: the registry cache <image>:buildcache-<platforms>]",
+)
+@angreal.argument(
+    name="cache_to", long="cache-to",
+    help="buildx --cache-to, or 'none' [default with a push: <image>:buildcache-<platforms>, mode=max]",
+)
 def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, dry_run=False,
                json=False, builder=None, config=None, jobs=None, retries=None, allow_overwrite=False,
-               username=None):
+               username=None, push_by_digest=False, digest_dir=None, cache_from=None, cache_to=None):
+    multiarch = _extension()
+    if multiarch is None:
+        return 1
+    return multiarch.cli(
+        component, tag=tag, registry=registry, platforms=platforms, push=push, dry_run=dry_run,
+        json=json, repo=_project_root(), config=config, builder=builder, jobs=jobs, retries=retries,
+        allow_overwrite=allow_overwrite, username=username, push_by_digest=push_by_digest,
+        digest_dir=digest_dir, cache_from=cache_from, cache_to=cache_to,
+    )
+
+
+@build()
+@angreal.command(
+    name="merge",
+    about="Tag one multi-platform index made of the digests `multi-arch --push-by-digest` recorded",
+)
+@angreal.argument(name="component", required=True, help="broker, agent, ui, or all")
+@angreal.argument(
+    name="digest_dir", long="digest-dir", required=True,
+    help="the folder holding the digest files of every platform's run",
+)
+@angreal.argument(
+    name="tag", long="tag", default_value="dev",
+    help="image tag: a literal (dev, v1.2.3 gives v1.2.3, v1.2, v1, latest) or 'auto' (from git and CI)",
+)
+@angreal.argument(name="registry", long="registry", help="registry and namespace [default: ghcr.io/colliery-io]")
+@angreal.argument(
+    name="platforms", long="platforms",
+    help="the platforms the index must hold, each exactly once [default: linux/amd64,linux/arm64]",
+)
+@angreal.argument(
+    name="dry_run", long="dry-run", is_flag=True, takes_value=False,
+    help="print the tags and the exact commands, run nothing",
+)
+@angreal.argument(
+    name="json", long="json", is_flag=True, takes_value=False,
+    help="with --dry-run: print the plan as one JSON document",
+)
+@angreal.argument(name="config", long="config", help="config file [default: multiarch.json in the project root]")
+@angreal.argument(name="jobs", long="jobs", help="commands run at once, e.g. images of `all` [default: 3]")
+@angreal.argument(name="retries", long="retries", help="retries of a transient registry failure [default: 3]")
+@angreal.argument(
+    name="allow_overwrite", long="allow-overwrite", is_flag=True, takes_value=False,
+    help="replace an immutable tag (vX.Y.Z, sha-...) that already names another digest",
+)
+@angreal.argument(
+    name="username", long="username",
+    help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN is set [default: $GITHUB_ACTOR]",
+)
+def merge(component, digest_dir=None, tag="dev", registry=None, platforms=None, dry_run=False, json=False,
+          config=None, jobs=None, retries=None, allow_overwrite=False, username=None):
+    multiarch = _extension()
+    if multiarch is None:
+        return 1
+    return multiarch.cli(
+        component, tag=tag, registry=registry, platforms=platforms, dry_run=dry_run, json=json,
+        repo=_project_root(), config=config, jobs=jobs, retries=retries, allow_overwrite=allow_overwrite,
+        username=username, merge=True, digest_dir=digest_dir,
+    )
+
+
+def _extension():
     try:
         import multiarch
     except ImportError as exc:
         print(f"error: the multiarch extension is not installed ({exc}): pip install <multiarch checkout>",
               file=sys.stderr)
-        return 1
-    project_root = os.path.dirname(os.path.abspath(angreal.get_root()))
-    return multiarch.cli(
-        component, tag=tag, registry=registry, platforms=platforms, push=push, dry_run=dry_run,
-        json=json, repo=project_root, config=config, builder=builder, jobs=jobs, retries=retries,
-        allow_overwrite=allow_overwrite, username=username,
-    )
+        return None
+    return multiarch
+
+
+def _project_root():
+    return os.path.dirname(os.path.abspath(angreal.get_root()))

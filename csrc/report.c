@@ -56,9 +56,13 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         fprintf(out, "push by digest (no tags), builder %s\n", plan->builder);
     else
         fprintf(out, "%s, builder %s\n", plan->push ? "push" : "local build (--load)", plan->builder);
-    fputs("Tags: ", out);
-    write_list(out, &plan->tags, ", ");
-    fputc('\n', out);
+    if (plan->mode == MA_MODE_BY_DIGEST) {
+        fprintf(out, "Version: %s (the tags are set later by `angreal build merge`)\n", plan->tags.items[0]);
+    } else {
+        fputs("Tags: ", out);
+        write_list(out, &plan->tags, ", ");
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < plan->nimages; i++) {
         const ma_image_plan *ip = &plan->images[i];
         fprintf(out, "\n%s: %s (", ip->component, ip->image);
@@ -78,6 +82,8 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
     if (plan->mode == MA_MODE_MERGE)
         fputs("\nFirst each digest is read back from the registry, and `docker buildx imagetools create --dry-run` "
               "with the same digests must give an index holding each platform once.\n", out);
+    else if (plan->mode == MA_MODE_BY_DIGEST)
+        fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
     else if (plan->push)
         fprintf(out, "\n%s and %s stand for the run's temporary directory and the digest the build pushes.\n",
                 MA_PLAN_RUN_DIR, MA_PLAN_DIGEST);

@@ -385,7 +385,13 @@ def test_imagetools_create_retags_exact_digest(emulator, registry, registry_repo
     res = emulator.run(["buildx", "imagetools", "create", "--tag", tags[0], "-t", tags[1],
                         f"--tag={tags[2]}", f"{name}@{digest}"], extra_env=QUIET)
     assert res.returncode == 0, res.stderr
-    assert f"[internal] pushing {tags[0]}" in res.stderr
+    # one progress vertex per repository, one "pushing" log per tag, as buildx
+    assert f"[internal] pushing {name}\n" in res.stderr
+    assert f"[internal] pushing {registry.ref(other_repo)}\n" in res.stderr
+    assert f" copying {digest} from {name}@{digest} to {registry.ref(other_repo)}" \
+        not in res.stderr  # the index is copied as its children, not as itself
+    for tag in tags:
+        assert f" pushing {digest} to {tag}\n" in res.stderr
     for tag in tags:
         assert registry.digest(tag) == digest
     assert registry.tags(registry_repo) == ["1.2.3", "latest"]

@@ -1,6 +1,7 @@
 """multiarch.plan(): components, defaults, platforms, registry, config overrides
 and the exact buildx argv."""
 
+import datetime
 import json
 import platform
 
@@ -10,6 +11,12 @@ import pytest
 from support.project import clean_env
 
 HOST = {"x86_64": "linux/amd64", "aarch64": "linux/arm64", "arm64": "linux/arm64"}[platform.machine()]
+
+
+def commit_time(project):
+    """HEAD's committer time as the created label shows it (RFC 3339, UTC)."""
+    seconds = int(project.git("log", "-1", "--format=%ct"))
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plan(project, component="all", **kw):
@@ -35,8 +42,16 @@ def test_push_release_plan_for_all_components(project):
     assert broker["command"] == [
         "docker", "buildx", "build", "--builder", "brokkr-builder",
         "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
+        "--build-arg", "VERSION=v1.2.3",
         "--label", f"org.opencontainers.image.revision={head}",
         "--label", "org.opencontainers.image.version=v1.2.3",
+        "--label", f"org.opencontainers.image.created={commit_time(project)}",
+        "--label", "org.opencontainers.image.title=brokkr-broker",
+        "--cache-from", f"type=registry,ref={image}:buildcache-linux-amd64",
+        "--cache-from", f"type=registry,ref={image}:buildcache-linux-arm64",
+        "--cache-from", f"type=registry,ref={image}:buildcache-linux-amd64_linux-arm64",
+        "--cache-to", f"type=registry,ref={image}:buildcache-linux-amd64_linux-arm64,mode=max,"
+                      "image-manifest=true,oci-mediatypes=true",
         "--output", f"type=image,name={image},push-by-digest=true,name-canonical=true,push=true",
         "--metadata-file", "<run-dir>/broker.metadata.json", ".",
     ]

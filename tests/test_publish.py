@@ -3,6 +3,7 @@ on 127.0.0.1, with the buildx emulator (tests/support/docker) standing in for
 the missing Docker engine.  Every fault test asserts the message, the exit
 status and that no mutable tag moved."""
 
+import json
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import uuid
 
 import pytest
 
+from support.github import parse_github_output
 from support.project import clean_env
 
 COMPONENTS = ("broker", "agent", "ui")
@@ -37,8 +39,13 @@ def image(ns, comp):
     return f"{ns}/brokkr-{comp}"
 
 
+def image_tags(registry, repo):
+    """The repository's tags without the registry build cache (buildcache-*)."""
+    return [t for t in registry.tags(repo) if not t.startswith("buildcache-")]
+
+
 def tag_digests(registry, repo):
-    return {t: registry.digest(f"{repo}:{t}") for t in registry.tags(repo)}
+    return {t: registry.digest(f"{repo}:{t}") for t in image_tags(registry, repo)}
 
 
 def publish_release(project, emulator, ns, tag="v1.2.3", *extra, **kw):
@@ -79,16 +86,29 @@ def test_release_publish_all_images_both_platforms_one_digest(project, emulator,
 
 
 def test_github_step_outputs_carry_the_digests(project, emulator, registry, ns, tmp_path):
-    outputs = tmp_path / "github_output"
+    outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
     outputs.write_text("earlier=kept\n")
-    r = publish_release(project, emulator, ns, "v3.0.0", env={"GITHUB_OUTPUT": str(outputs)})
+    r = publish_release(project, emulator, ns, "v3.0.0",
+                        env={"GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary)})
     assert r.returncode == 0, r.stderr[-2000:]
-    lines = outputs.read_text().splitlines()
-    assert lines[0] == "earlier=kept" and len(lines) == 7
+    got = parse_github_output(outputs.read_text())
+    assert got.pop("earlier") == "kept"
+    assert got.pop("tags") == "v3.0.0,v3.0,v3,latest" and got.pop("version") == "v3.0.0"
+    assert "digest" not in got  # three images: one digest each, below
+    refs = got.pop("refs").split(",")
+    plan = json.loads(got.pop("json"))
+    assert plan["mode"] == "push" and [i["component"] for i in plan["images"]] == list(COMPONENTS)
     for comp in COMPONENTS:
         digest = registry.digest(f"{image(ns, comp)}:v3.0.0")
-        assert f"{comp}-digest={digest}" in lines
-        assert f"{comp}-ref={image(ns, comp)}@{digest}" in lines
+        assert got.pop(f"{comp}-digest") == digest
+        assert got.pop(f"{comp}-ref") == f"{image(ns, comp)}@{digest}"
+        assert {f"{image(ns, comp)}:{t}" for t in ("v3.0.0", "v3.0", "v3", "latest")} <= set(refs)
+    assert got == {} and len(refs) == 12
+    table = summary.read_text()
+    assert "| Component | Result | Image | Tags |" in table
+    for comp in COMPONENTS:
+        digest = registry.digest(f"{image(ns, comp)}:v3.0.0")
+        assert f"| {comp} | published | `{image(ns, comp)}@{digest}` | `v3.0.0` `v3.0` `v3` `latest` |" in table
 
 
 def test_builder_is_created_once_and_reused(project, emulator, ns):
@@ -106,13 +126,13 @@ def test_auto_on_a_branch_publishes_branch_and_sha(project, emulator, registry, 
     r = run(project, emulator, "broker", "--tag", "auto", "--push", "--registry", ns)
     assert r.returncode == 0, r.stderr[-2000:]
     sha = "sha-" + project.head()[:7]
-    assert sorted(registry.tags(image(ns, "broker"))) == sorted(["feature-login", sha])
+    assert sorted(image_tags(registry, image(ns, "broker"))) == sorted(["feature-login", sha])
 
 
 def test_push_of_a_mutable_tag_only(project, emulator, registry, ns):
     r = run(project, emulator, "broker", "--tag", "dev", "--push", "--registry", ns)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert registry.tags(image(ns, "broker")) == ["dev"]
+    assert image_tags(registry, image(ns, "broker")) == ["dev"]
     assert registry.platforms(f"{image(ns, 'broker')}:dev") == ["linux/amd64", "linux/arm64"]
 
 
@@ -157,7 +177,7 @@ def test_transient_push_failures_are_retried(project, emulator, registry, ns):
     r = run(project, emulator, "broker", "--tag", "v2.0.0", "--push", "--registry", ns, faults=["push-5xx=2"])
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stderr.count("retrying after a transient failure") == 2
-    assert sorted(registry.tags(image(ns, "broker"))) == ["latest", "v2", "v2.0", "v2.0.0"]
+    assert sorted(image_tags(registry, image(ns, "broker"))) == ["latest", "v2", "v2.0", "v2.0.0"]
 
 
 def test_transient_failures_give_up_after_the_retries(project, emulator, registry, ns):
@@ -191,7 +211,7 @@ def test_registry_down(project, emulator, tmp_path):
         r = run(project, emulator, "broker", "--tag", "v1.0.0", "--push", "--registry", ns, "--retries", "1")
         assert_error(r, 1, "connection refused")
         reg.start()
-        assert reg.tags(f"{ns}/brokkr-broker") == []
+        assert image_tags(reg, f"{ns}/brokkr-broker") == []
     finally:
         reg.cleanup()
 

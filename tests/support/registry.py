@@ -253,3 +253,47 @@ class Registry:
 
     def labels(self, ref, platform):
         return (self.config(ref, platform).get("config") or {}).get("Labels") or {}
+
+    # -- readers keyed by repository + tag/digest (for the product tests) -------
+    def _at(self, repo, reference):
+        """The full reference of REPO (with or without host) at REFERENCE:
+        a tag, or a digest such as "sha256:..."."""
+        repo = repo[len(self.host) + 1:] if repo.startswith(self.host + "/") else repo
+        if reference.startswith("sha256:"):
+            return self.ref(repo, digest=reference)
+        return self.ref(repo, tag=reference)
+
+    def fetch_manifest(self, repo, reference):
+        """(raw manifest bytes, "sha256:..." digest of those bytes) of REPO at
+        REFERENCE (tag or digest); LookupError when absent."""
+        raw = self.raw(self._at(repo, reference))
+        return raw, "sha256:" + hashlib.sha256(raw).hexdigest()
+
+    def platform_images(self, repo, reference, include_attestations=False):
+        """The images of the index (or single manifest) at REPO REFERENCE, in
+        index order: [{"platform": "linux/arm/v7", "digest": manifest digest,
+        "media_type": ..., "labels": {image config Labels}}].  Attestation
+        manifests are left out unless asked for.  Each config is read with
+        skopeo (one call per image)."""
+        at = self._at(repo, reference)
+        raw = self.raw(at)
+        doc = json.loads(raw)
+        if doc.get("mediaType") in INDEX_TYPES or "manifests" in doc:
+            entries = [m for m in doc.get("manifests", [])
+                       if include_attestations or not _is_attestation(m)]
+            items = [(_platform_string(m.get("platform") or {}), m["digest"],
+                      m.get("mediaType", "")) for m in entries]
+        else:
+            items = [(None, "sha256:" + hashlib.sha256(raw).hexdigest(),
+                      doc.get("mediaType", ""))]
+        images = []
+        for plat, digest, media_type in items:
+            config = self._config_by_digest(at, digest)
+            images.append({"platform": plat or _platform_string(config), "digest": digest,
+                           "media_type": media_type,
+                           "labels": (config.get("config") or {}).get("Labels") or {}})
+        return images
+
+    def tag_exists(self, repo, tag):
+        """True when REPO (with or without host) has TAG."""
+        return tag in self.tags(repo)
