@@ -104,6 +104,23 @@ static int write_all(int fd, const char *text)
     return 0;
 }
 
+/* mkdir -p: a CI step names a fresh path such as out/digests. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return -1;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int ma_digestdir_write(const char *dir, const ma_digest_record *r, ma_error *err)
 {
     char name[512], path[4096], tmp[4096];
@@ -111,7 +128,7 @@ int ma_digestdir_write(const char *dir, const ma_digest_record *r, ma_error *err
         snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
         snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= (int)sizeof tmp)
         return ma_fail(err, MA_ERR_INPUT, "digest directory path too long: '%.200s'", dir);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+    if (make_dirs(dir) != 0)
         return ma_fail(err, MA_ERR_ENV, "cannot create digest directory '%s': %s", dir, strerror(errno));
     char *text = ma_digest_record_json(r);
     if (text == NULL)

@@ -21,7 +21,9 @@ static char *web_url(const char *host, size_t hostlen, const char *path, int *no
         pathlen--;
     if (pathlen >= 4 && strncmp(path + pathlen - 4, ".git", 4) == 0)
         pathlen -= 4;
-    if (hostlen == 0 || pathlen == 0)
+    /* an '@' past the host means userinfo was not where it was looked for
+     * (e.g. an unencoded '/' in a password): never risk a credential */
+    if (hostlen == 0 || pathlen == 0 || memchr(path, '@', pathlen) != NULL)
         return NULL;
     for (size_t i = 0; i < hostlen; i++)
         if (host[i] == ' ' || host[i] == '/' || host[i] == '@')

@@ -43,15 +43,17 @@ int ma_merge_sources(const ma_merge_inputs *in, const ma_digest_set *set, ma_str
         if (check_record(in, r, err) != 0)
             return -1;
         int slot = platform_slot(in->platforms, r->platform);
-        char *expected = ma_strlist_join(in->platforms, ", ");
-        if (slot < 0 && expected != NULL)
+        if (slot < 0) {
+            char *expected = ma_strlist_join(in->platforms, ", ");
+            if (expected == NULL)
+                return ma_nomem(err);
             ma_fail(err, MA_ERR_INPUT,
                     "digest file %s holds %s %s, which is not an expected platform (%s): pass --platforms "
                     "to merge another set",
                     r->file, in->component, r->platform, expected);
-        free(expected);
-        if (slot < 0)
-            return expected == NULL ? ma_nomem(err) : -1;
+            free(expected);
+            return -1;
+        }
         if (chosen[slot] != NULL)
             return ma_fail(err, MA_ERR_INPUT, "two digests for %s %s: %s (%s) and %s (%s); keep one",
                            in->component, r->platform, chosen[slot]->file, chosen[slot]->digest, r->file, r->digest);

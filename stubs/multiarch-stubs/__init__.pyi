@@ -32,14 +32,25 @@ class ImagePlan(TypedDict):
     """``vX.Y``, ``vX``, ``latest``, branch, ``pr-N``: moved only after the immutable ones are verified."""
     metadata_file: Optional[str]
     """Where buildx writes the pushed digest (push only)."""
+    digest_file: Optional[str]
+    """Push by digest: the record written for ``merge``."""
+    labels: list[str]
+    """OCI labels, ``org.opencontainers.image.<key>=<value>``: source, revision, version, created, title."""
+    sources: list[str]
+    """What the tags point at: ``image@<digest>``, or (merge) the recorded ``image@sha256:…`` per platform."""
     command: list[str]
-    """The exact ``docker buildx build`` argv."""
+    """The exact ``docker buildx build`` argv (empty for a merge)."""
     promote: list[list[str]]
     """The ``docker buildx imagetools create`` argvs run after the build, immutable tags first;
     ``<digest>`` stands for the digest the build pushes."""
 
 class Plan(TypedDict):
     push: bool
+    mode: str
+    """``"load"``, ``"push"``, ``"push-by-digest"`` or ``"merge"``."""
+    revision: Optional[str]
+    """The commit built, or None outside git."""
+    digest_dir: Optional[str]
     registry: str
     builder: str
     workdir: str
@@ -78,6 +89,11 @@ def plan(
     config: Optional[str] = None,
     builder: Optional[str] = None,
     run_dir: Optional[str] = None,
+    merge: bool = False,
+    push_by_digest: bool = False,
+    digest_dir: Optional[str] = None,
+    cache_from: Optional[str] = None,
+    cache_to: Optional[str] = None,
 ) -> Plan:
     """The build plan for ``component`` (``"broker"``, ``"agent"``, ``"ui"`` or ``"all"``).
 
@@ -85,7 +101,10 @@ def plan(
     a push builds the config's platforms (``linux/amd64`` and ``linux/arm64``) and a
     local build this machine's platform, loaded with ``--load``.  ``registry`` defaults
     to ``ghcr.io/colliery-io``.  ``run_dir`` is where metadata files go (default the
-    ``<run-dir>`` stand-in).  Runs nothing.
+    ``<run-dir>`` stand-in).  ``push_by_digest`` plans one platform pushed by digest and
+    recorded in ``digest_dir``; ``merge`` plans the index of the records in ``digest_dir``
+    (read here).  ``cache_from``/``cache_to`` replace the registry cache default
+    (``"none"``: no cache).  Runs nothing.
     """
 
 def cli(
@@ -106,8 +125,14 @@ def cli(
     allow_overwrite: bool = False,
     username: Optional[str] = None,
     retry_backoff_ms: int = 0,
+    merge: bool = False,
+    push_by_digest: bool = False,
+    digest_dir: Optional[str] = None,
+    cache_from: Optional[str] = None,
+    cache_to: Optional[str] = None,
 ) -> int:
-    """Run ``angreal build multi-arch`` and return its exit status.
+    """Run ``angreal build multi-arch`` (``merge=True``: ``angreal build merge``) and return
+    its exit status.
 
     Prints the plan (``dry_run``), the plan as one JSON document (``dry_run`` and
     ``json``), or runs the builds: preflight, build and push by digest, verify,

@@ -25,8 +25,10 @@
 
 /* The pushed multi-platform index, an index holding only amd64, and another
  * two-platform index (what a tag held before). */
-static const char *const INDEX = INDEX_HEAD MANIFEST("amd64", HEX_A) "," MANIFEST("arm64", HEX_B) "]}";
-static const char *const INDEX_AMD64 = INDEX_HEAD MANIFEST("amd64", HEX_A) "]}";
+#define INDEX_TEXT INDEX_HEAD MANIFEST("amd64", HEX_A) "," MANIFEST("arm64", HEX_B) "]}"
+#define INDEX_AMD64_TEXT INDEX_HEAD MANIFEST("amd64", HEX_A) "]}"
+static const char *const INDEX = INDEX_TEXT;
+static const char *const INDEX_AMD64 = INDEX_AMD64_TEXT;
 static const char *const INDEX_OLD = INDEX_HEAD MANIFEST("amd64", HEX_C) "," MANIFEST("arm64", HEX_B) "]}";
 
 static char digest[MA_DIGEST_MAX], digest_amd64[MA_DIGEST_MAX], digest_old[MA_DIGEST_MAX];
@@ -94,6 +96,13 @@ static void check_kind_(const ma_next *next, ma_next_kind want, int line)
 #define CHECK_INSPECT(next, ref) \
     CHECK_RUN((next), 1, 0u, "docker", "buildx", "imagetools", "inspect", "--raw", (ref))
 
+/* A strlist holding exactly these items. */
+#define CHECK_LIST(got, ...)                                       \
+    do {                                                           \
+        const char *const want_[] = {__VA_ARGS__, NULL};           \
+        check_strlist_((got), want_, #got, __FILE__, __LINE__);    \
+    } while (0)
+
 static ma_outcome ok_out(const char *out)
 {
     ma_outcome o = {0, out, out ? strlen(out) : 0, ""};
@@ -126,29 +135,32 @@ static void fixture_free(fixture *f)
     CHECK(rmdir(f->dir) == 0);
 }
 
-/* Plan the broker with these tags (NULL-terminated); on failure everything is
- * already freed and the test returns. */
-static int fixture_init(fixture *f, int push, ...)
+/* Plan the broker in `mode` (platforms and digests as given, NULL for the
+ * defaults) with the tags in ap; on failure everything is already freed and
+ * the test returns. */
+static int fixture_setup(fixture *f, ma_plan_mode mode, const char *platforms, const ma_digest_set *digests,
+                         va_list ap)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/ma-test-publish-XXXXXX");
     CHECK(mkdtemp(f->dir) != NULL);
     ma_error err = {MA_ERR_NONE, ""};
     CHECK(ma_config_defaults(&f->cfg, &err) == 0);
-    va_list ap;
-    va_start(ap, push);
     for (const char *t = va_arg(ap, const char *); t != NULL; t = va_arg(ap, const char *))
         ma_strlist_push(&f->tags, t);
-    va_end(ap);
     ma_plan_inputs in;
     memset(&in, 0, sizeof in);
     in.component = "broker";
     in.tags = &f->tags;
+    in.platforms = platforms;
     in.host_platform = "linux/amd64";
     in.run_dir = f->dir;
     in.revision = "0123456789abcdef0123456789abcdef01234567";
     in.workdir = f->dir;
-    in.push = push;
+    in.push = mode != MA_MODE_LOCAL;
+    in.mode = mode;
+    in.digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? f->dir : NULL;
+    in.digests = digests;
     in.config = &f->cfg;
     int rc = ma_plan_build(&in, &f->plan, &err);
     CHECK(rc == 0);
@@ -161,6 +173,27 @@ static int fixture_init(fixture *f, int push, ...)
     f->ip = &f->plan.images[0];
     snprintf(f->at_digest, sizeof f->at_digest, IMG "@%s", digest);
     return 0;
+}
+
+/* Plan the broker, pushed (push = 1) or built locally, with these tags (NULL-terminated). */
+static int fixture_init(fixture *f, int push, ...)
+{
+    va_list ap;
+    va_start(ap, push);
+    int rc = fixture_setup(f, push ? MA_MODE_PUSH : MA_MODE_LOCAL, NULL, NULL, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The same in another mode: a push by digest or a merge of `digests`. */
+static int fixture_init_mode(fixture *f, ma_plan_mode mode, const char *platforms, const ma_digest_set *digests,
+                             ...)
+{
+    va_list ap;
+    va_start(ap, digests);
+    int rc = fixture_setup(f, mode, platforms, digests, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* A fresh job over the fixture's image; current_job names it in failure output. */
@@ -648,6 +681,552 @@ static void test_local_build(void)
     fixture_free(&f);
 }
 
+/* ---- push by digest ---- */
+
+/* One platform pushed without attestations: an image manifest, no "manifests". */
+static const char *const IMAGE_ARM64 =
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+    "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" HEX_B "\","
+    "\"size\":1470},\"layers\":[]}";
+static const char *const IMAGE_AMD64 =
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+    "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" HEX_A "\","
+    "\"size\":1470},\"layers\":[]}";
+/* The same platform with its provenance attestation: an index. */
+#define ATTESTATION(hex)                                                                                     \
+    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" hex "\",\"size\":566," \
+    "\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"},"                             \
+    "\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"}}"
+static const char *const INDEX_ARM64_ATT = INDEX_HEAD MANIFEST("arm64", HEX_B) "," ATTESTATION(HEX_C) "]}";
+
+static char digest_image_arm64[MA_DIGEST_MAX], digest_image_amd64[MA_DIGEST_MAX],
+    digest_arm64_att[MA_DIGEST_MAX];
+
+/* One phase: build, read the metadata, read the pushed manifest back; then
+ * DONE with no tag read or moved.  A plain image manifest is accepted (its
+ * platform is checked by the merge); an index must hold the platform. */
+static void test_by_digest_walk(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_BY_DIGEST, "linux/arm64", NULL, "v1.2.3", "latest", "sha-abc1234", NULL) !=
+        0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome ok = ok_out(NULL);
+    char ref[256];
+
+    /* a plain image manifest */
+    write_metadata(f.ip->metadata_file, digest_image_arm64);
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_phases(&job) == 1);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_RUN);
+    CHECK(next.capture == 0);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    snprintf(ref, sizeof ref, IMG "@%s", digest_image_arm64);
+    CHECK_INSPECT(&next, ref);
+    ma_outcome o = ok_out(IMAGE_ARM64);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_STR(job.digest, digest_image_arm64);
+    CHECK_STR(job.error, "");
+    CHECK(job.notes.len == 0 && job.kept.len == 0);
+    ma_job_free(&job);
+
+    /* an index with the platform and its attestation */
+    write_metadata(f.ip->metadata_file, digest_arm64_att);
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    snprintf(ref, sizeof ref, IMG "@%s", digest_arm64_att);
+    CHECK_INSPECT(&next, ref);
+    o = ok_out(INDEX_ARM64_ATT);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_STR(job.digest, digest_arm64_att);
+    ma_job_free(&job);
+
+    /* an index of another platform: refused */
+    write_metadata(f.ip->metadata_file, digest_amd64);
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    o = ok_out(INDEX_AMD64);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    char want[512];
+    snprintf(want, sizeof want, "pushed index " IMG "@%s holds linux/amd64 but not linux/arm64", digest_amd64);
+    CHECK_STR(job.error, want);
+    ma_job_free(&job);
+
+    /* the registry holds other bytes than were pushed */
+    write_metadata(f.ip->metadata_file, digest_image_arm64);
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    o = ok_out(IMAGE_AMD64);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "reads back as"));
+    CHECK(contains(job.error, digest_image_amd64));
+    ma_job_free(&job);
+
+    /* the build fails: no read-back */
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = fail_out(1, "ERROR: failed to solve: process \"/bin/sh -c make\" did not complete successfully: exit code: 2\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "build failed: ERROR: failed to solve"));
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* ---- merge ---- */
+
+static char source_amd64[256], source_arm64[256];
+
+/* The broker's two records: each platform's plain image manifest, by digest. */
+static ma_digest_record merge_records[2];
+static ma_digest_set merge_set = {merge_records, 2};
+
+static void merge_records_init(void)
+{
+    static char d_amd64[MA_DIGEST_MAX], d_arm64[MA_DIGEST_MAX];
+    snprintf(d_amd64, sizeof d_amd64, "%s", digest_image_amd64);
+    snprintf(d_arm64, sizeof d_arm64, "%s", digest_image_arm64);
+    /* listed arm64 first: the sources still follow the platform order */
+    merge_records[0] = (ma_digest_record){(char *)"broker", (char *)IMG, (char *)"linux/arm64", d_arm64, NULL,
+                                          (char *)"broker-linux-arm64.json"};
+    merge_records[1] = (ma_digest_record){(char *)"broker", (char *)IMG, (char *)"linux/amd64", d_amd64, NULL,
+                                          (char *)"broker-linux-amd64.json"};
+    snprintf(source_amd64, sizeof source_amd64, IMG "@%s", digest_image_amd64);
+    snprintf(source_arm64, sizeof source_arm64, IMG "@%s", digest_image_arm64);
+}
+
+#define CHECK_COMBINE(next) \
+    CHECK_RUN((next), 1, 0u, "docker", "buildx", "imagetools", "create", "--dry-run", source_amd64, source_arm64)
+
+/* Phase 1 of a merge up to the `imagetools create --dry-run` (both sources read back fine). */
+static void merge_to_combine(fixture *f, ma_job *job, ma_next *next, int allow_overwrite)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    start_job(job, f, MA_MODE_MERGE, allow_overwrite, 3, 500);
+    CHECK(ma_job_begin(job, 1, next, &err) == 0);
+    CHECK_INSPECT(next, source_amd64);
+    ma_outcome o = ok_out(IMAGE_AMD64);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_INSPECT(next, source_arm64);
+    o = ok_out(IMAGE_ARM64);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_COMBINE(next);
+}
+
+/* No build: every recorded digest is read back, the index they make is
+ * worked out with --dry-run (its digest: the output without the trailing
+ * newline), the immutable tags are guarded, then phases 2 and 3 create the
+ * index under the tags from all the sources. */
+static void test_merge_walk(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_MERGE, NULL, &merge_set, "v1.2.3", "v1.2", "latest", "sha-abc1234", NULL) != 0)
+        return;
+    CHECK_STR(f.ip->metadata_file, NULL);
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX),
+               nf = fail_out(1, "ERROR: " IMG ":v1.2.3: not found\n");
+
+    merge_to_combine(&f, &job, &next, 0);
+    CHECK(ma_job_phases(&job) == 3);
+    ma_outcome o = ok_out(INDEX_TEXT "\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_STR(job.digest, digest); /* sha256 of INDEX, not of INDEX "\n" */
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-abc1234");
+    CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    /* phase 2: exactly the plan's promote argv, with both sources */
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", "--tag",
+              IMG ":sha-abc1234", source_amd64, source_arm64);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->promote_immutable_argv);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-abc1234");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    /* phase 3 */
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2", "--tag",
+              IMG ":latest", source_amd64, source_arm64);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->promote_mutable_argv);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_STR(job.error, "");
+    ma_job_free(&job);
+
+    /* a tag read back at another index after the promote fails the merge */
+    merge_to_combine(&f, &job, &next, 0);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    ma_outcome old = ok_out(INDEX_OLD);
+    CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, IMG ":v1.2.3 points at"));
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* A recorded digest the registry does not have, or has other bytes for. */
+static void test_merge_source_failures(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_MERGE, NULL, &merge_set, "v1.2.3", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome amd = ok_out(IMAGE_AMD64), arm = ok_out(IMAGE_ARM64);
+    char want[768];
+
+    /* not found: names the platform and the digest */
+    start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &amd, &next, &err) == 0);
+    CHECK_INSPECT(&next, source_arm64);
+    ma_outcome o = fail_out(1, "ERROR: docker.io/x: not found\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    snprintf(want, sizeof want,
+             "the linux/arm64 digest %s is not in the registry (ERROR: docker.io/x: not found): was it pushed "
+             "to this registry?",
+             source_arm64);
+    CHECK_STR(job.error, want);
+    ma_job_free(&job);
+
+    /* other bytes than the recorded digest */
+    start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &arm, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    snprintf(want, sizeof want, "%s reads back as %s, not the recorded digest", source_amd64, digest_image_arm64);
+    CHECK_STR(job.error, want);
+    ma_job_free(&job);
+
+    /* any other read failure: named with the platform, not retried */
+    start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = fail_out(1, "ERROR: unauthorized: authentication required\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    snprintf(want, sizeof want, "cannot read back the linux/amd64 digest %s: ERROR: unauthorized: authentication required",
+             source_amd64);
+    CHECK_STR(job.error, want);
+    ma_job_free(&job);
+
+    /* a transient failure is retried with the same command */
+    start_job(&job, &f, MA_MODE_MERGE, 0, 2, 250);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = fail_out(1, "ERROR: 503 Service Unavailable\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_RUN(&next, 1, 250u, "docker", "buildx", "imagetools", "inspect", "--raw", source_amd64);
+    CHECK(ma_job_continue(&job, &amd, &next, &err) == 0);
+    CHECK_INSPECT(&next, source_arm64);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* The --dry-run index: each platform exactly once, its digest from the exact
+ * bytes, and a failed combine is a failure of the merge. */
+static void test_merge_combine(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_MERGE, NULL, &merge_set, "v1.2.3", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+
+    /* a platform missing */
+    merge_to_combine(&f, &job, &next, 0);
+    ma_outcome o = ok_out(INDEX_AMD64_TEXT "\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "the index of broker's digests has the wrong platforms: linux/arm64 missing");
+    ma_job_free(&job);
+
+    /* a platform twice, one extra */
+    merge_to_combine(&f, &job, &next, 0);
+    o = ok_out(INDEX_HEAD MANIFEST("amd64", HEX_A) "," MANIFEST("amd64", HEX_C) "," MANIFEST("arm64", HEX_B) ","
+               MANIFEST("s390x", HEX_C) "]}\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error,
+              "the index of broker's digests has the wrong platforms: linux/amd64 twice, linux/s390x not expected");
+    ma_job_free(&job);
+
+    /* nothing printed */
+    merge_to_combine(&f, &job, &next, 0);
+    o = ok_out("");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "the index of broker's digests"));
+    CHECK(contains(job.error, "empty manifest"));
+    ma_job_free(&job);
+
+    /* only one trailing newline is cut; without one, nothing is */
+    char with_two[MA_DIGEST_MAX];
+    ma_sha256_digest(INDEX_TEXT "\n", strlen(INDEX) + 1, with_two);
+    merge_to_combine(&f, &job, &next, 0);
+    o = ok_out(INDEX_TEXT "\n\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK_STR(job.digest, with_two);
+    ma_job_free(&job);
+    merge_to_combine(&f, &job, &next, 0);
+    o = ok_out(INDEX);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK_STR(job.digest, digest);
+    ma_job_free(&job);
+
+    /* imagetools create fails */
+    merge_to_combine(&f, &job, &next, 0);
+    o = fail_out(1, "ERROR: multiple repositories currently not supported\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "cannot combine the digests into an index: ERROR: multiple repositories currently not "
+                         "supported (exit status 1)");
+    ma_job_free(&job);
+
+    /* the guard after the combine: a release tag elsewhere stops the merge */
+    merge_to_combine(&f, &job, &next, 0);
+    o = ok_out(INDEX_TEXT "\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    o = ok_out(INDEX_OLD);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "immutable tag " IMG ":v1.2.3 already exists at"));
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* ---- the sha- rule ---- */
+
+/* Phase 1 of a push up to the guard's first read, of `first`. */
+static void push_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    write_metadata(f->ip->metadata_file, digest);
+    start_job(job, f, 1, allow_overwrite, 3, 500);
+    CHECK(ma_job_begin(job, 1, next, &err) == 0);
+    ma_outcome o = ok_out(NULL);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_INSPECT(next, f->at_digest);
+    o = ok_out(INDEX);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_INSPECT(next, first);
+}
+
+/* Phase 1 of a push whose guard reads `first` then `second` (outcomes given). */
+static void push_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first,
+                       const ma_outcome *first_out, const char *second, const ma_outcome *second_out)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    push_to_guard(f, job, next, allow_overwrite, first);
+    CHECK(ma_job_continue(job, first_out, next, &err) == 0);
+    CHECK_INSPECT(next, second);
+    CHECK(ma_job_continue(job, second_out, next, &err) == 0);
+}
+
+/* An existing sha-<commit> tag at another digest is an earlier build of the
+ * same commit: kept where it is (noted, not a failure), and left out of the
+ * phase-2 promote and of its read-back. */
+static void test_sha_tag_kept(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", "sha-abc1234", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome nf = fail_out(1, "ERROR: not found\n"), old = ok_out(INDEX_OLD), ok = ok_out(NULL),
+               idx = ok_out(INDEX);
+
+    push_guard(&f, &job, &next, 0, IMG ":v1.2.3", &nf, IMG ":sha-abc1234", &old);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_STR(job.error, "");
+    CHECK_LIST(&job.kept, "sha-abc1234");
+    char want[512];
+    snprintf(want, sizeof want, "kept " IMG ":sha-abc1234 at %s: an earlier build of this commit holds it",
+             digest_old);
+    CHECK_LIST(&job.notes, want);
+
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT); /* no read-back of the kept tag */
+
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK(job.notes.len == 1);
+    ma_job_free(&job);
+
+    /* a sha- tag already at this digest is no kept tag: it is promoted (again) and read back */
+    push_guard(&f, &job, &next, 0, IMG ":v1.2.3", &nf, IMG ":sha-abc1234", &idx);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(job.kept.len == 0);
+    CHECK_LIST(&job.notes, IMG ":sha-abc1234 already held this digest");
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", "--tag",
+              IMG ":sha-abc1234", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-abc1234");
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* With --allow-overwrite the sha- tag is replaced like any immutable tag, and checked after. */
+static void test_sha_tag_overwrite_allowed(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "sha-abc1234", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome nf = fail_out(1, "ERROR: not found\n"), old = ok_out(INDEX_OLD), ok = ok_out(NULL),
+               idx = ok_out(INDEX);
+
+    push_guard(&f, &job, &next, 1, IMG ":v1.2.3", &nf, IMG ":sha-abc1234", &old);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(job.kept.len == 0);
+    char want[512];
+    snprintf(want, sizeof want, "replaced " IMG ":sha-abc1234 (was %s)", digest_old);
+    CHECK_LIST(&job.notes, want);
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", "--tag",
+              IMG ":sha-abc1234", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-abc1234");
+    CHECK(ma_job_continue(&job, &old, &next, &err) == 0); /* did not move after all */
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, IMG ":sha-abc1234 points at"));
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* The rule is for sha- tags only: a version tag at another digest still
+ * fails, even after a sha- tag was kept. */
+static void test_sha_rule_not_for_versions(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "sha-abc1234", "v1.2.3", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_outcome old = ok_out(INDEX_OLD);
+    push_guard(&f, &job, &next, 0, IMG ":sha-abc1234", &old, IMG ":v1.2.3", &old);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    char want[768];
+    snprintf(want, sizeof want,
+             "immutable tag " IMG ":v1.2.3 already exists at %s; not overwriting it with %s "
+             "(pass --allow-overwrite to replace it)",
+             digest_old, digest);
+    CHECK_STR(job.error, want);
+    CHECK_LIST(&job.kept, "sha-abc1234");
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* A branch build whose only immutable tag is kept: phase 2 has nothing to do. */
+static void test_sha_tag_kept_only(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "main", "sha-abc1234", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX), old = ok_out(INDEX_OLD);
+    push_to_guard(&f, &job, &next, 0, IMG ":sha-abc1234");
+    CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(next.argv.len == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* In a merge, the kept sha- tag is left out too, and the promote carries every source. */
+static void test_sha_tag_kept_in_merge(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_MERGE, NULL, &merge_set, "v1.2.3", "sha-abc1234", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome nf = fail_out(1, "ERROR: not found\n"), old = ok_out(INDEX_OLD), ok = ok_out(NULL),
+               idx = ok_out(INDEX), combined = ok_out(INDEX_TEXT "\n");
+    merge_to_combine(&f, &job, &next, 0);
+    CHECK(ma_job_continue(&job, &combined, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-abc1234");
+    CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_LIST(&job.kept, "sha-abc1234");
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", source_amd64,
+              source_arm64);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT); /* the kept tag is not read back */
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE); /* no mutable tags */
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
 static void test_free_and_clear(void)
 {
     ma_job job;
@@ -670,6 +1249,10 @@ int main(void)
     ma_sha256_digest(INDEX_OLD, strlen(INDEX_OLD), digest_old);
     CHECK(ma_digest_is_valid(digest));
     CHECK(strcmp(digest, digest_old) != 0);
+    ma_sha256_digest(IMAGE_ARM64, strlen(IMAGE_ARM64), digest_image_arm64);
+    ma_sha256_digest(IMAGE_AMD64, strlen(IMAGE_AMD64), digest_image_amd64);
+    ma_sha256_digest(INDEX_ARM64_ATT, strlen(INDEX_ARM64_ATT), digest_arm64_att);
+    merge_records_init();
 
     test_push_walk();
     test_build_failure();
@@ -680,6 +1263,15 @@ int main(void)
     test_checks_after_promote();
     test_push_mutable_only();
     test_local_build();
+    test_by_digest_walk();
+    test_merge_walk();
+    test_merge_source_failures();
+    test_merge_combine();
+    test_sha_tag_kept();
+    test_sha_tag_overwrite_allowed();
+    test_sha_rule_not_for_versions();
+    test_sha_tag_kept_only();
+    test_sha_tag_kept_in_merge();
     test_free_and_clear();
     return CHECK_DONE();
 }

@@ -255,10 +255,99 @@ static void test_verify(void)
     ma_strlist_free(&want);
 }
 
+/* Only an object with a "manifests" array is an index; raw is bytes with a length. */
+static void test_raw_is_index(void)
+{
+    CHECK(ma_raw_is_index(OCI_INDEX, strlen(OCI_INDEX)) == 1);
+    CHECK(ma_raw_is_index(DOCKER_LIST, strlen(DOCKER_LIST)) == 1);
+    CHECK(ma_raw_is_index(AMD64_ONLY, strlen(AMD64_ONLY)) == 1);
+    CHECK(ma_raw_is_index(IMAGE_MANIFEST, strlen(IMAGE_MANIFEST)) == 0);
+    const char *empty_list = "{\"manifests\": []}";
+    CHECK(ma_raw_is_index(empty_list, strlen(empty_list)) == 1);
+    const char *not_array = "{\"manifests\": {}}";
+    CHECK(ma_raw_is_index(not_array, strlen(not_array)) == 0);
+    CHECK(ma_raw_is_index("[{\"manifests\": []}]", 19) == 0);
+    CHECK(ma_raw_is_index("not json", 8) == 0);
+    CHECK(ma_raw_is_index("", 0) == 0);
+    CHECK(ma_raw_is_index(NULL, 0) == 0);
+    /* the length counts: garbage after it is not read, a cut document is no index */
+    char raw[sizeof AMD64_ONLY + 8];
+    memcpy(raw, AMD64_ONLY, strlen(AMD64_ONLY));
+    memcpy(raw + strlen(AMD64_ONLY), "garbage!", 8);
+    CHECK(ma_raw_is_index(raw, strlen(AMD64_ONLY)) == 1);
+    CHECK(ma_raw_is_index(raw, strlen(AMD64_ONLY) + 8) == 0);
+    CHECK(ma_raw_is_index(AMD64_ONLY, strlen(AMD64_ONLY) - 1) == 0);
+}
+
+/* ma_index_verify_exact(raw, want) fails with MA_ERR_BUILD and exactly this message. */
+static void check_exact_fails_(const char *raw, const char *want_csv, const char *msg, int line)
+{
+    ma_strlist want = MA_STRLIST_INIT;
+    want_list(&want, want_csv);
+    ma_error err = {MA_ERR_NONE, ""};
+    int rc = ma_index_verify_exact("the index of broker", raw, strlen(raw), &want, &err);
+    check_count++;
+    if (rc != -1 || err.kind != MA_ERR_BUILD || strcmp(err.msg, msg) != 0) {
+        check_failures++;
+        fprintf(stderr, "%s:%d: verify_exact(%s): rc %d kind %d\n  got:  %s\n  want: %s\n", __FILE__, line,
+                want_csv, rc, (int)err.kind, err.msg, msg);
+    }
+    ma_strlist_free(&want);
+}
+#define CHECK_EXACT_FAILS(raw, want, msg) check_exact_fails_((raw), (want), (msg), __LINE__)
+
+#define ENTRY(arch, variant_json) \
+    "{\"digest\": \"" D_AMD64 "\", \"platform\": {\"architecture\": \"" arch "\", \"os\": \"linux\"" variant_json "}}"
+
+/* The index a merge makes holds each wanted platform exactly once and nothing
+ * else; attestation manifests are no platform images. */
+static void test_verify_exact(void)
+{
+    ma_strlist want = MA_STRLIST_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    want_list(&want, "linux/amd64,linux/arm64,linux/arm/v7");
+    CHECK(ma_index_verify_exact("x", OCI_INDEX, strlen(OCI_INDEX), &want, &err) == 0);
+    want_list(&want, "linux/arm/v7,linux/amd64,linux/arm64"); /* order does not matter */
+    CHECK(ma_index_verify_exact("x", OCI_INDEX, strlen(OCI_INDEX), &want, &err) == 0);
+    /* platforms compare normalized: arm64/v8 is arm64 */
+    want_list(&want, "linux/amd64,linux/arm64");
+    CHECK(ma_index_verify_exact("x", DOCKER_LIST, strlen(DOCKER_LIST), &want, &err) == 0);
+    ma_strlist_free(&want);
+
+    CHECK_EXACT_FAILS(OCI_INDEX, "linux/amd64,linux/arm64",
+                      "the index of broker has the wrong platforms: linux/arm/v7 not expected");
+    CHECK_EXACT_FAILS(OCI_INDEX, "linux/amd64,linux/arm64,linux/arm/v7,linux/s390x",
+                      "the index of broker has the wrong platforms: linux/s390x missing");
+    CHECK_EXACT_FAILS(AMD64_ONLY, "linux/amd64,linux/arm64",
+                      "the index of broker has the wrong platforms: linux/arm64 missing");
+    const char *doubled = "{\"manifests\": [" ENTRY("amd64", "") ", " ENTRY("arm64", "") ", "
+                          ENTRY("amd64", ", \"variant\": \"v1\"") "]}";
+    CHECK_EXACT_FAILS(doubled, "linux/amd64,linux/arm64",
+                      "the index of broker has the wrong platforms: linux/amd64 twice");
+    /* every problem in one message: missing, then extra */
+    CHECK_EXACT_FAILS(OCI_INDEX, "linux/amd64,linux/s390x",
+                      "the index of broker has the wrong platforms: linux/s390x missing, linux/arm64 not "
+                      "expected, linux/arm/v7 not expected");
+    /* a single image manifest holds no platform images */
+    CHECK_EXACT_FAILS(IMAGE_MANIFEST, "linux/amd64",
+                      "the index of broker has the wrong platforms: linux/amd64 missing");
+
+    /* not a manifest at all: the parse error, prefixed with what was checked */
+    want_list(&want, "linux/amd64");
+    ma_error_clear(&err);
+    CHECK(ma_index_verify_exact("the index of ui", "{\"manifests\": [", 15, &want, &err) == -1);
+    CHECK(err.kind == MA_ERR_BUILD);
+    CHECK(strncmp(err.msg, "the index of ui: ", 17) == 0);
+    CHECK(contains(err.msg, "not valid JSON"));
+    ma_strlist_free(&want);
+}
+
 int main(void)
 {
     test_platforms();
     test_platforms_reject();
     test_verify();
+    test_raw_is_index();
+    test_verify_exact();
     return CHECK_DONE();
 }
