@@ -112,7 +112,8 @@ static int ensure_builder(const ma_plan *plan, const ma_preflight_options *opt, 
     const char *create[] = {"docker", "buildx", "create", "--name", plan->builder, "--driver",
                             "docker-container", "--bootstrap", NULL};
     rc = docker(create, NULL, plan->workdir, log, intr, &ex, err);
-    if (rc == 0 && ex.status != 0)
+    /* another run on this machine may have created it a moment ago: fine */
+    if (rc == 0 && ex.status != 0 && strstr(ma_exec_stderr(&ex), "existing instance") == NULL)
         rc = fail_with_output(err, &ex, "cannot create the buildx builder");
     ma_exec_free(&ex);
     return rc;

@@ -41,11 +41,24 @@ def image_tags(registry, repo):
     return sorted(t for t in registry.tags(repo) if not t.startswith("buildcache-"))
 
 
+def runner_state(emulator, platform):
+    """Each runner is its own machine: its own docker state (builders, calls)."""
+    path = f"{emulator.state_dir}-{platform.replace('/', '-')}"
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def runner_calls(emulator, platform):
+    with open(os.path.join(runner_state(emulator, platform), "calls.jsonl"), encoding="utf-8") as fh:
+        return [json.loads(line)["argv"] for line in fh if line.strip()]
+
+
 def start_runner(project, emulator, platform, digests, *args, env=None):
     """One CI runner: `multi-arch --push-by-digest` for one platform, as its own process."""
     argv = ["angreal", "build", "multi-arch", *args, "--platforms", platform, "--push-by-digest",
             "--digest-dir", str(digests)]
-    return subprocess.Popen(argv, cwd=project.path, env=clean_env(emulator_env(emulator, env)),
+    extra = dict(env or {}, MULTIARCH_EMULATOR_STATE=runner_state(emulator, platform))
+    return subprocess.Popen(argv, cwd=project.path, env=clean_env(emulator_env(emulator, extra)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -257,7 +270,8 @@ def test_registry_cache_is_written_per_component_and_platform(project, emulator,
     tags = registry.tags(f"{ns}/brokkr-broker")
     assert sorted(t for t in tags if t.startswith("buildcache-")) == ["buildcache-linux-amd64",
                                                                       "buildcache-linux-arm64"]
-    builds = [c["argv"] for c in emulator.calls() if c["argv"][:2] == ["buildx", "build"]]
+    builds = [a for p in PLATFORMS for a in runner_calls(emulator, p) if a[:2] == ["buildx", "build"]]
+    assert len(builds) == 2
     for argv in builds:
         platform = argv[argv.index("--platform") + 1].replace("/", "-")
         ref = f"{ns}/brokkr-broker:buildcache-{platform}"
