@@ -44,6 +44,13 @@ static int add_entry(const cJSON *entry, size_t index, ma_strlist *out, ma_error
                        "manifest list entry %zu has a platform without \"os\" and \"architecture\"",
                        index);
     const char *variant = string_field(platform, "variant");
+    /* os "linux/arm" with architecture "v7" must not pass for linux/arm/v7. */
+    if (strchr(os, '/') != NULL || strchr(arch, '/') != NULL ||
+        (variant != NULL && strchr(variant, '/') != NULL))
+        return ma_fail(err, MA_ERR_BUILD,
+                       "manifest list entry %zu has a platform field holding '/': "
+                       "cannot tell os, architecture and variant apart",
+                       index);
     int rc = variant != NULL && *variant ? ma_strlist_pushf(out, "%s/%s/%s", os, arch, variant)
                                          : ma_strlist_pushf(out, "%s/%s", os, arch);
     return rc == 0 ? 0 : ma_nomem(err);

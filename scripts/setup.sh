@@ -4,11 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libgit2-dev libcjson-dev pkg-config git cmake gcc docker-registry skopeo)
+apt_packages=(libgit2-dev libcjson-dev pkg-config git cmake gcc clang docker-registry skopeo)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# scripts/fuzz.sh needs libFuzzer's runtime, which clang only recommends.
+[ -f "$(clang -print-file-name="libclang_rt.fuzzer-$(uname -m).a" 2>/dev/null)" ] ||
+  missing+=(libclang-rt-dev)
 # The tests read back through the real docker CLI (no engine needed).
 command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 if [ ${#missing[@]} -gt 0 ]; then

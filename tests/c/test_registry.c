@@ -162,6 +162,17 @@ static void test_platforms_reject(void)
     const char *num_os = "{\"manifests\": [{\"platform\": {\"architecture\": \"arm64\", "
                          "\"os\": 7}}]}";
     check_platforms_fail(num_os, strlen(num_os), "entry 0 has a platform without");
+    /* Found by fuzz_index: a '/' inside a field made "os/arch" ambiguous
+     * ("/ nux" gave "/ nux/arm64"; os "linux/arm" + "v7" passed for linux/arm/v7). */
+    const char *slash_os = "{\"manifests\": [{\"platform\": {\"architecture\": \"v7\", "
+                           "\"os\": \"linux/arm\"}}]}";
+    check_platforms_fail(slash_os, strlen(slash_os), "entry 0 has a platform field holding '/'");
+    const char *slash_arch = "{\"manifests\": [{\"platform\": {\"architecture\": \"arm/v7\", "
+                             "\"os\": \"linux\"}}]}";
+    check_platforms_fail(slash_arch, strlen(slash_arch), "entry 0 has a platform field holding '/'");
+    const char *slash_variant = "{\"manifests\": [{\"platform\": {\"architecture\": \"arm\", "
+                                "\"os\": \"linux\", \"variant\": \"v7/\"}}]}";
+    check_platforms_fail(slash_variant, strlen(slash_variant), "entry 0 has a platform field holding '/'");
 }
 
 static void want_list(ma_strlist *l, const char *csv)
@@ -241,6 +252,15 @@ static void test_verify(void)
              "pushed index 127.0.0.1:5000/x:v1@%s holds no platform images, not linux/amd64",
              image_digest);
     CHECK_STR(err.msg, expect);
+
+    /* An entry whose os holds the architecture is no linux/arm/v7 image. */
+    const char *split = "{\"schemaVersion\": 2, \"manifests\": [{\"platform\": "
+                        "{\"architecture\": \"v7\", \"os\": \"linux/arm\"}}]}";
+    char split_digest[MA_DIGEST_MAX];
+    ma_sha256_digest(split, strlen(split), split_digest);
+    want_list(&want, "linux/arm/v7");
+    CHECK(ma_index_verify(ref, split, strlen(split), split_digest, &want, &err) == -1);
+    CHECK(contains(err.msg, "platform field holding '/'"));
 
     /* Bytes that match the digest but are no manifest. */
     const char *junk = "{\"manifests\": [";

@@ -1,0 +1,35 @@
+/* --registry values (ma_registry_validate), input: one string.  Checks: a
+ * refused value is MA_ERR_INPUT with a message; an accepted one has no scheme,
+ * no blank, does not start with ':' or '/' nor end with '/', its namespace is
+ * lowercase, and it stays accepted with one more namespace component. */
+#include <ctype.h>
+
+#include "fuzz.h"
+#include "plan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = fuzz_cstr(data, size);
+    if (s == NULL)
+        return 0;
+    ma_error err = {MA_ERR_NONE, ""};
+    if (ma_registry_validate(s, &err) != 0) {
+        fuzz_check_error(&err, MA_ERR_INPUT);
+        free(s);
+        return 0;
+    }
+    size_t len = strlen(s), host = strcspn(s, "/");
+    FUZZ_CHECK(len > 0 && strstr(s, "://") == NULL && strpbrk(s, " \t\r\n") == NULL);
+    FUZZ_CHECK(s[0] != ':' && s[0] != '/' && s[len - 1] != '/');
+    for (size_t i = host; i < len; i++)
+        FUZZ_CHECK(!isupper((unsigned char)s[i]));
+    char *more = malloc(len + sizeof "/team");
+    if (more != NULL) {
+        memcpy(more, s, len);
+        memcpy(more + len, "/team", sizeof "/team");
+        FUZZ_CHECK(ma_registry_validate(more, NULL) == 0);
+    }
+    free(more);
+    free(s);
+    return 0;
+}
