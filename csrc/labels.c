@@ -17,10 +17,20 @@ static char *web_url(const char *host, size_t hostlen, const char *path, int *no
     while (*path == '/')
         path++;
     size_t pathlen = strlen(path);
-    while (pathlen > 0 && path[pathlen - 1] == '/')
-        pathlen--;
-    if (pathlen >= 4 && strncmp(path + pathlen - 4, ".git", 4) == 0)
+    for (;;) {
+        while (pathlen > 0 && path[pathlen - 1] == '/')
+            pathlen--;
+        if (pathlen < 4 || strncmp(path + pathlen - 4, ".git", 4) != 0)
+            break;
         pathlen -= 4;
+    }
+    /* a URL has no blanks or control characters: anything else is not a remote we know */
+    for (size_t i = 0; i < pathlen; i++)
+        if ((unsigned char)path[i] <= ' ' || path[i] == 0x7f)
+            return NULL;
+    for (size_t i = 0; i < hostlen; i++)
+        if ((unsigned char)host[i] <= ' ' || host[i] == 0x7f)
+            return NULL;
     /* an '@' past the host means userinfo was not where it was looked for
      * (e.g. an unencoded '/' in a password): never risk a credential */
     if (hostlen == 0 || pathlen == 0 || memchr(path, '@', pathlen) != NULL)

@@ -12,38 +12,37 @@ seconds="${1:-${FUZZ_SECONDS:-10}}"
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [seconds per target]" >&2; exit 2; }
 out=build/fuzz
 mkdir -p "$out"
-cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+cflags=(-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE -Icsrc)
-cjson=$(pkg-config --cflags --libs libcjson)
+read -ra libs <<<"$(pkg-config --libs libcjson libgit2)"
+read -ra incs <<<"$(pkg-config --cflags libcjson libgit2)"
 
-# Each target and the csrc/ files it needs ("+cjson": links cJSON).
-targets=(
-  "fuzz_semver   semver tagrules strlist error"
-  "fuzz_tags     tagrules semver strlist error"
-  "fuzz_platforms platform strlist error"
-  "fuzz_registry plan platform tagrules semver config textfile strlist error +cjson"
-  "fuzz_config   config platform textfile strlist error +cjson"
-  "fuzz_metadata buildx sha256 textfile error +cjson"
-  "fuzz_stderr   buildx sha256 textfile error +cjson"
-  "fuzz_index    registry sha256 strlist error +cjson"
-  "fuzz_cienv    cienv tagrules semver strlist error"
-)
+# One target per kind of outside input (tests/fuzz/<target>.c).
+targets=(fuzz_semver fuzz_tags fuzz_platforms fuzz_registry fuzz_config fuzz_metadata fuzz_stderr
+         fuzz_index fuzz_cienv fuzz_records fuzz_source)
 
-# Two compilers at a time; a failed build leaves <target>.build-failed.
-rm -f "$out"/*.build-failed
-for entry in "${targets[@]}"; do
-  read -r name deps <<<"$entry"
-  srcs=() libs=()
-  for d in $deps; do
-    if [ "$d" = +cjson ]; then read -ra libs <<<"$cjson"; else srcs+=("csrc/$d.c"); fi
-  done
+# The C core (all of csrc/ but the Python binding) built once, instrumented,
+# as an archive: each target links only the objects it uses.
+rm -f "$out"/*.build-failed "$out"/core/*.o
+mkdir -p "$out/core"
+build() { "$@" || touch "$out/$(basename "${@: -1}").build-failed"; }
+for src in csrc/*.c; do
+  [ "$src" = csrc/module.c ] && continue
   while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
-  { clang "${cflags[@]}" "tests/fuzz/$name.c" "${srcs[@]}" "${libs[@]}" -o "$out/$name" ||
-      touch "$out/$name.build-failed"; } &
+  build clang "${cflags[@]}" -fsanitize=fuzzer-no-link "${incs[@]}" -c "$src" -o "$out/core/$(basename "$src" .c).o" &
 done
 wait
-if ls "$out"/*.build-failed >/dev/null 2>&1; then
-  echo "fuzz: build failed: $(cd "$out" && ls -- *.build-failed | sed 's/\.build-failed//')" >&2
+rm -f "$out/libcore.a"
+ls "$out"/*.build-failed >/dev/null 2>&1 || ar rcs "$out/libcore.a" "$out"/core/*.o
+for name in "${targets[@]}"; do
+  [ -f "$out/libcore.a" ] || break
+  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
+  build clang "${cflags[@]}" -fsanitize=fuzzer "${incs[@]}" "tests/fuzz/$name.c" "$out/libcore.a" "${libs[@]}" \
+    -o "$out/$name" &
+done
+wait
+if ls "$out"/*.build-failed >/dev/null 2>&1 || [ ! -f "$out/libcore.a" ]; then
+  echo "fuzz: build failed: $(cd "$out" && ls -- *.build-failed 2>/dev/null | sed 's/\.build-failed//')" >&2
   exit 1
 fi
 
@@ -51,8 +50,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=0
-for entry in "${targets[@]}"; do
-  read -r name _ <<<"$entry"
+for name in "${targets[@]}"; do
   mkdir -p "$work/$name"
   args=(-max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$out/$name-")

@@ -58,6 +58,10 @@ static void test_source_url_forms(void)
     /* git://, its daemon port dropped */
     CHECK_URL("git://github.com/org/repo.git", "https://github.com/org/repo");
     CHECK_URL("git://git.example.com:9418/org/repo", "https://git.example.com/org/repo");
+    /* found by fuzz_source: blanks make no URL; ".git" and '/' are cut until neither ends it */
+    CHECK_URL("git@github.com:colliery-io/brokkr. it", NULL);
+    CHECK_URL("https://github.com/org/re\tpo", NULL);
+    CHECK_URL("ssh://h/org/repo/.git//.git///", "https://h/org/repo");
 }
 
 /* A remote with a user, a password or a token: only host and path survive. */
