@@ -15,6 +15,7 @@ typedef struct {
     const char *config_path;  /* NULL: <project_dir>/multiarch.json when it exists */
     const char *const *envp;  /* the environment to read CI variables from */
     int require_git;          /* 1 when git facts are needed (--tag auto) */
+    ma_gitcache *git_cache;   /* NULL: open the repository for this read only */
 } ma_context_inputs;
 
 typedef struct {

@@ -12,8 +12,13 @@ static const char *requested_tag(const ma_request *req)
 
 static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
 {
-    ma_context_inputs in = {req->project_dir, req->config_path, req->envp,
-                            strcmp(requested_tag(req), "auto") == 0};
+    ma_context_inputs in = {
+        .project_dir = req->project_dir,
+        .config_path = req->config_path,
+        .envp = req->envp,
+        .require_git = strcmp(requested_tag(req), "auto") == 0,
+        .git_cache = req->git_cache,
+    };
     return ma_context_read(&in, ctx, err);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: set up, then the C unit tests (ctest, plain and under
-# AddressSanitizer/UBSan) and the pytest suite (real git, real angreal CLI,
-# a real registry on 127.0.0.1, the buildx emulator from tests/support).
+# Every test: set up, then the C unit tests (ctest, plain, under
+# AddressSanitizer/UBSan, and under valgrind memcheck) and the pytest suite
+# (real git, real angreal CLI, a real registry on 127.0.0.1, the buildx
+# emulator from tests/support).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,5 +15,7 @@ for variant in plain asan; do
   cmake --build "$dir" -j 2 >/dev/null
   ctest --test-dir "$dir" --output-on-failure
 done
+# the same C tests under valgrind memcheck: memory errors and definite leaks
+bash scripts/valgrind.sh
 
 ANGREAL_NO_AUTO_COMPLETION=1 python3 -m pytest tests -q -p no:cacheprovider
