@@ -65,6 +65,12 @@ typedef struct {
     peel_memo *peels; /* NULL: find out every time */
 } tag_walk;
 
+/* git_oid_equal, inlined: it runs for every version tag. */
+static int same_oid(const git_oid *a, const git_oid *b)
+{
+    return memcmp(a->id, b->id, GIT_OID_RAWSZ) == 0;
+}
+
 static void peel_begin(peel_memo *m)
 {
     m->now.len = 0;
@@ -83,7 +89,7 @@ static void peel_end(peel_memo *m)
 static const peel_entry *peel_find(peel_memo *m, const git_oid *target)
 {
     for (size_t j = m->cursor; j < m->last.len && j < m->cursor + PEEL_RESYNC; j++)
-        if (git_oid_equal(&m->last.items[j].target, target)) {
+        if (same_oid(&m->last.items[j].target, target)) {
             m->cursor = j + 1;
             return &m->last.items[j];
         }
@@ -132,11 +138,11 @@ static line_top *line_slot(line_top *slots, size_t cap, uint64_t major, uint64_t
 }
 
 /* Note a stable version: its line keeps the highest patch.  0, or -1 when out of memory. */
-static int line_note(line_table *t, const ma_semver *v)
+static int line_note(line_table *t, const uint64_t v[3])
 {
-    if (t->last != NULL && t->last->major == v->major && t->last->minor == v->minor) {
-        if (v->patch > t->last->patch)
-            t->last->patch = v->patch;
+    if (t->last != NULL && t->last->major == v[0] && t->last->minor == v[1]) {
+        if (v[2] > t->last->patch)
+            t->last->patch = v[2];
         return 0;
     }
     if ((t->len + 1) * 2 > t->cap) {
@@ -151,15 +157,40 @@ static int line_note(line_table *t, const ma_semver *v)
         t->slots = slots;
         t->cap = cap;
     }
-    line_top *slot = line_slot(t->slots, t->cap, v->major, v->minor);
+    line_top *slot = line_slot(t->slots, t->cap, v[0], v[1]);
     if (!slot->used) {
-        *slot = (line_top){v->major, v->minor, v->patch, 1};
+        *slot = (line_top){v[0], v[1], v[2], 1};
         t->len++;
-    } else if (v->patch > slot->patch) {
-        slot->patch = v->patch;
+    } else if (v[2] > slot->patch) {
+        slot->patch = v[2];
     }
     t->last = slot;
     return 0;
+}
+
+/* 1 when name is a plain release "v<major>.<minor>.<patch>" (no pre-release or
+ * build part, no leading zeros, at most 19 digits each so nothing overflows),
+ * with its numbers in v; else 0.  The common shape, read for every tag without
+ * ma_semver_parse: any name it accepts, ma_semver_parse accepts as the same
+ * stable version; the others are left to ma_semver_parse. */
+static int plain_release(const char *s, uint64_t v[3])
+{
+    if (*s++ != 'v')
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+            return 0;
+        uint64_t n = 0;
+        for (int digits = 0; *s >= '0' && *s <= '9'; s++, digits++) {
+            if (digits == 19)
+                return 0;
+            n = n * 10 + (uint64_t)(*s - '0');
+        }
+        v[i] = n;
+        if (*s++ != (i < 2 ? '.' : '\0'))
+            return 0;
+    }
+    return 1;
 }
 
 /* Writes the decimal digits of n ending just before end; returns where they start. */
@@ -223,7 +254,7 @@ static int tag_points_at_head(tag_walk *walk, const git_reference *ref)
     const git_oid *oid = git_reference_target(ref), *peeled = git_reference_target_peel(ref);
     if (oid == NULL)
         return 0;
-    if (git_oid_equal(oid, &walk->head) || (peeled != NULL && git_oid_equal(peeled, &walk->head)))
+    if (same_oid(oid, &walk->head) || (peeled != NULL && same_oid(peeled, &walk->head)))
         return 1;
     if (peeled != NULL)
         return 0;
@@ -235,7 +266,7 @@ static int tag_points_at_head(tag_walk *walk, const git_reference *ref)
         peel_target(walk, oid, &commit);
     if (walk->peels != NULL)
         peel_note(walk->peels, oid, &commit);
-    return git_oid_equal(&commit, &walk->head);
+    return same_oid(&commit, &walk->head);
 }
 
 /* The version tags (refs/tags/v*), read with the reference iterator: it uses
@@ -252,10 +283,18 @@ static int read_tags(tag_walk *walk, const char *path, ma_error *err)
     int rc, result = 0;
     while (result == 0 && (rc = git_reference_next(&ref, it)) == 0) {
         const char *name = git_reference_name(ref) + strlen("refs/tags/");
-        ma_semver v;
-        if (ma_semver_parse(name, &v) == 0 &&
-            ((ma_semver_is_stable(&v) && line_note(&lines, &v) != 0) ||
-             (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, name) != 0)))
+        uint64_t v[3];
+        ma_semver parsed;
+        int stable = plain_release(name, v), version = stable;
+        if (!stable && ma_semver_parse(name, &parsed) == 0) {
+            version = 1;
+            v[0] = parsed.major;
+            v[1] = parsed.minor;
+            v[2] = parsed.patch;
+            stable = ma_semver_is_stable(&parsed);
+        }
+        if (version && ((stable && line_note(&lines, v) != 0) ||
+                        (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, name) != 0)))
             result = ma_nomem(err);
         git_reference_free(ref);
     }

@@ -160,6 +160,12 @@ static void test_tags_on_head_and_line_tops(const char *base)
     tag(&f, "v1.10.0", &first, 0);
     tag(&f, "v1.3.0+build.1", &first, 1);
     tag(&f, "v0.9.0", &first, 0);
+    tag(&f, "v18446744073709551615.0.0", &first, 0); /* 20 digits: still a uint64_t */
+    tag(&f, "v18446744073709551616.1.0", &first, 0); /* not a version: too large */
+    tag(&f, "v1.02.3", &first, 0);                   /* not versions: */
+    tag(&f, "v1.2", &first, 0);
+    tag(&f, "v1.2.3.4", &first, 0);
+    tag(&f, "v1.4.0-", &first, 0);
     commit(&f, "second");
     tag(&f, "v1.2.3", &f.head, 0);
     tag(&f, "v2.0.0-rc.1", &f.head, 1);
@@ -174,7 +180,7 @@ static void test_tags_on_head_and_line_tops(const char *base)
         CHECK_STR(g.branch, "main");
         check_head(&g, &f);
         CHECK_SET(&g.head_tags, "v1.2.3", "v2.0.0-rc.1");
-        CHECK_SET(&g.repo_tags, "v1.2.10", "v1.10.0", "v1.3.0", "v0.9.0");
+        CHECK_SET(&g.repo_tags, "v1.2.10", "v1.10.0", "v1.3.0", "v0.9.0", "v18446744073709551615.0.0");
         ma_gitctx_free(&g);
         CHECK(g.workdir == NULL && g.repo_tags.len == 0);
         pack_refs(&f);
