@@ -16,7 +16,7 @@
  * a ref added or removed in between only costs a short search to resync. */
 typedef struct {
     git_oid target;
-    git_oid commit; /* zero when the target peels to no commit */
+    git_oid commit; /* the target itself when it is not a tag object */
 } peel_entry;
 
 typedef struct {
@@ -224,26 +224,31 @@ static int line_tops(const line_table *t, ma_strlist *out)
     return 0;
 }
 
-/* The commit a tag ref's target (with no recorded peel) peels to: the object
- * header says whether there is a tag object to peel, without loading every
- * commit.  Zero when it peels to no commit. */
-static void peel_target(tag_walk *walk, const git_oid *oid, git_oid *commit_id)
+/* What a tag ref's target (with no recorded peel) names, into commit_id: the
+ * target itself when it is not a tag object (the object header says so,
+ * without loading every commit), else the commit the tag object peels to.
+ * Returns 1 when that is known; 0 (commit_id zero) when an object could not
+ * be read or peeled, which is then not remembered either: it may be there
+ * next time. */
+static int peel_target(tag_walk *walk, const git_oid *oid, git_oid *commit_id)
 {
     size_t size;
     git_object_t type;
     memset(commit_id, 0, sizeof *commit_id);
     if (git_odb_read_header(&size, &type, walk->odb, oid) != 0)
-        return;
+        return 0;
     if (type != GIT_OBJECT_TAG) {
         git_oid_cpy(commit_id, oid);
-        return;
+        return 1;
     }
     git_object *obj = NULL, *commit = NULL;
-    if (git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_TAG) == 0 &&
-        git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0)
+    int known = git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_TAG) == 0 &&
+                git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0;
+    if (known)
         git_oid_cpy(commit_id, git_object_id(commit));
     git_object_free(commit);
     git_object_free(obj);
+    return known;
 }
 
 /* 1 when the tag ref names HEAD's commit.  A lightweight tag names the commit
@@ -260,11 +265,12 @@ static int tag_points_at_head(tag_walk *walk, const git_reference *ref)
         return 0;
     const peel_entry *known = walk->peels != NULL ? peel_find(walk->peels, oid) : NULL;
     git_oid commit;
+    int sure = 1;
     if (known != NULL)
         git_oid_cpy(&commit, &known->commit);
     else
-        peel_target(walk, oid, &commit);
-    if (walk->peels != NULL)
+        sure = peel_target(walk, oid, &commit);
+    if (sure && walk->peels != NULL)
         peel_note(walk->peels, oid, &commit);
     return same_oid(&commit, &walk->head);
 }
@@ -410,12 +416,12 @@ int ma_gitctx_read_cached(const char *path, ma_gitcache *cache, ma_gitctx *out, 
     else if ((rc = git_repository_open_ext(&repo, path, 0, NULL)) != 0)
         rc = open_failed(rc, path, err);
     peel_memo *peels = cache != NULL ? &cache->peels : NULL;
-    if (rc == 0 && peels != NULL) {
-        peel_begin(peels);
+    if (rc == 0) {
+        if (peels != NULL)
+            peel_begin(peels);
         rc = read_repo(repo, path, peels, out, err);
-        peel_end(peels);
-    } else if (rc == 0) {
-        rc = read_repo(repo, path, NULL, out, err);
+        if (peels != NULL)
+            peel_end(peels);
     }
     if (cache == NULL)
         git_repository_free(repo);
