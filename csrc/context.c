@@ -23,7 +23,7 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
     memset(out, 0, sizeof *out);
     if (read_project_dir(in->project_dir, out, err) != 0)
         return -1;
-    int rc = ma_gitctx_read(out->project_dir, &out->git, err);
+    int rc = ma_gitctx_read_cached(out->project_dir, in->git_cache, &out->git, err);
     if (rc == MA_GIT_NOT_A_REPO && !in->require_git) {
         ma_error_clear(err);
         rc = 0;

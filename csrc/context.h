@@ -18,6 +18,7 @@ typedef struct {
     const char *const *envp;  /* the environment to read CI variables from */
     int require_git;          /* 1 when git facts are needed (--tag auto) */
     const char *digest_dir;   /* merge: the digest directory to read, else NULL */
+    ma_gitcache *git_cache;   /* NULL: open the repository for this read only */
 } ma_context_inputs;
 
 typedef struct {

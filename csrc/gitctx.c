@@ -1,8 +1,41 @@
 #include "gitctx.h"
 
 #include <git2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "semver.h"
+
+/* What a tag ref without a recorded peel (a lightweight tag, or an annotated
+ * one packed-refs has not peeled) names: the commit its target peels to.
+ * Objects never change, so an answer found once stays true.  A kept-open
+ * repository keeps the last read's answers in the order the refs came (the
+ * iterator's order is stable: loose refs, then packed-refs by name), and the
+ * next read checks them in the same order, so it walks memory sequentially;
+ * a ref added or removed in between only costs a short search to resync. */
+typedef struct {
+    git_oid target;
+    git_oid commit; /* the target itself when it is not a tag object */
+} peel_entry;
+
+typedef struct {
+    peel_entry *items;
+    size_t len, cap;
+} peel_log;
+
+typedef struct {
+    peel_log last, now; /* the previous read's answers; the current read's */
+    size_t cursor;      /* how far the current read has matched last */
+} peel_memo;
+
+#define PEEL_RESYNC 8 /* entries of last searched for a ref that does not match at the cursor */
+
+struct ma_gitcache {
+    git_repository *repo; /* the repository last read, kept open; NULL before the first */
+    char *gitdir;         /* its git directory (git_repository_path), the cache key */
+    peel_memo peels;
+};
 
 static const char *git_message(void)
 {
@@ -10,56 +43,273 @@ static const char *git_message(void)
     return e != NULL && e->message != NULL ? e->message : "unknown libgit2 error";
 }
 
+/* The highest stable version of one vX.Y line seen so far. */
+typedef struct {
+    uint64_t major, minor, patch;
+    int used;
+} line_top;
+
+/* Open addressing on (major, minor); cap is 0 or a power of two, at most half
+ * full.  last: the slot noted last (tags come sorted by name, so runs of the
+ * same line are common). */
+typedef struct {
+    line_top *slots, *last;
+    size_t cap, len;
+} line_table;
+
 typedef struct {
     git_repository *repo;
     git_odb *odb;
     git_oid head;
     ma_gitctx *out;
+    peel_memo *peels; /* NULL: find out every time */
 } tag_walk;
+
+/* git_oid_equal, inlined: it runs for every version tag. */
+static int same_oid(const git_oid *a, const git_oid *b)
+{
+    return memcmp(a->id, b->id, GIT_OID_RAWSZ) == 0;
+}
+
+static void peel_begin(peel_memo *m)
+{
+    m->now.len = 0;
+    m->cursor = 0;
+}
+
+/* After a read: its answers become the ones the next read checks. */
+static void peel_end(peel_memo *m)
+{
+    peel_log last = m->last;
+    m->last = m->now;
+    m->now = last;
+    m->now.len = 0;
+}
+
+static const peel_entry *peel_find(peel_memo *m, const git_oid *target)
+{
+    for (size_t j = m->cursor; j < m->last.len && j < m->cursor + PEEL_RESYNC; j++)
+        if (same_oid(&m->last.items[j].target, target)) {
+            m->cursor = j + 1;
+            return &m->last.items[j];
+        }
+    return NULL;
+}
+
+/* Note the answer for this ref in the current read; when memory is short it
+ * is simply not noted (the next read then peels that ref again). */
+static void peel_note(peel_memo *m, const git_oid *target, const git_oid *commit)
+{
+    peel_log *log = &m->now;
+    if (log->len == log->cap) {
+        size_t cap = log->cap != 0 ? log->cap * 2 : 64;
+        peel_entry *items = realloc(log->items, cap * sizeof *items);
+        if (items == NULL)
+            return;
+        log->items = items;
+        log->cap = cap;
+    }
+    git_oid_cpy(&log->items[log->len].target, target);
+    git_oid_cpy(&log->items[log->len].commit, commit);
+    log->len++;
+}
+
+static void peel_free(peel_memo *m)
+{
+    free(m->last.items);
+    free(m->now.items);
+    memset(m, 0, sizeof *m);
+}
+
+static size_t line_hash(uint64_t major, uint64_t minor)
+{
+    uint64_t h = major * 0x9E3779B97F4A7C15u ^ (minor + 0x632BE59BD9B4E019u);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9u;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static line_top *line_slot(line_top *slots, size_t cap, uint64_t major, uint64_t minor)
+{
+    size_t i = line_hash(major, minor) & (cap - 1);
+    while (slots[i].used && (slots[i].major != major || slots[i].minor != minor))
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+/* Note a stable version: its line keeps the highest patch.  0, or -1 when out of memory. */
+static int line_note(line_table *t, const uint64_t v[3])
+{
+    if (t->last != NULL && t->last->major == v[0] && t->last->minor == v[1]) {
+        if (v[2] > t->last->patch)
+            t->last->patch = v[2];
+        return 0;
+    }
+    if ((t->len + 1) * 2 > t->cap) {
+        size_t cap = t->cap != 0 ? t->cap * 2 : 64;
+        line_top *slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            return -1;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i].used)
+                *line_slot(slots, cap, t->slots[i].major, t->slots[i].minor) = t->slots[i];
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    line_top *slot = line_slot(t->slots, t->cap, v[0], v[1]);
+    if (!slot->used) {
+        *slot = (line_top){v[0], v[1], v[2], 1};
+        t->len++;
+    } else if (v[2] > slot->patch) {
+        slot->patch = v[2];
+    }
+    t->last = slot;
+    return 0;
+}
+
+/* 1 when name is a plain release "v<major>.<minor>.<patch>" (no pre-release or
+ * build part, no leading zeros, at most 19 digits each so nothing overflows),
+ * with its numbers in v; else 0.  The common shape, read for every tag without
+ * ma_semver_parse: any name it accepts, ma_semver_parse accepts as the same
+ * stable version; the others are left to ma_semver_parse. */
+static int plain_release(const char *s, uint64_t v[3])
+{
+    if (*s++ != 'v')
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+            return 0;
+        uint64_t n = 0;
+        for (int digits = 0; *s >= '0' && *s <= '9'; s++, digits++) {
+            if (digits == 19)
+                return 0;
+            n = n * 10 + (uint64_t)(*s - '0');
+        }
+        v[i] = n;
+        if (*s++ != (i < 2 ? '.' : '\0'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Writes the decimal digits of n ending just before end; returns where they start. */
+static char *decimal(uint64_t n, char *end)
+{
+    do
+        *--end = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
+    return end;
+}
+
+/* out->repo_tags: vX.Y.Z of each line's top, all the alias rule needs to know. */
+static int line_tops(const line_table *t, ma_strlist *out)
+{
+    char buf[3 * 21 + 2]; /* "v" + three 20-digit numbers + two dots + NUL */
+    for (size_t i = 0; i < t->cap; i++) {
+        const line_top *top = &t->slots[i];
+        if (!top->used)
+            continue;
+        char *p = buf + sizeof buf;
+        *--p = '\0';
+        p = decimal(top->patch, p);
+        *--p = '.';
+        p = decimal(top->minor, p);
+        *--p = '.';
+        p = decimal(top->major, p);
+        *--p = 'v';
+        if (ma_strlist_push(out, p) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* What a tag ref's target (with no recorded peel) names, into commit_id: the
+ * target itself when it is not a tag object (the object header says so,
+ * without loading every commit), else the commit the tag object peels to.
+ * Returns 1 when that is known; 0 (commit_id zero) when an object could not
+ * be read or peeled, which is then not remembered either: it may be there
+ * next time. */
+static int peel_target(tag_walk *walk, const git_oid *oid, git_oid *commit_id)
+{
+    size_t size;
+    git_object_t type;
+    memset(commit_id, 0, sizeof *commit_id);
+    if (git_odb_read_header(&size, &type, walk->odb, oid) != 0)
+        return 0;
+    if (type != GIT_OBJECT_TAG) {
+        git_oid_cpy(commit_id, oid);
+        return 1;
+    }
+    git_object *obj = NULL, *commit = NULL;
+    int known = git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_TAG) == 0 &&
+                git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0;
+    if (known)
+        git_oid_cpy(commit_id, git_object_id(commit));
+    git_object_free(commit);
+    git_object_free(obj);
+    return known;
+}
 
 /* 1 when the tag ref names HEAD's commit.  A lightweight tag names the commit
  * itself; packed-refs records the peeled commit of an annotated tag; otherwise
- * the object header says whether there is a tag object to peel, without
- * loading every commit. */
+ * the target is peeled (or its peel remembered from an earlier read). */
 static int tag_points_at_head(tag_walk *walk, const git_reference *ref)
 {
     const git_oid *oid = git_reference_target(ref), *peeled = git_reference_target_peel(ref);
     if (oid == NULL)
         return 0;
-    if (git_oid_equal(oid, &walk->head) || (peeled != NULL && git_oid_equal(peeled, &walk->head)))
+    if (same_oid(oid, &walk->head) || (peeled != NULL && same_oid(peeled, &walk->head)))
         return 1;
-    size_t size;
-    git_object_t type;
-    if (peeled != NULL || git_odb_read_header(&size, &type, walk->odb, oid) != 0 || type != GIT_OBJECT_TAG)
+    if (peeled != NULL)
         return 0;
-    git_object *obj = NULL, *commit = NULL;
-    int match = git_object_lookup(&obj, walk->repo, oid, GIT_OBJECT_TAG) == 0 &&
-                git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) == 0 &&
-                git_oid_equal(git_object_id(commit), &walk->head);
-    git_object_free(commit);
-    git_object_free(obj);
-    return match;
+    const peel_entry *known = walk->peels != NULL ? peel_find(walk->peels, oid) : NULL;
+    git_oid commit;
+    int sure = 1;
+    if (known != NULL)
+        git_oid_cpy(&commit, &known->commit);
+    else
+        sure = peel_target(walk, oid, &commit);
+    if (sure && walk->peels != NULL)
+        peel_note(walk->peels, oid, &commit);
+    return same_oid(&commit, &walk->head);
 }
 
-/* Every reference under refs/tags, read with the reference iterator: it uses
- * packed-refs as stored, where git_tag_foreach resolves each name again. */
+/* The version tags (refs/tags/v*), read with the reference iterator: it uses
+ * packed-refs as stored, where git_tag_foreach resolves each name again.  Only
+ * what the tag rules use is kept: the version tags on HEAD (only version tags
+ * are peeled) and the top of each vX.Y line, so no name is copied per tag. */
 static int read_tags(tag_walk *walk, const char *path, ma_error *err)
 {
     git_reference_iterator *it = NULL;
-    if (git_reference_iterator_glob_new(&it, walk->repo, "refs/tags/*") != 0)
+    if (git_reference_iterator_glob_new(&it, walk->repo, "refs/tags/v*") != 0)
         return ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
     git_reference *ref = NULL;
+    line_table lines = {NULL, NULL, 0, 0};
     int rc, result = 0;
     while (result == 0 && (rc = git_reference_next(&ref, it)) == 0) {
         const char *name = git_reference_name(ref) + strlen("refs/tags/");
-        if (ma_strlist_push(&walk->out->repo_tags, name) != 0 ||
-            (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, name) != 0))
+        uint64_t v[3];
+        ma_semver parsed;
+        int stable = plain_release(name, v), version = stable;
+        if (!stable && ma_semver_parse(name, &parsed) == 0) {
+            version = 1;
+            v[0] = parsed.major;
+            v[1] = parsed.minor;
+            v[2] = parsed.patch;
+            stable = ma_semver_is_stable(&parsed);
+        }
+        if (version && ((stable && line_note(&lines, v) != 0) ||
+                        (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, name) != 0)))
             result = ma_nomem(err);
         git_reference_free(ref);
     }
     if (result == 0 && rc != GIT_ITEROVER)
         result = ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
     git_reference_iterator_free(it);
+    if (result == 0 && line_tops(&lines, &walk->out->repo_tags) != 0)
+        result = ma_nomem(err);
+    free(lines.slots);
     return result;
 }
 
@@ -89,24 +339,31 @@ static int read_head(git_repository *repo, const char *path, ma_gitctx *out, git
 }
 
 /* The URL images name as their source: origin's, else the only remote's.
- * No remote (or an unreadable one) is not an error: the label is left out. */
+ * No remote (or an unreadable one) is not an error: the label is left out.
+ * origin is read straight from the config: a remote lookup builds a whole
+ * remote object (refspecs, push URLs) on every call. */
 static int read_remote(git_repository *repo, ma_gitctx *out, ma_error *err)
 {
+    git_config *cfg = NULL;
+    git_buf url = {0};
+    const char *found = NULL;
+    if (git_repository_config(&cfg, repo) == 0 && git_config_get_string_buf(&url, cfg, "remote.origin.url") == 0)
+        found = url.ptr;
+    git_strarray names = {0};
     git_remote *remote = NULL;
-    if (git_remote_lookup(&remote, repo, "origin") != 0) {
-        git_strarray names = {0};
-        if (git_remote_list(&names, repo) == 0 && names.count == 1)
-            git_remote_lookup(&remote, repo, names.strings[0]);
-        git_strarray_dispose(&names);
-    }
-    const char *url = remote != NULL ? git_remote_url(remote) : NULL;
-    int rc = url != NULL && (out->remote_url = strdup(url)) == NULL ? ma_nomem(err) : 0;
+    if (found == NULL && git_remote_list(&names, repo) == 0 && names.count == 1 &&
+        git_remote_lookup(&remote, repo, names.strings[0]) == 0)
+        found = git_remote_url(remote);
+    int rc = found != NULL && (out->remote_url = strdup(found)) == NULL ? ma_nomem(err) : 0;
     git_remote_free(remote);
+    git_strarray_dispose(&names);
+    git_buf_dispose(&url);
+    git_config_free(cfg);
     git_error_clear();
     return rc;
 }
 
-static int read_repo(git_repository *repo, const char *path, ma_gitctx *out, ma_error *err)
+static int read_repo(git_repository *repo, const char *path, peel_memo *peels, ma_gitctx *out, ma_error *err)
 {
     const char *workdir = git_repository_workdir(repo);
     if (workdir == NULL)
@@ -117,7 +374,7 @@ static int read_repo(git_repository *repo, const char *path, ma_gitctx *out, ma_
     if ((out->workdir = strndup(workdir, n)) == NULL)
         return ma_nomem(err);
 
-    tag_walk walk = {repo, NULL, {{0}}, out};
+    tag_walk walk = {repo, NULL, {{0}}, out, peels};
     if (read_head(repo, path, out, &walk.head, err) != 0 || read_remote(repo, out, err) != 0)
         return -1;
     if (git_repository_odb(&walk.odb, repo) != 0)
@@ -127,24 +384,96 @@ static int read_repo(git_repository *repo, const char *path, ma_gitctx *out, ma_
     return rc;
 }
 
+static int open_failed(int rc, const char *path, ma_error *err)
+{
+    if (rc != GIT_ENOTFOUND)
+        return ma_fail(err, MA_ERR_ENV, "cannot open git repository at '%s': %s", path, git_message());
+    ma_fail(err, MA_ERR_ENV, "not a git repository: '%s' (run inside a git checkout, or pass an explicit --tag)", path);
+    return MA_GIT_NOT_A_REPO;
+}
+
+static void cache_drop(ma_gitcache *cache)
+{
+    git_repository_free(cache->repo);
+    free(cache->gitdir);
+    cache->repo = NULL;
+    cache->gitdir = NULL;
+    peel_free(&cache->peels);
+}
+
+/* The cache's repository when path still leads to the same git directory (found
+ * again each time, as git_repository_open_ext would), else a newly opened one
+ * that replaces it. */
+static int cached_repo(ma_gitcache *cache, const char *path, git_repository **repo, ma_error *err)
+{
+    git_buf gitdir = {0};
+    int rc = git_repository_discover(&gitdir, path, 0, NULL);
+    if (rc != 0) {
+        cache_drop(cache);
+        return open_failed(rc, path, err);
+    }
+    if (cache->repo == NULL || strcmp(cache->gitdir, gitdir.ptr) != 0) {
+        cache_drop(cache);
+        if ((rc = git_repository_open_ext(&cache->repo, path, 0, NULL)) != 0)
+            rc = open_failed(rc, path, err);
+        else if ((cache->gitdir = strdup(git_repository_path(cache->repo))) == NULL)
+            rc = ma_nomem(err);
+        if (rc != 0)
+            cache_drop(cache);
+    }
+    git_buf_dispose(&gitdir);
+    *repo = cache->repo;
+    return rc;
+}
+
 int ma_gitctx_read(const char *path, ma_gitctx *out, ma_error *err)
+{
+    return ma_gitctx_read_cached(path, NULL, out, err);
+}
+
+int ma_gitctx_read_cached(const char *path, ma_gitcache *cache, ma_gitctx *out, ma_error *err)
 {
     memset(out, 0, sizeof *out);
     git_libgit2_init(); /* reference-counted by libgit2; paired below */
     git_repository *repo = NULL;
-    int rc = git_repository_open_ext(&repo, path, 0, NULL);
-    if (rc == GIT_ENOTFOUND) {
-        ma_fail(err, MA_ERR_ENV, "not a git repository: '%s' (run inside a git checkout, or pass an explicit --tag)", path);
-        rc = MA_GIT_NOT_A_REPO;
-    } else if (rc != 0)
-        rc = ma_fail(err, MA_ERR_ENV, "cannot open git repository at '%s': %s", path, git_message());
-    else
-        rc = read_repo(repo, path, out, err);
-    git_repository_free(repo);
+    int rc;
+    if (cache != NULL)
+        rc = cached_repo(cache, path, &repo, err);
+    else if ((rc = git_repository_open_ext(&repo, path, 0, NULL)) != 0)
+        rc = open_failed(rc, path, err);
+    peel_memo *peels = cache != NULL ? &cache->peels : NULL;
+    if (rc == 0) {
+        if (peels != NULL)
+            peel_begin(peels);
+        rc = read_repo(repo, path, peels, out, err);
+        if (peels != NULL)
+            peel_end(peels);
+    }
+    if (cache == NULL)
+        git_repository_free(repo);
+    else if (rc != 0)
+        cache_drop(cache); /* the next read opens the repository afresh */
     git_libgit2_shutdown();
     if (rc != 0)
         ma_gitctx_free(out);
     return rc;
+}
+
+int ma_gitcache_new(ma_gitcache **out, ma_error *err)
+{
+    if ((*out = calloc(1, sizeof **out)) == NULL)
+        return ma_nomem(err);
+    git_libgit2_init(); /* the kept repository needs the library until ma_gitcache_free */
+    return 0;
+}
+
+void ma_gitcache_free(ma_gitcache *cache)
+{
+    if (cache == NULL)
+        return;
+    cache_drop(cache);
+    free(cache);
+    git_libgit2_shutdown();
 }
 
 void ma_gitctx_free(ma_gitctx *g)

@@ -5,12 +5,16 @@
 #include "error.h"
 #include "strlist.h"
 
+/* Of the tags, only what the tag rules use is kept: the version tags on HEAD,
+ * and for the alias rule the top of each vX.Y line (any stable version that
+ * outranks another in its line, its major or overall is a line top or is
+ * outranked by one, so the rule's answer is the same as over every tag). */
 typedef struct {
     char *workdir;        /* the work tree, without a trailing slash */
     char head_sha[41];    /* the commit HEAD points at, 40 lowercase hex */
     char *branch;         /* short branch name ("feature/x"), NULL when detached */
-    ma_strlist head_tags; /* tag names (without refs/tags/) whose commit is HEAD */
-    ma_strlist repo_tags; /* every tag name in the repository */
+    ma_strlist head_tags; /* version tag names (v..., without refs/tags/) whose commit is HEAD */
+    ma_strlist repo_tags; /* vX.Y.Z of the highest stable version tag of each vX.Y line */
     long long commit_time; /* HEAD's committer time, seconds since 1970 */
     char *remote_url;     /* URL of remote "origin" (else of the only remote), or NULL */
 } ma_gitctx;
@@ -26,6 +30,20 @@ typedef struct {
 int ma_gitctx_read(const char *path, ma_gitctx *out, ma_error *err);
 
 void ma_gitctx_free(ma_gitctx *g);
+
+/* A repository kept open between reads, so a read does not parse packed-refs
+ * again (libgit2 re-reads it when the file changes; loose refs and HEAD are
+ * read each time).  Owned by the caller (the Python module keeps one in its
+ * state) and used by one thread at a time.  Each read finds the repository
+ * containing path again and reopens when that is another git directory. */
+typedef struct ma_gitcache ma_gitcache;
+
+int ma_gitcache_new(ma_gitcache **out, ma_error *err);
+void ma_gitcache_free(ma_gitcache *cache);
+
+/* ma_gitctx_read through cache (NULL: open and close the repository, as
+ * ma_gitctx_read does).  A failed read empties the cache. */
+int ma_gitctx_read_cached(const char *path, ma_gitcache *cache, ma_gitctx *out, ma_error *err);
 
 /* libgit2's set-up costs milliseconds (TLS, settings) and is reference
  * counted: a long-lived caller (the Python module) holds one reference so

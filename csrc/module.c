@@ -13,7 +13,8 @@
 extern char **environ;
 
 typedef struct {
-    PyObject *error; /* multiarch.Error */
+    PyObject *error;         /* multiarch.Error */
+    ma_gitcache *git_cache;  /* the repository compute_tags and plan read last, kept open */
 } module_state;
 
 static module_state *state_of(PyObject *module)
@@ -197,6 +198,7 @@ static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwa
     if (env_from(env, &e) != 0)
         return NULL;
     req.envp = e.envp;
+    req.git_cache = state_of(module)->git_cache;
     ma_strlist tags = MA_STRLIST_INIT;
     ma_error err = {0};
     int rc = ma_pipeline_tags(&req, &tags, &err);
@@ -226,6 +228,7 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
     if (env_from(env, &e) != 0)
         return NULL;
     req.envp = e.envp;
+    req.git_cache = state_of(module)->git_cache;
     ma_plan plan;
     int rc = ma_pipeline_plan(&req, &plan, &err);
     env_free(&e);
@@ -292,6 +295,11 @@ static int module_exec(PyObject *module)
 {
     module_state *st = state_of(module);
     ma_gitctx_library_hold();
+    ma_error err = {0};
+    if (ma_gitcache_new(&st->git_cache, &err) != 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
     st->error = PyErr_NewExceptionWithDoc("multiarch.Error",
                                           "The environment failed: not a git repository, an unreadable "
                                           "config, docker missing, a build or push that failed.",
@@ -316,6 +324,8 @@ static int module_clear(PyObject *module)
 static void module_free(void *module)
 {
     module_clear((PyObject *)module);
+    ma_gitcache_free(state_of((PyObject *)module)->git_cache);
+    state_of((PyObject *)module)->git_cache = NULL;
     ma_gitctx_library_release();
 }
 

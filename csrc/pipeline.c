@@ -12,9 +12,14 @@ static const char *requested_tag(const ma_request *req)
 
 static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
 {
-    ma_context_inputs in = {req->project_dir, req->config_path, req->envp,
-                            strcmp(requested_tag(req), "auto") == 0,
-                            req->mode == MA_MODE_MERGE ? req->digest_dir : NULL};
+    ma_context_inputs in = {
+        .project_dir = req->project_dir,
+        .config_path = req->config_path,
+        .envp = req->envp,
+        .require_git = strcmp(requested_tag(req), "auto") == 0,
+        .git_cache = req->git_cache,
+        .digest_dir = req->mode == MA_MODE_MERGE ? req->digest_dir : NULL,
+    };
     return ma_context_read(&in, ctx, err);
 }
 

@@ -4,6 +4,7 @@
 #define MA_PIPELINE_H
 
 #include "error.h"
+#include "gitctx.h"
 #include "plan.h"
 #include "strlist.h"
 
@@ -17,6 +18,7 @@ typedef struct {
     const char *project_dir;  /* NULL: the current directory */
     const char *run_dir;      /* NULL: MA_PLAN_RUN_DIR stand-in */
     const char *const *envp;  /* environment with the CI variables */
+    ma_gitcache *git_cache;   /* NULL: open the repository for this request only */
     int push;
     ma_plan_mode mode;        /* MA_MODE_LOCAL: push decides; else by digest or merge */
     const char *digest_dir;   /* --digest-dir */

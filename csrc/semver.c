@@ -23,7 +23,8 @@ static int parse_number(const char **p, uint64_t *out)
     uint64_t value = 0;
     for (; is_digit(*s); s++) {
         uint64_t d = (uint64_t)(*s - '0');
-        if (value > (UINT64_MAX - d) / 10)
+        /* value * 10 + d > UINT64_MAX, with constant divisions only */
+        if (value > UINT64_MAX / 10 || (value == UINT64_MAX / 10 && d > UINT64_MAX % 10))
             return -1;
         value = value * 10 + d;
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every test: set up, then the C unit tests (ctest, plain and under
-# AddressSanitizer/UBSan), the libFuzzer targets (scripts/fuzz.sh, 10 s each)
-# and the pytest suite (real git, real angreal CLI, a real registry on
-# 127.0.0.1, the buildx emulator from tests/support).
+# Every test: set up, then the C unit tests (ctest, plain, under
+# AddressSanitizer/UBSan, and under valgrind memcheck), the libFuzzer targets
+# (scripts/fuzz.sh, 10 s each) and the pytest suite (real git, real angreal
+# CLI, a real registry on 127.0.0.1, the buildx emulator from tests/support).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,6 +15,8 @@ for variant in plain asan; do
   cmake --build "$dir" -j 2 >/dev/null
   ctest --test-dir "$dir" --output-on-failure
 done
+# the same C tests under valgrind memcheck: memory errors and definite leaks
+bash scripts/valgrind.sh
 
 bash scripts/fuzz.sh
 

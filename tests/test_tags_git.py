@@ -1,10 +1,12 @@
 """compute_tags on real git repositories made with git: lightweight and
 annotated tags, branches, detached HEAD, GitHub Actions and GitLab CI variables."""
 
+import shutil
+
 import multiarch
 import pytest
 
-from support.project import clean_env
+from support.project import GitProject, clean_env
 
 
 def tags(project, tag="auto", **env):
@@ -13,6 +15,10 @@ def tags(project, tag="auto", **env):
 
 def sha(project):
     return "sha-" + project.head()[:7]
+
+
+def plan(project):
+    return multiarch.plan("broker", tag="auto", repo=str(project.path), env=clean_env())
 
 
 @pytest.mark.parametrize("annotated", [False, True])
@@ -148,3 +154,69 @@ def test_repo_subdirectory_finds_the_repository(project):
     sub = project.path / "docker"
     project.tag("v4.0.0")
     assert multiarch.compute_tags("auto", repo=str(sub), env=clean_env())[:1] == ["v4.0.0"]
+
+
+def test_alias_rule_compares_versions_by_number_across_many_lines(project):
+    first = project.head()
+    # name order is not version order: v1.2.10 outranks v1.2.9, v1.10.0 outranks v1.9.9
+    for name in ["v1.2.9", "v1.9.9", "v1.10.0", "v2.0.0-rc.1", "release-7", "v0.1.0", "vnext"]:
+        project.tag(name, rev=first)
+    project.commit("fix")
+    project.tag("v1.2.10", annotated=True)
+    assert tags(project) == ["v1.2.10", "v1.2", sha(project)]
+    project.tag("v1.2.11+build.5", rev=first)  # build metadata: still outranks v1.2.10
+    assert tags(project) == ["v1.2.10", sha(project)]
+
+
+# compute_tags and plan keep the repository open between calls (in the module
+# state, so packed-refs is not parsed again): whatever changes in between must
+# show in the next answer.
+
+def test_tags_made_moved_packed_or_deleted_between_calls_are_seen(project):
+    assert tags(project) == ["main", sha(project)]
+    project.tag("v1.0.0")  # a loose ref
+    assert tags(project) == ["v1.0.0", "v1.0", "v1", "latest", sha(project)]
+    project.git("pack-refs", "--all")  # now only in packed-refs
+    assert tags(project) == ["v1.0.0", "v1.0", "v1", "latest", sha(project)]
+    project.tag("v1.1.0", annotated=True)  # a loose annotated tag, outranks v1.0.0
+    assert tags(project) == ["v1.1.0", "v1.1", "v1", "latest", sha(project)]
+    project.git("pack-refs", "--all")
+    assert tags(project) == ["v1.1.0", "v1.1", "v1", "latest", sha(project)]
+    # packed-refs rewritten to the same size, v1.1.0 replaced by v1.1.1
+    size = (project.path / ".git" / "packed-refs").stat().st_size
+    project.git("tag", "-d", "v1.1.0")
+    project.tag("v1.1.1", annotated=True)
+    project.git("pack-refs", "--all")
+    assert (project.path / ".git" / "packed-refs").stat().st_size == size
+    assert tags(project) == ["v1.1.1", "v1.1", "v1", "latest", sha(project)]
+    assert plan(project)["tags"] == ["v1.1.1", "v1.1", "v1", "latest", sha(project)]
+    project.git("tag", "-d", "v1.1.1")  # deleted from packed-refs
+    assert tags(project) == ["v1.0.0", "v1.0", "v1", "latest", sha(project)]
+    project.commit("next")  # HEAD moves on
+    assert tags(project) == ["main", sha(project)]
+    project.git("tag", "-f", "v1.0.0")  # the tag is moved to the new HEAD
+    assert tags(project) == ["v1.0.0", "v1.0", "v1", "latest", sha(project)]
+    project.git("checkout", "-q", "-b", "feature")
+    project.commit("feature work")
+    assert plan(project)["tags"] == ["feature", sha(project)]
+
+
+def test_switching_and_replacing_repositories_between_calls(tmp_path):
+    a, b = GitProject(tmp_path / "a"), GitProject(tmp_path / "b")
+    a.tag("v1.0.0")
+    b.tag("v2.0.0")
+    for _ in range(2):
+        assert tags(a)[0] == "v1.0.0" and tags(b)[0] == "v2.0.0"
+    # a subdirectory that becomes a repository of its own
+    inner = a.path / "docker"
+    assert multiarch.compute_tags("auto", repo=str(inner), env=clean_env())[0] == "v1.0.0"
+    nested = GitProject(inner)
+    assert multiarch.compute_tags("auto", repo=str(inner), env=clean_env()) == ["main", sha(nested)]
+    assert tags(a)[0] == "v1.0.0"
+    # the repository removed, then made again at the same path
+    shutil.rmtree(a.path / ".git")
+    with pytest.raises(multiarch.Error, match="not a git repository"):
+        tags(a)
+    a.git("init", "-q", "-b", "trunk")
+    a.commit("fresh start")
+    assert tags(a) == ["trunk", sha(a)]
