@@ -342,21 +342,40 @@ static int read_head(git_repository *repo, const char *path, ma_gitctx *out, git
  * No remote (or an unreadable one) is not an error: the label is left out.
  * origin is read straight from the config: a remote lookup builds a whole
  * remote object (refspecs, push URLs) on every call. */
+static int is_remote_url_key(const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(name, "remote.", 7) == 0 && n > 11 && strcmp(name + n - 4, ".url") == 0;
+}
+
 static int read_remote(git_repository *repo, ma_gitctx *out, ma_error *err)
 {
     git_config *cfg = NULL;
+    if (git_repository_config(&cfg, repo) != 0) {
+        git_error_clear();
+        return 0;
+    }
     git_buf url = {0};
-    const char *found = NULL;
-    if (git_repository_config(&cfg, repo) == 0 && git_config_get_string_buf(&url, cfg, "remote.origin.url") == 0)
-        found = url.ptr;
-    git_strarray names = {0};
-    git_remote *remote = NULL;
-    if (found == NULL && git_remote_list(&names, repo) == 0 && names.count == 1 &&
-        git_remote_lookup(&remote, repo, names.strings[0]) == 0)
-        found = git_remote_url(remote);
-    int rc = found != NULL && (out->remote_url = strdup(found)) == NULL ? ma_nomem(err) : 0;
-    git_remote_free(remote);
-    git_strarray_dispose(&names);
+    char *only = NULL;
+    int rc = 0, nremotes = 0;
+    if (git_config_get_string_buf(&url, cfg, "remote.origin.url") == 0) {
+        only = strdup(url.ptr);
+        rc = only == NULL ? ma_nomem(err) : 0;
+        nremotes = 1;
+    } else {
+        /* a plain walk over the entries: libgit2's pattern match (pcre2) leaks here */
+        git_config_iterator *it = NULL;
+        git_config_entry *entry;
+        if (git_config_iterator_new(&it, cfg) == 0)
+            while (rc == 0 && git_config_next(&entry, it) == 0)
+                if (is_remote_url_key(entry->name) && ++nremotes == 1 && (only = strdup(entry->value)) == NULL)
+                    rc = ma_nomem(err);
+        git_config_iterator_free(it);
+    }
+    if (rc == 0 && nremotes == 1)
+        out->remote_url = only;
+    else
+        free(only);
     git_buf_dispose(&url);
     git_config_free(cfg);
     git_error_clear();

@@ -314,6 +314,38 @@ static void test_cache_remembers_peels(const char *base)
     repo_free(&f);
 }
 
+/* The source label's remote: origin's URL, else the only remote's, else none;
+ * and HEAD's commit time for the created label. */
+static void test_remote_and_commit_time(const char *base)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/remotes", base);
+    fixture f = {0};
+    repo_init(&f, dir);
+    commit(&f, "one");
+    ma_gitctx g;
+    ma_error err = {MA_ERR_NONE, ""};
+    const char *cases[][2] = {{NULL, NULL}, {"upstream", "git@example.com:org/up.git"},
+                              {"mirror", NULL}, {"origin", "https://github.com/colliery-io/brokkr.git"}};
+    const char *want[] = {NULL, "git@example.com:org/up.git", NULL, "https://github.com/colliery-io/brokkr.git"};
+    for (size_t i = 0; i < 4; i++) {
+        if (cases[i][0] != NULL) {
+            /* set in the config, as `git remote add` does (git_remote_create leaks in libgit2 1.5's pcre2 use) */
+            git_config *cfg = NULL;
+            char key[64];
+            snprintf(key, sizeof key, "remote.%s.url", cases[i][0]);
+            CHECK(git_repository_config(&cfg, f.repo) == 0 &&
+                  git_config_set_string(cfg, key, cases[i][1] ? cases[i][1] : "https://mirror.example.com/r") == 0);
+            git_config_free(cfg);
+        }
+        CHECK(ma_gitctx_read(dir, &g, &err) == 0);
+        CHECK_STR(g.remote_url, want[i]); /* 2: two remotes and no origin: no guess */
+        CHECK(g.commit_time == 1700000000);
+        ma_gitctx_free(&g);
+    }
+    repo_free(&f);
+}
+
 int main(void)
 {
     char base[] = "/tmp/ma-test-gitctx-XXXXXX";
@@ -324,6 +356,7 @@ int main(void)
     test_tags_on_head_and_line_tops(base);
     test_cache_sees_changes(base);
     test_cache_remembers_peels(base);
+    test_remote_and_commit_time(base);
     git_libgit2_shutdown();
     CHECK(nftw(base, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
     return CHECK_DONE();
