@@ -13,43 +13,49 @@ import angreal
 
 build = angreal.command_group(name="build", about="Build the project's artifacts")
 
+# The options both commands take, declared once so they read the same.
+OPTIONS = {
+    "component": dict(required=True, help="broker, agent, ui, or all"),
+    "tag": dict(long="tag", default_value="dev",
+                help="image tag: a literal (dev, v1.2.3 gives v1.2.3, v1.2, v1, latest) or 'auto' (from git and CI)"),
+    "registry": dict(long="registry", help="registry and namespace [default: ghcr.io/colliery-io]"),
+    "dry_run": dict(long="dry-run", is_flag=True, takes_value=False,
+                    help="print the tags and the exact commands, run nothing"),
+    "json": dict(long="json", is_flag=True, takes_value=False,
+                 help="with --dry-run: print the plan as one JSON document"),
+    "config": dict(long="config", help="config file [default: multiarch.json in the project root]"),
+    "jobs": dict(long="jobs", help="commands run at once, e.g. the images of `all` [default: 3]"),
+    "retries": dict(long="retries", help="retries of a transient registry failure [default: 3]"),
+    "allow_overwrite": dict(long="allow-overwrite", is_flag=True, takes_value=False,
+                            help="replace an immutable tag (vX.Y.Z, sha-...) that already names another digest"),
+    "username": dict(long="username", help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN "
+                                           "is set [default: $GITHUB_ACTOR]"),
+}
+
+
+def options(*names):
+    """Declare the named OPTIONS on a command."""
+    def declare(fn):
+        for name in reversed(names):
+            fn = angreal.argument(name=name, **OPTIONS[name])(fn)
+        return fn
+    return declare
+
 
 @build()
 @angreal.command(
     name="multi-arch",
     about="Build multi-architecture container images (and publish them with --push)",
 )
-@angreal.argument(name="component", required=True, help="broker, agent, ui, or all")
-@angreal.argument(
-    name="tag", long="tag", default_value="dev",
-    help="image tag: a literal (dev, v1.2.3 gives v1.2.3, v1.2, v1, latest) or 'auto' (from git and CI)",
-)
-@angreal.argument(name="registry", long="registry", help="registry and namespace [default: ghcr.io/colliery-io]")
+@options("component", "tag", "registry")
 @angreal.argument(
     name="platforms", long="platforms",
     help="comma-separated platforms [default: linux/amd64,linux/arm64 with --push, else this machine's]",
 )
 @angreal.argument(name="push", long="push", is_flag=True, takes_value=False, help="publish to the registry")
-@angreal.argument(
-    name="dry_run", long="dry-run", is_flag=True, takes_value=False,
-    help="print the tags and the exact commands, run nothing",
-)
-@angreal.argument(
-    name="json", long="json", is_flag=True, takes_value=False,
-    help="with --dry-run: print the plan as one JSON document",
-)
+@options("dry_run", "json")
 @angreal.argument(name="builder", long="builder", help="buildx builder to use [default: brokkr-builder]")
-@angreal.argument(name="config", long="config", help="config file [default: multiarch.json in the project root]")
-@angreal.argument(name="jobs", long="jobs", help="commands run at once, e.g. builds of `all` [default: 3]")
-@angreal.argument(name="retries", long="retries", help="retries of a transient registry failure [default: 3]")
-@angreal.argument(
-    name="allow_overwrite", long="allow-overwrite", is_flag=True, takes_value=False,
-    help="replace an immutable tag (vX.Y.Z, sha-...) that already names another digest",
-)
-@angreal.argument(
-    name="username", long="username",
-    help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN is set [default: $GITHUB_ACTOR]",
-)
+@options("config", "jobs", "retries", "allow_overwrite", "username")
 @angreal.argument(
     name="push_by_digest", long="push-by-digest", is_flag=True, takes_value=False,
     help="build one platform (--platforms), push it by digest only (no tags) and record it in --digest-dir "
@@ -83,39 +89,17 @@ def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, 
     name="merge",
     about="Tag one multi-platform index made of the digests `multi-arch --push-by-digest` recorded",
 )
-@angreal.argument(name="component", required=True, help="broker, agent, ui, or all")
+@options("component")
 @angreal.argument(
     name="digest_dir", long="digest-dir", required=True,
     help="the folder holding the digest files of every platform's run",
 )
-@angreal.argument(
-    name="tag", long="tag", default_value="dev",
-    help="image tag: a literal (dev, v1.2.3 gives v1.2.3, v1.2, v1, latest) or 'auto' (from git and CI)",
-)
-@angreal.argument(name="registry", long="registry", help="registry and namespace [default: ghcr.io/colliery-io]")
+@options("tag", "registry")
 @angreal.argument(
     name="platforms", long="platforms",
     help="the platforms the index must hold, each exactly once [default: linux/amd64,linux/arm64]",
 )
-@angreal.argument(
-    name="dry_run", long="dry-run", is_flag=True, takes_value=False,
-    help="print the tags and the exact commands, run nothing",
-)
-@angreal.argument(
-    name="json", long="json", is_flag=True, takes_value=False,
-    help="with --dry-run: print the plan as one JSON document",
-)
-@angreal.argument(name="config", long="config", help="config file [default: multiarch.json in the project root]")
-@angreal.argument(name="jobs", long="jobs", help="commands run at once, e.g. images of `all` [default: 3]")
-@angreal.argument(name="retries", long="retries", help="retries of a transient registry failure [default: 3]")
-@angreal.argument(
-    name="allow_overwrite", long="allow-overwrite", is_flag=True, takes_value=False,
-    help="replace an immutable tag (vX.Y.Z, sha-...) that already names another digest",
-)
-@angreal.argument(
-    name="username", long="username",
-    help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN is set [default: $GITHUB_ACTOR]",
-)
+@options("dry_run", "json", "config", "jobs", "retries", "allow_overwrite", "username")
 def merge(component, digest_dir=None, tag="dev", registry=None, platforms=None, dry_run=False, json=False,
           config=None, jobs=None, retries=None, allow_overwrite=False, username=None):
     multiarch = _extension()
