@@ -34,9 +34,7 @@ static char *cache_tag(const ma_strlist *platforms)
     for (char *p = joined; *p; p++)
         if (*p == '/')
             *p = '-';
-    ma_strlist one = MA_STRLIST_INIT;
-    char *tag = ma_strlist_pushf(&one, "buildcache-%s", joined) == 0 ? one.items[0] : NULL;
-    free(one.items);
+    char *tag = ma_strdupf("buildcache-%s", joined);
     free(joined);
     return tag;
 }

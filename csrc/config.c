@@ -45,17 +45,10 @@ static int component_default(ma_component *c, const char *name, const char *pref
 {
     memset(c, 0, sizeof *c);
     c->name = ma_strdup(name);
-    ma_strlist paths = MA_STRLIST_INIT;
-    if (ma_strlist_pushf(&paths, "docker/Dockerfile.%s", name) != 0 ||
-        ma_strlist_pushf(&paths, "%s%s", prefix, name) != 0) {
-        ma_strlist_free(&paths);
-        return -1;
-    }
-    c->dockerfile = paths.items[0];
-    c->image = paths.items[1];
-    free(paths.items);
+    c->dockerfile = ma_strdupf("docker/Dockerfile.%s", name);
+    c->image = ma_strdupf("%s%s", prefix, name);
     c->context = ma_strdup(context);
-    return c->name && c->context ? 0 : -1;
+    return c->name && c->dockerfile && c->image && c->context ? 0 : -1;
 }
 
 static int set_components(ma_config *cfg, const char *const *names, size_t n, const char *prefix,

@@ -133,21 +133,15 @@ static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
 
 static int plan_files(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
 {
-    if (plan->push && plan->mode != MA_MODE_MERGE) {
-        ma_strlist one = MA_STRLIST_INIT;
-        if (ma_strlist_pushf(&one, "%s/%s.metadata.json", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR, c->name))
-            return -1;
-        ip->metadata_file = one.items[0];
-        free(one.items);
-    }
+    if (plan->push && plan->mode != MA_MODE_MERGE &&
+        (ip->metadata_file = ma_strdupf("%s/%s.metadata.json", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR,
+                                        c->name)) == NULL)
+        return -1;
     if (plan->mode == MA_MODE_BY_DIGEST) {
         char name[512];
-        ma_strlist one = MA_STRLIST_INIT;
         if (ma_digest_file_name(c->name, ip->platforms.items[0], name, sizeof name) != 0 ||
-            ma_strlist_pushf(&one, "%s/%s", in->digest_dir, name))
+            (ip->digest_file = ma_strdupf("%s/%s", in->digest_dir, name)) == NULL)
             return -1;
-        ip->digest_file = one.items[0];
-        free(one.items);
     }
     return 0;
 }
@@ -176,11 +170,8 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     if (!repository_path_ok(c->image))
         return ma_fail(err, MA_ERR_ENV, "invalid image name '%s' for component '%s': lowercase [a-z0-9._-] path components",
                        c->image, c->name);
-    ma_strlist image = MA_STRLIST_INIT;
-    if (ma_strlist_pushf(&image, "%s/%s", plan->registry, c->image))
+    if ((ip->image = ma_strdupf("%s/%s", plan->registry, c->image)) == NULL)
         return ma_nomem(err);
-    ip->image = image.items[0];
-    free(image.items);
     ip->component = ma_strdup(c->name);
     ip->dockerfile = ma_strdup(c->dockerfile);
     ip->context = ma_strdup(c->context);

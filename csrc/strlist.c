@@ -41,21 +41,34 @@ int ma_strlist_push(ma_strlist *l, const char *s)
     return take(l, ma_strdup(s));
 }
 
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *buf = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (buf != NULL)
+        vsnprintf(buf, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return buf;
+}
+
+char *ma_strdupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 int ma_strlist_pushf(ma_strlist *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *buf = vformat(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return -1;
-    char *buf = malloc((size_t)n + 1);
-    if (buf == NULL)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(buf, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return take(l, buf);
+    return buf == NULL ? -1 : take(l, buf);
 }
 
 int ma_strlist_extend(ma_strlist *l, const ma_strlist *src)

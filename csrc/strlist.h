@@ -31,5 +31,7 @@ void ma_strlist_free(ma_strlist *l);
 
 /* strdup that tolerates NULL (returns NULL for NULL). */
 char *ma_strdup(const char *s);
+/* A new printf-formatted string, or NULL when out of memory. */
+char *ma_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
