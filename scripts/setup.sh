@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything multiarch needs on a fresh Debian machine (run as root),
-# then builds and installs the extension.  Used by both README commands.
+# starts the real build stack (scripts/stack.sh), then builds and installs the
+# extension.  Used by both README commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,12 +13,13 @@ done
 # scripts/fuzz.sh needs libFuzzer's runtime, which clang only recommends.
 [ -f "$(clang -print-file-name="libclang_rt.fuzzer-$(uname -m).a" 2>/dev/null)" ] ||
   missing+=(libclang-rt-dev)
-# The tests read back through the real docker CLI (no engine needed).
-command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# dockerd, buildx, QEMU, the loopback registry, the base image, the builder
+bash scripts/stack.sh
 
 python3 -m pip install -q --root-user-action=ignore angreal pytest
 python3 -m pip install -q --root-user-action=ignore .

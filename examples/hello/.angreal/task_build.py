@@ -1,0 +1,1 @@
+../../../angreal_tasks/task_build.py
