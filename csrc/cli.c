@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cienv.h"
+#include "env.h"
 #include "planjson.h"
 #include "report.h"
-#include "run.h"
+#include "runplan.h"
 
 int ma_exit_status(ma_error_kind kind)
 {
@@ -136,7 +136,7 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
         free(tags);
-        rc = ma_run(&plan, &ro, out, errout, &err);
+        rc = ma_run_plan(&plan, &ro, out, errout, &err);
         ma_plan_free(&plan);
     }
     if (run_dir[0] != '\0')

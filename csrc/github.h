@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "plan.h"
-#include "runner.h"
+#include "jobrunner.h"
 
 /* Step outputs, in GitHub's `name=value` form (`name<<DELIMITER` for a value
  * with a line break):

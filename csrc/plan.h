@@ -95,15 +95,6 @@ typedef struct {
 
 int ma_plan_build(const ma_plan_inputs *in, ma_plan *out, ma_error *err);
 
-/* The `imagetools create` argv pointing `tags` of image at the index made of
- * `sources` (one image@digest: that index itself). */
-int ma_plan_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
-                         ma_strlist *argv);
-
-/* The `docker buildx build` argv of one image (buildcmd.c). */
-int ma_plan_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,
-                       ma_image_plan *ip);
-
 /* Validate a registry ("host[:port][/namespace...]"); MA_ERR_INPUT naming the value. */
 int ma_registry_validate(const char *registry, ma_error *err);
 

@@ -7,7 +7,7 @@
 
 #include "error.h"
 #include "plan.h"
-#include "runner.h"
+#include "jobrunner.h"
 #include "strlist.h"
 
 /* Write argv as one line a POSIX shell would run as the same argv. */

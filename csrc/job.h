@@ -15,8 +15,8 @@
  * --dry-run` (checking it holds each platform exactly once) instead of building.
  *
  * Decisions only: the caller runs each command and hands back its outcome. */
-#ifndef MA_PUBLISH_H
-#define MA_PUBLISH_H
+#ifndef MA_JOB_H
+#define MA_JOB_H
 
 #include <stddef.h>
 

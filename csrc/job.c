@@ -1,11 +1,12 @@
-#include "publish.h"
+#include "job.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buildcmd.h"
 #include "buildx.h"
-#include "registry.h"
+#include "manifest.h"
 #include "tagrules.h"
 
 enum step {
@@ -120,7 +121,7 @@ static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_t
             return -1;
         sources = &pushed;
     }
-    int rc = ma_plan_promote_argv(job->image->image, tags, sources, &next->argv);
+    int rc = ma_buildcmd_promote_argv(job->image->image, tags, sources, &next->argv);
     ma_strlist_free(&pushed);
     ma_strlist_free(&tags_left);
     return rc != 0 ? -1 : run(job, next, step, 0);

@@ -1,4 +1,4 @@
-#include "run.h"
+#include "runplan.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include "planjson.h"
 #include "preflight.h"
 #include "report.h"
-#include "runner.h"
+#include "jobrunner.h"
 
 /* Append to a file a workflow reads; the first failure to open it is the error. */
 static FILE *open_for_append(const char *path, const char *what, int rc, ma_error *err)
@@ -71,7 +71,7 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out,
     for (size_t i = 0; i < plan->nimages; i++)
         ma_job_init(&runs[i].job, &plan->images[i], plan->mode, opt->allow_overwrite, opt->retries,
                     opt->backoff_ms);
-    int rc = ma_runner_run(runs, plan->nimages, opt->jobs, plan->workdir, log, intr, err);
+    int rc = ma_jobrunner_run(runs, plan->nimages, opt->jobs, plan->workdir, log, intr, err);
     if (plan->mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
     ma_report_summary(out, runs, plan->nimages);
@@ -92,7 +92,7 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out,
     return rc;
 }
 
-int ma_run(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err)
+int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err)
 {
     ma_interrupt intr;
     if (ma_interrupt_install(&intr, err) != 0)

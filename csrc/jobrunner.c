@@ -1,4 +1,4 @@
-#include "runner.h"
+#include "jobrunner.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -222,7 +222,7 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
     return rc;
 }
 
-int ma_runner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
+int ma_jobrunner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
                   ma_interrupt *intr, ma_error *err)
 {
     slot *slots = calloc(n ? n : 1, sizeof *slots);

@@ -1,5 +1,5 @@
 /* What a pushed index holds, read from the raw manifest bytes the registry returns. */
-#include "registry.h"
+#include "manifest.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

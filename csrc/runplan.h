@@ -1,7 +1,7 @@
 /* A real run: preflight, then every image through the publish order, then
  * the summary.  The only caller of the process-running modules. */
-#ifndef MA_RUN_H
-#define MA_RUN_H
+#ifndef MA_RUNPLAN_H
+#define MA_RUNPLAN_H
 
 #include <stdio.h>
 
@@ -24,6 +24,6 @@ typedef struct {
  * Returns 0 when every image succeeded; else -1: MA_ERR_BUILD when some image
  * failed (the summary says which), MA_ERR_INTERRUPTED, or a preflight error.
  * Progress goes to log, the summary table to out. */
-int ma_run(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err);
+int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err);
 
 #endif
