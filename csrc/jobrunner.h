@@ -25,9 +25,16 @@ typedef struct {
     double seconds;
 } ma_image_run;
 
+typedef struct {
+    int max_procs;            /* commands at once (at least 1) */
+    const char *cwd;          /* where the commands run */
+    const char *const *envp;  /* their environment (see ma_spawn_spec) */
+    FILE *log;                /* progress, each line behind its component; NULL: none */
+} ma_jobrunner_options;
+
 /* Run every job; returns 0 when the loop ran to its end (results say how each
  * image fared), -1 with MA_ERR_INTERRUPTED after an interrupt stopped it. */
-int ma_jobrunner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
-                  ma_interrupt *intr, ma_error *err);
+int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *opt, ma_interrupt *intr,
+                     ma_error *err);
 
 #endif

@@ -10,9 +10,6 @@
 #include "jobrunner.h"
 #include "strlist.h"
 
-/* Write argv as one line a POSIX shell would run as the same argv. */
-void ma_report_command(FILE *out, const char *prefix, const ma_strlist *argv);
-
 /* The dry-run plan: the tags, then each image's commands, nothing run. */
 void ma_report_plan(FILE *out, const ma_plan *plan);
 

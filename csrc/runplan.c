@@ -1,50 +1,10 @@
 #include "runplan.h"
 
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "digestdir.h"
-#include "github.h"
 #include "interrupt.h"
-#include "planjson.h"
 #include "preflight.h"
-#include "report.h"
-#include "jobrunner.h"
-
-/* Append to a file a workflow reads; the first failure to open it is the error. */
-static FILE *open_for_append(const char *path, const char *what, int rc, ma_error *err)
-{
-    FILE *f = fopen(path, "a");
-    if (f == NULL && rc == 0)
-        ma_fail(err, MA_ERR_ENV, "cannot append to %s '%s': %s", what, path, strerror(errno));
-    return f;
-}
-
-static int report_to_github(const ma_plan *plan, const ma_run_options *opt, const ma_image_run *runs, int rc,
-                            ma_error *err)
-{
-    if (opt->github_output != NULL) {
-        FILE *gh = open_for_append(opt->github_output, "GITHUB_OUTPUT", rc, err);
-        rc = gh == NULL ? -1 : rc;
-        if (gh != NULL) {
-            ma_error ignored = {0};
-            char *json = ma_plan_json_compact(plan, &ignored);
-            ma_github_outputs(gh, plan, runs, json);
-            free(json);
-            fclose(gh);
-        }
-    }
-    if (opt->github_summary != NULL) {
-        FILE *gh = open_for_append(opt->github_summary, "GITHUB_STEP_SUMMARY", rc, err);
-        rc = gh == NULL ? -1 : rc;
-        if (gh != NULL) {
-            ma_github_summary(gh, plan, runs);
-            fclose(gh);
-        }
-    }
-    return rc;
-}
 
 /* The records `angreal build merge` reads: one per image pushed by digest. */
 static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc, ma_error *err)
@@ -62,45 +22,55 @@ static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc,
     return rc;
 }
 
-static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log,
-                      ma_interrupt *intr, ma_error *err)
+static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log, ma_interrupt *intr,
+                      ma_image_run **out, ma_error *err)
 {
-    ma_image_run *runs = calloc(plan->nimages, sizeof *runs);
+    ma_image_run *runs = calloc(plan->nimages ? plan->nimages : 1, sizeof *runs);
     if (runs == NULL)
         return ma_nomem(err);
     for (size_t i = 0; i < plan->nimages; i++)
         ma_job_init(&runs[i].job, &plan->images[i], plan->mode, opt->allow_overwrite, opt->retries,
                     opt->backoff_ms);
-    int rc = ma_jobrunner_run(runs, plan->nimages, opt->jobs, plan->workdir, log, intr, err);
+    ma_jobrunner_options ro = {opt->jobs, plan->workdir, opt->envp, log};
+    int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
     if (plan->mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
-    ma_report_summary(out, runs, plan->nimages);
-    rc = report_to_github(plan, opt, runs, rc, err);
+    *out = runs;
+    return rc;
+}
+
+int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *log, ma_image_run **runs, ma_error *err)
+{
+    *runs = NULL;
+    ma_interrupt intr;
+    if (ma_interrupt_install(&intr, err) != 0)
+        return -1;
+    ma_preflight_options pre = {opt->token, opt->username, opt->builder_given, opt->envp};
+    int rc = ma_preflight(plan, &pre, log, &intr, err);
+    if (rc == 0)
+        rc = run_images(plan, opt, log, &intr, runs, err);
+    ma_interrupt_restore(&intr);
+    return rc;
+}
+
+int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *err)
+{
     size_t failed = 0;
     for (size_t i = 0; i < plan->nimages; i++)
         failed += runs[i].result != MA_RESULT_PUBLISHED && runs[i].result != MA_RESULT_BUILT &&
                   runs[i].result != MA_RESULT_PUSHED;
-    if (rc == 0 && failed > 0)
-        rc = ma_fail(err, MA_ERR_BUILD, "%zu of %zu image%s did not %s%s", failed, plan->nimages,
-                     plan->nimages == 1 ? "" : "s",
-                     plan->mode == MA_MODE_LOCAL ? "build" : plan->mode == MA_MODE_BY_DIGEST ? "push" : "publish",
-                     plan->mode == MA_MODE_PUSH || plan->mode == MA_MODE_MERGE
-                         ? "; no tag was moved for any image that did not publish" : "");
-    for (size_t i = 0; i < plan->nimages; i++)
-        ma_job_free(&runs[i].job);
-    free(runs);
-    return rc;
+    if (failed == 0)
+        return 0;
+    return ma_fail(err, MA_ERR_BUILD, "%zu of %zu image%s did not %s%s", failed, plan->nimages,
+                   plan->nimages == 1 ? "" : "s",
+                   plan->mode == MA_MODE_LOCAL ? "build" : plan->mode == MA_MODE_BY_DIGEST ? "push" : "publish",
+                   plan->mode == MA_MODE_PUSH || plan->mode == MA_MODE_MERGE
+                       ? "; no tag was moved for any image that did not publish" : "");
 }
 
-int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err)
+void ma_run_plan_free(ma_image_run *runs, size_t n)
 {
-    ma_interrupt intr;
-    if (ma_interrupt_install(&intr, err) != 0)
-        return -1;
-    ma_preflight_options pre = {opt->token, opt->username, opt->builder_given};
-    int rc = ma_preflight(plan, &pre, log, &intr, err);
-    if (rc == 0)
-        rc = run_images(plan, opt, out, log, &intr, err);
-    ma_interrupt_restore(&intr);
-    return rc;
+    for (size_t i = 0; runs != NULL && i < n; i++)
+        ma_job_free(&runs[i].job);
+    free(runs);
 }
