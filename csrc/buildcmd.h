@@ -4,7 +4,7 @@
 #define MA_BUILDCMD_H
 
 #include "config.h"
-#include "plan.h"
+#include "plantypes.h"
 #include "strlist.h"
 
 /* The `imagetools create` argv pointing `tags` of image at the index made of

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonfield.h"
 #include "sha256.h"
 #include "strlist.h"
 #include "textfile.h"
@@ -32,12 +33,12 @@ char *ma_digest_record_json(const ma_digest_record *r)
 static int take_string(const cJSON *root, const char *key, int optional, char **out, const char *origin,
                        ma_error *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (optional && (v == NULL || cJSON_IsNull(v)))
-        return 0;
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+    int rc = ma_jsonfield_take_string(root, key, optional, out);
+    if (rc == MA_JSONFIELD_NOMEM)
+        return ma_nomem(err);
+    if (rc == MA_JSONFIELD_BAD || (rc == MA_JSONFIELD_ABSENT && !optional))
         return ma_fail(err, MA_ERR_INPUT, "digest file %s: \"%s\" is missing or not a non-empty string", origin, key);
-    return (*out = strdup(v->valuestring)) == NULL ? ma_nomem(err) : 0;
+    return 0;
 }
 
 static int parse_fields(const cJSON *root, const char *origin, ma_digest_record *out, ma_error *err)

@@ -54,12 +54,22 @@ static int find_program(const char *name, const char *const *envp, char *out, si
     }
 }
 
+static int missing_cwd(const ma_spawn_spec *spec)
+{
+    struct stat st;
+    return spec->cwd != NULL && (stat(spec->cwd, &st) != 0 || !S_ISDIR(st.st_mode));
+}
+
+static int no_such_directory(const ma_spawn_spec *spec, ma_error *err)
+{
+    return ma_fail(err, MA_ERR_ENV, "cannot run %s in '%s': no such directory", spec->argv->items[0], spec->cwd);
+}
+
 static int spawn_error(int rc, const ma_spawn_spec *spec, ma_error *err)
 {
     const char *prog = spec->argv->items[0];
-    struct stat st;
-    if ((rc == ENOENT || rc == ENOTDIR) && spec->cwd != NULL && (stat(spec->cwd, &st) != 0 || !S_ISDIR(st.st_mode)))
-        return ma_fail(err, MA_ERR_ENV, "cannot run %s in '%s': no such directory", prog, spec->cwd);
+    if ((rc == ENOENT || rc == ENOTDIR) && missing_cwd(spec))
+        return no_such_directory(spec, err);
     if (rc == ENOMEM)
         return ma_nomem(err);
     return ma_fail(err, MA_ERR_ENV, "cannot run %s: %s", prog, strerror(rc));
@@ -149,6 +159,10 @@ int ma_proc_start(const ma_spawn_spec *spec, ma_proc *proc, ma_error *err)
     char path[PATH_MAX];
     if (find_program(spec->argv->items[0], envp, path, sizeof path) != 0)
         return not_found(spec->argv->items[0], err);
+    /* Checked here as well as after the spawn: not every posix_spawn reports a
+     * failed chdir (a fork-based one, as under valgrind, exits 127 instead). */
+    if (missing_cwd(spec))
+        return no_such_directory(spec, err);
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
         (spec->stdin_data != NULL && pipe2(in, O_CLOEXEC) != 0)) {
         int e = errno;
