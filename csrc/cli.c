@@ -121,9 +121,10 @@ static int report_to_github(const ma_plan *plan, const char *const *envp, const 
         FILE *gh = open_for_append(output, "GITHUB_OUTPUT", rc, err);
         rc = gh == NULL ? -1 : rc;
         if (gh != NULL) {
-            ma_error ignored = {0};
-            char *json = ma_plan_json_compact(plan, &ignored);
-            ma_github_outputs(gh, plan, runs, json);
+            ma_error why = {0};
+            char *json = ma_plan_json_compact(plan, &why);
+            if ((json == NULL || ma_github_outputs(gh, plan, runs, json) != 0) && rc == 0)
+                rc = ma_nomem(err);
             free(json);
             fclose(gh);
         }

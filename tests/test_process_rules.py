@@ -98,3 +98,19 @@ def test_no_include_loops():
 
     for name in graph:
         visit(name)
+
+
+def test_jobs_and_retries_take_ints_or_their_text(project, emulator, monkeypatch, capfd):
+    monkeypatch.setenv("PATH", emulator.env()["PATH"])
+    monkeypatch.setenv("MULTIARCH_EMULATOR_STATE", emulator.state_dir)
+    for jobs, retries in [(2, 0), ("2", "0")]:
+        assert multiarch.cli("broker", tag="dev", repo=str(project.path), env={}, jobs=jobs, retries=retries) == 0
+    assert multiarch.cli("broker", tag="dev", repo=str(project.path), env={}, jobs=0) == 2
+    assert "error: invalid --jobs '0': expected a whole number from 1 to 64" in capfd.readouterr().err
+    for bad in [True, 2.5, b"2"]:
+        try:
+            multiarch.cli("broker", tag="dev", dry_run=True, repo=str(project.path), env={}, jobs=bad)
+        except TypeError as exc:
+            assert "jobs must be an int or a str" in str(exc)
+        else:
+            raise AssertionError(f"jobs={bad!r} was accepted")
