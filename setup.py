@@ -9,7 +9,8 @@ import sys
 
 from setuptools import Extension, setup
 
-PKG_CONFIG_PACKAGES = ["libgit2", "libcjson"]
+# cJSON_ParseWithLengthOpts arrived in cJSON 1.7.13.
+PKG_CONFIG_PACKAGES = ["libgit2", "libcjson >= 1.7.13"]
 
 
 def pkg_config(flag):
@@ -21,7 +22,7 @@ def pkg_config(flag):
     except FileNotFoundError:
         sys.exit("error: pkg-config not found (apt-get install pkg-config libgit2-dev libcjson-dev)")
     except subprocess.CalledProcessError as exc:
-        sys.exit(f"error: pkg-config cannot find {' '.join(PKG_CONFIG_PACKAGES)}: {exc.stderr.strip()} "
+        sys.exit(f"error: pkg-config cannot find {', '.join(PKG_CONFIG_PACKAGES)}: {exc.stderr.strip()} "
                  "(apt-get install libgit2-dev libcjson-dev)")
     return shlex.split(out)
 
@@ -52,5 +53,6 @@ setup(
     packages=["multiarch-stubs"],
     package_dir={"multiarch-stubs": "stubs/multiarch-stubs"},
     package_data={"multiarch-stubs": ["__init__.pyi"]},
-    python_requires=">=3.9",
+    # PyModule_AddObjectRef (module.c) arrived in Python 3.10.
+    python_requires=">=3.10",
 )

@@ -1,13 +1,11 @@
-/* The exact docker commands of a plan: `buildx build` with its build
- * arguments, labels, registry cache and output, and `imagetools create`. */
+#include "buildcmd.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
-
 #define CACHE_NONE "none"
 
-int ma_plan_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
+int ma_buildcmd_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
                          ma_strlist *argv)
 {
     if (ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
@@ -101,7 +99,7 @@ static int build_args(const ma_plan_inputs *in, const ma_component *c, const ma_
     return rc ? -1 : 0;
 }
 
-int ma_plan_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
+int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
 {
     ma_strlist *argv = &ip->build_argv;
     char *platforms = ma_strlist_join(&ip->platforms, ",");

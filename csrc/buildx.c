@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strlist.h"
 #include "textfile.h"
 
 #define METADATA_MAX_BYTES (1 << 20)
@@ -134,11 +135,6 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
     return MA_FAILURE_PERMANENT;
 }
 
-static int is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* Copy at most outsz-1 bytes, backing off so a UTF-8 sequence is never split. */
 static void copy_cut(const char *s, size_t n, char *out, size_t outsz)
 {
@@ -167,10 +163,7 @@ void ma_buildx_last_error_line(const char *stderr_text, char *out, size_t outsz)
             eol = next;
         /* Trim the line: progress output is indented and may end in \r. */
         const char *a = line, *b = eol;
-        while (a < b && is_blank(*a))
-            a++;
-        while (b > a && is_blank(b[-1]))
-            b--;
+        ma_trim_span(&a, &b);
         if (a < b) {
             last = a;
             last_len = (size_t)(b - a);

@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "env.h"
 #include "strlist.h"
-
-const char *ma_env_lookup(const char *const *envp, const char *name)
-{
-    if (envp == NULL)
-        return NULL;
-    size_t n = strlen(name);
-    for (const char *const *e = envp; *e != NULL; e++)
-        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-            return (*e)[n + 1] != '\0' ? *e + n + 1 : NULL;
-    return NULL;
-}
 
 static const char *strip_prefix(const char *s, const char *prefix)
 {

@@ -24,9 +24,6 @@ typedef struct {
  * CI_PROJECT_URL.  envp is a NULL-terminated array of "NAME=value". */
 int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err);
 
-/* The value of name in envp, or NULL.  Empty values count as unset. */
-const char *ma_env_lookup(const char *const *envp, const char *name);
-
 void ma_cienv_free(ma_cienv *ci);
 
 #endif

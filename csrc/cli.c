@@ -6,10 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cienv.h"
+#include "env.h"
+#include "github.h"
 #include "planjson.h"
 #include "report.h"
-#include "run.h"
+#include "runplan.h"
 
 int ma_exit_status(ma_error_kind kind)
 {
@@ -102,6 +103,59 @@ static const char *registry_token(const char *const *envp)
     return NULL;
 }
 
+/* Append to a file a workflow reads; the first failure to open it is the error. */
+static FILE *open_for_append(const char *path, const char *what, int rc, ma_error *err)
+{
+    FILE *f = fopen(path, "ae"); /* e: close-on-exec */
+    if (f == NULL && rc == 0)
+        ma_fail(err, MA_ERR_ENV, "cannot append to %s '%s': %s", what, path, strerror(errno));
+    return f;
+}
+
+/* $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY, when set. */
+static int report_to_github(const ma_plan *plan, const char *const *envp, const ma_image_run *runs, int rc,
+                            ma_error *err)
+{
+    const char *output = ma_env_lookup(envp, "GITHUB_OUTPUT"), *summary = ma_env_lookup(envp, "GITHUB_STEP_SUMMARY");
+    if (output != NULL) {
+        FILE *gh = open_for_append(output, "GITHUB_OUTPUT", rc, err);
+        rc = gh == NULL ? -1 : rc;
+        if (gh != NULL) {
+            ma_error why = {0};
+            char *json = ma_plan_json_compact(plan, &why);
+            if ((json == NULL || ma_github_outputs(gh, plan, runs, json) != 0) && rc == 0)
+                rc = ma_nomem(err);
+            free(json);
+            fclose(gh);
+        }
+    }
+    if (summary != NULL) {
+        FILE *gh = open_for_append(summary, "GITHUB_STEP_SUMMARY", rc, err);
+        rc = gh == NULL ? -1 : rc;
+        if (gh != NULL) {
+            ma_github_summary(gh, plan, runs);
+            fclose(gh);
+        }
+    }
+    return rc;
+}
+
+/* Run the plan, then tell: the summary table, GitHub's files, the exit status. */
+static int run_and_report(const ma_plan *plan, const ma_cli_options *opt, const ma_run_options *ro, FILE *out,
+                          FILE *errout, ma_error *err)
+{
+    ma_image_run *runs = NULL;
+    int rc = ma_run_plan(plan, ro, errout, &runs, err);
+    if (runs == NULL)
+        return rc;
+    ma_report_summary(out, runs, plan->nimages);
+    rc = report_to_github(plan, opt->req.envp, runs, rc, err);
+    if (rc == 0)
+        rc = ma_run_plan_check(plan, runs, err);
+    ma_run_plan_free(runs, plan->nimages);
+    return rc;
+}
+
 static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
 {
     ma_error err = {0};
@@ -114,8 +168,7 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     ro.token = registry_token(opt->req.envp);
     ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
     ro.builder_given = opt->req.builder != NULL;
-    ro.github_output = ma_env_lookup(opt->req.envp, "GITHUB_OUTPUT");
-    ro.github_summary = ma_env_lookup(opt->req.envp, "GITHUB_STEP_SUMMARY");
+    ro.envp = opt->spawn_envp;
 
     char run_dir[4096] = "";
     ma_request req = opt->req;
@@ -136,7 +189,7 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
         free(tags);
-        rc = ma_run(&plan, &ro, out, errout, &err);
+        rc = run_and_report(&plan, opt, &ro, out, errout, &err);
         ma_plan_free(&plan);
     }
     if (run_dir[0] != '\0')

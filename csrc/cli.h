@@ -26,6 +26,8 @@ typedef struct {
     int allow_overwrite;     /* --allow-overwrite: replace an immutable tag at another digest */
     const char *username;    /* --username for docker login (NULL: GITHUB_ACTOR) */
     unsigned backoff_ms;     /* first retry delay (0: 1000) */
+    const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
+                                    * held the GIL (NULL: `environ`, for callers with no other threads) */
 } ma_cli_options;
 
 #define MA_DEFAULT_JOBS 3

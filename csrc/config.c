@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfield.h"
 #include "platform.h"
 #include "textfile.h"
 
@@ -112,17 +113,12 @@ static int check_keys(const cJSON *obj, const char *const *known, const char *or
 static int take_string(const cJSON *obj, const char *key, char **field, const char *origin,
                        const char *where, ma_error *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (v == NULL)
-        return 0;
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+    int rc = ma_jsonfield_take_string(obj, key, 0, field);
+    if (rc == MA_JSONFIELD_NOMEM)
+        return ma_nomem(err);
+    if (rc == MA_JSONFIELD_BAD)
         return ma_fail(err, MA_ERR_ENV, "%s: '%s'%s%s must be a non-empty string", origin, key,
                        where[0] ? " in " : "", where);
-    char *copy = ma_strdup(v->valuestring);
-    if (copy == NULL)
-        return ma_nomem(err);
-    free(*field);
-    *field = copy;
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "env.h"
 #include "platform.h"
 
 static int read_project_dir(const char *given, ma_context *out, ma_error *err)

@@ -3,12 +3,14 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonfield.h"
 #include "sha256.h"
 #include "strlist.h"
 #include "textfile.h"
@@ -31,12 +33,12 @@ char *ma_digest_record_json(const ma_digest_record *r)
 static int take_string(const cJSON *root, const char *key, int optional, char **out, const char *origin,
                        ma_error *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
-    if (optional && (v == NULL || cJSON_IsNull(v)))
-        return 0;
-    if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+    int rc = ma_jsonfield_take_string(root, key, optional, out);
+    if (rc == MA_JSONFIELD_NOMEM)
+        return ma_nomem(err);
+    if (rc == MA_JSONFIELD_BAD || (rc == MA_JSONFIELD_ABSENT && !optional))
         return ma_fail(err, MA_ERR_INPUT, "digest file %s: \"%s\" is missing or not a non-empty string", origin, key);
-    return (*out = strdup(v->valuestring)) == NULL ? ma_nomem(err) : 0;
+    return 0;
 }
 
 static int parse_fields(const cJSON *root, const char *origin, ma_digest_record *out, ma_error *err)
@@ -90,20 +92,6 @@ int ma_digest_file_name(const char *component, const char *platform, char *out, 
     return 0;
 }
 
-static int write_all(int fd, const char *text)
-{
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
-    }
-    return 0;
-}
-
 /* mkdir -p: a CI step names a fresh path such as out/digests. */
 static int make_dirs(const char *dir)
 {
@@ -133,11 +121,12 @@ int ma_digestdir_write(const char *dir, const ma_digest_record *r, ma_error *err
     char *text = ma_digest_record_json(r);
     if (text == NULL)
         return ma_nomem(err);
-    int fd = mkstemp(tmp), rc = 0;
+    int fd = mkostemp(tmp, O_CLOEXEC), rc = 0;
     if (fd < 0) {
         rc = ma_fail(err, MA_ERR_ENV, "cannot write in digest directory '%s': %s", dir, strerror(errno));
     } else {
-        int bad = write_all(fd, text) != 0 || write_all(fd, "\n") != 0 || fchmod(fd, 0644) != 0;
+        int bad = ma_textfile_write_all(fd, text, strlen(text)) != 0 || ma_textfile_write_all(fd, "\n", 1) != 0 ||
+                  fchmod(fd, 0644) != 0;
         bad = close(fd) != 0 || bad;
         if (bad || rename(tmp, path) != 0) {
             rc = ma_fail(err, MA_ERR_ENV, "cannot write digest file '%s': %s", path, strerror(errno));

@@ -26,23 +26,30 @@ static void put_output(FILE *out, const char *name, const char *value)
     fprintf(out, "%s<<%s\n%s\n%s\n", name, delimiter, value, delimiter);
 }
 
-static void put_list(FILE *out, const char *name, const ma_strlist *l)
+static int put_list(FILE *out, const char *name, const ma_strlist *l)
 {
     char *joined = ma_strlist_join(l, ",");
-    put_output(out, name, joined != NULL ? joined : "");
+    if (joined == NULL)
+        return -1;
+    put_output(out, name, joined);
     free(joined);
+    return 0;
 }
 
-void ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs, const char *plan_json)
+int ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs, const char *plan_json)
 {
-    put_list(out, "tags", &plan->tags);
+    if (put_list(out, "tags", &plan->tags) != 0)
+        return -1;
     put_output(out, "version", plan->tags.len > 0 ? plan->tags.items[0] : "");
     ma_strlist refs = MA_STRLIST_INIT;
-    for (size_t i = 0; i < plan->nimages; i++)
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < plan->nimages; i++)
         if (runs[i].result == MA_RESULT_PUBLISHED)
-            ma_strlist_extend(&refs, &plan->images[i].refs);
-    put_list(out, "refs", &refs);
+            rc = ma_strlist_extend(&refs, &plan->images[i].refs);
+    rc = rc == 0 ? put_list(out, "refs", &refs) : rc;
     ma_strlist_free(&refs);
+    if (rc != 0)
+        return -1;
     if (plan->nimages == 1 && pushed(runs[0].result))
         put_output(out, "digest", runs[0].job.digest);
     for (size_t i = 0; i < plan->nimages; i++) {
@@ -55,6 +62,7 @@ void ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs,
     if (plan_json != NULL)
         put_output(out, "json", plan_json);
     fflush(out);
+    return 0;
 }
 
 /* Table cells: no line breaks, and '|' would end the cell. */

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "env.h"
 #include "gitctx.h"
 #include "pipeline.h"
+#include "planjson.h"
 
 extern char **environ;
 
@@ -57,114 +59,43 @@ static PyObject *list_from(const ma_strlist *l)
     return list;
 }
 
-/* Set d[key] = value, consuming value; 0 on success. */
-static int put(PyObject *d, const char *key, PyObject *value)
+/* plan() is the JSON of `--dry-run --json`, parsed: one field list (planjson.c)
+ * for both, so they cannot drift.  Non-UTF-8 bytes round-trip as surrogates. */
+static PyObject *plan_dict(PyObject *module, const ma_plan *plan)
 {
-    if (value == NULL)
-        return -1;
-    int rc = PyDict_SetItemString(d, key, value);
-    Py_DECREF(value);
-    return rc;
-}
-
-static PyObject *str_or_none(const char *s)
-{
-    if (s == NULL)
-        Py_RETURN_NONE;
-    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "surrogateescape");
-}
-
-static PyObject *promote_list(const ma_image_plan *ip)
-{
-    PyObject *steps = PyList_New(0);
-    const ma_strlist *argvs[] = {&ip->promote_immutable_argv, &ip->promote_mutable_argv};
-    for (size_t i = 0; steps != NULL && i < 2; i++) {
-        if (argvs[i]->len == 0)
-            continue;
-        PyObject *argv = list_from(argvs[i]);
-        if (argv == NULL || PyList_Append(steps, argv) != 0)
-            Py_CLEAR(steps);
-        Py_XDECREF(argv);
-    }
-    return steps;
-}
-
-/* Same keys as planjson.c: `plan()` equals the JSON of `--dry-run --json`. */
-static PyObject *image_dict(const ma_image_plan *ip)
-{
-    PyObject *d = PyDict_New();
-    if (d == NULL || put(d, "component", str_or_none(ip->component)) || put(d, "image", str_or_none(ip->image)) ||
-        put(d, "dockerfile", str_or_none(ip->dockerfile)) || put(d, "context", str_or_none(ip->context)) ||
-        put(d, "platforms", list_from(&ip->platforms)) || put(d, "tags", list_from(&ip->tags)) ||
-        put(d, "refs", list_from(&ip->refs)) || put(d, "immutable_tags", list_from(&ip->immutable_tags)) ||
-        put(d, "mutable_tags", list_from(&ip->mutable_tags)) ||
-        put(d, "metadata_file", str_or_none(ip->metadata_file)) ||
-        put(d, "digest_file", str_or_none(ip->digest_file)) || put(d, "labels", list_from(&ip->labels)) ||
-        put(d, "sources", list_from(&ip->sources)) ||
-        put(d, "command", list_from(&ip->build_argv)) || put(d, "promote", promote_list(ip))) {
-        Py_XDECREF(d);
-        return NULL;
-    }
-    return d;
-}
-
-static PyObject *plan_dict(const ma_plan *plan)
-{
-    PyObject *d = PyDict_New(), *images = PyList_New(0);
-    if (d == NULL || images == NULL || put(d, "push", PyBool_FromLong(plan->push)) ||
-        put(d, "mode", str_or_none(ma_plan_mode_name(plan->mode))) || put(d, "revision", str_or_none(plan->revision)) ||
-        put(d, "digest_dir", str_or_none(plan->digest_dir)) ||
-        put(d, "registry", str_or_none(plan->registry)) || put(d, "builder", str_or_none(plan->builder)) ||
-        put(d, "workdir", str_or_none(plan->workdir)) || put(d, "config", str_or_none(plan->config)) ||
-        put(d, "tags", list_from(&plan->tags)))
-        goto error;
-    for (size_t i = 0; i < plan->nimages; i++) {
-        PyObject *img = image_dict(&plan->images[i]);
-        if (img == NULL || PyList_Append(images, img) != 0) {
-            Py_XDECREF(img);
-            goto error;
-        }
-        Py_DECREF(img);
-    }
-    if (PyDict_SetItemString(d, "images", images) != 0)
-        goto error;
-    Py_DECREF(images);
-    return d;
-error:
-    Py_XDECREF(images);
-    Py_XDECREF(d);
-    return NULL;
+    ma_error err = {0};
+    char *text = ma_plan_json_compact(plan, &err);
+    if (text == NULL)
+        return raise_error(module, &err);
+    PyObject *json = PyImport_ImportModule("json");
+    PyObject *str = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "surrogateescape");
+    free(text);
+    PyObject *result = json != NULL && str != NULL ? PyObject_CallMethod(json, "loads", "O", str) : NULL;
+    Py_XDECREF(str);
+    Py_XDECREF(json);
+    return result;
 }
 
 /* ---- Python -> C ---- */
 
-/* The environment as a NULL-terminated "NAME=value" array: os.environ's C
- * counterpart when env is None, else a copy of the mapping (freed by env_free). */
-typedef struct {
-    char **owned;
-    const char *const *envp;
-} env_array;
-
-static void env_free(env_array *e)
+/* The environment as a NULL-terminated "NAME=value" array, copied while the
+ * GIL is held (as _posixsubprocess does): the process environment when env is
+ * None, else the mapping.  Nothing reads `environ` once the GIL is released. */
+static int env_from(PyObject *env, char ***out)
 {
-    if (e->owned != NULL)
-        for (char **p = e->owned; *p != NULL; p++)
-            free(*p);
-    free(e->owned);
-}
-
-static int env_from(PyObject *env, env_array *out)
-{
-    out->owned = NULL;
-    out->envp = (const char *const *)environ;
-    if (env == NULL || env == Py_None)
-        return 0;
+    *out = NULL;
+    if (env == NULL || env == Py_None) {
+        *out = ma_env_copy((const char *const *)environ);
+        if (*out == NULL)
+            PyErr_NoMemory();
+        return *out == NULL ? -1 : 0;
+    }
     PyObject *items = PyMapping_Items(env);
     if (items == NULL)
         return -1;
     Py_ssize_t n = PyList_GET_SIZE(items);
-    out->owned = calloc((size_t)n + 1, sizeof *out->owned);
-    if (out->owned == NULL) {
+    char **owned = calloc((size_t)n + 1, sizeof *owned);
+    if (owned == NULL) {
         Py_DECREF(items);
         PyErr_NoMemory();
         return -1;
@@ -172,18 +103,35 @@ static int env_from(PyObject *env, env_array *out)
     for (Py_ssize_t i = 0; i < n; i++) {
         const char *k, *v;
         if (!PyArg_ParseTuple(PyList_GET_ITEM(items, i), "ss;env must map str to str", &k, &v) ||
-            (out->owned[i] = malloc(strlen(k) + strlen(v) + 2)) == NULL) {
+            (owned[i] = malloc(strlen(k) + strlen(v) + 2)) == NULL) {
             if (!PyErr_Occurred())
                 PyErr_NoMemory();
             Py_DECREF(items);
-            env_free(out);
+            ma_env_free(owned);
             return -1;
         }
-        sprintf(out->owned[i], "%s=%s", k, v);
+        sprintf(owned[i], "%s=%s", k, v);
     }
     Py_DECREF(items);
-    out->envp = (const char *const *)out->owned;
+    *out = owned;
     return 0;
+}
+
+/* jobs= and retries= take an int or its text (the angreal task passes text). */
+static int count_text(PyObject *value, const char *name, PyObject **text)
+{
+    *text = NULL;
+    if (value == NULL || value == Py_None)
+        return 0;
+    if (PyUnicode_Check(value)) {
+        Py_INCREF(value);
+        *text = value;
+    } else if (PyLong_Check(value) && !PyBool_Check(value)) {
+        *text = PyObject_Str(value);
+    } else {
+        PyErr_Format(PyExc_TypeError, "%s must be an int or a str, not %.100s", name, Py_TYPE(value)->tp_name);
+    }
+    return *text == NULL ? -1 : 0;
 }
 
 static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -194,15 +142,15 @@ static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwa
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zz$Oz:compute_tags", kwlist, &req.tag,
                                      &req.project_dir, &env, &req.config_path))
         return NULL;
-    env_array e;
-    if (env_from(env, &e) != 0)
+    char **envp;
+    if (env_from(env, &envp) != 0)
         return NULL;
-    req.envp = e.envp;
+    req.envp = (const char *const *)envp;
     req.git_cache = state_of(module)->git_cache;
     ma_strlist tags = MA_STRLIST_INIT;
     ma_error err = {0};
     int rc = ma_pipeline_tags(&req, &tags, &err);
-    env_free(&e);
+    ma_env_free(envp);
     PyObject *result = rc == 0 ? list_from(&tags) : raise_error(module, &err);
     ma_strlist_free(&tags);
     return result;
@@ -224,17 +172,17 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
         return NULL;
     if (ma_request_set_mode(&req, push_by_digest, merge, &err) != 0)
         return raise_error(module, &err);
-    env_array e;
-    if (env_from(env, &e) != 0)
+    char **envp;
+    if (env_from(env, &envp) != 0)
         return NULL;
-    req.envp = e.envp;
+    req.envp = (const char *const *)envp;
     req.git_cache = state_of(module)->git_cache;
     ma_plan plan;
     int rc = ma_pipeline_plan(&req, &plan, &err);
-    env_free(&e);
+    ma_env_free(envp);
     if (rc != 0)
         return raise_error(module, &err);
-    PyObject *result = plan_dict(&plan);
+    PyObject *result = plan_dict(module, &plan);
     ma_plan_free(&plan);
     return result;
 }
@@ -248,19 +196,24 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
                              "retry_backoff_ms", "merge", "push_by_digest", "digest_dir", "cache_from",
                              "cache_to", NULL};
     ma_cli_options opt = {0};
-    PyObject *env = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOzzpzIppzzz:cli", kwlist, &opt.req.component,
+    PyObject *env = NULL, *jobs = NULL, *retries = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOOOpzIppzzz:cli", kwlist, &opt.req.component,
                                      &opt.req.tag, &opt.req.registry, &opt.req.platforms, &opt.req.push,
                                      &opt.dry_run, &opt.json, &opt.req.project_dir, &opt.req.config_path,
-                                     &opt.req.builder, &env, &opt.jobs, &opt.retries, &opt.allow_overwrite,
+                                     &opt.req.builder, &env, &jobs, &retries, &opt.allow_overwrite,
                                      &opt.username, &opt.backoff_ms, &opt.merge, &opt.push_by_digest,
                                      &opt.req.digest_dir, &opt.req.cache_from, &opt.req.cache_to))
         return NULL;
-    env_array e;
-    if (env_from(env, &e) != 0)
-        return NULL;
-    opt.req.envp = e.envp;
-    int status;
+    PyObject *jobs_text = NULL, *retries_text = NULL;
+    char **envp = NULL, **spawn_envp = NULL;
+    PyObject *result = NULL;
+    if (count_text(jobs, "jobs", &jobs_text) != 0 || count_text(retries, "retries", &retries_text) != 0 ||
+        (jobs_text != NULL && (opt.jobs = PyUnicode_AsUTF8(jobs_text)) == NULL) ||
+        (retries_text != NULL && (opt.retries = PyUnicode_AsUTF8(retries_text)) == NULL) ||
+        env_from(env, &envp) != 0 || env_from(NULL, &spawn_envp) != 0)
+        goto done;
+    opt.req.envp = (const char *const *)envp;
+    opt.spawn_envp = (const char *const *)spawn_envp;
     /* Output goes straight to the C streams; flush Python's first so order holds. */
     const char *streams[] = {"stdout", "stderr"};
     for (size_t i = 0; i < 2; i++) {
@@ -269,11 +222,17 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
         Py_XDECREF(r);
     }
     PyErr_Clear();
+    int status;
     Py_BEGIN_ALLOW_THREADS
     status = ma_cli_main(&opt, stdout, stderr);
     Py_END_ALLOW_THREADS
-    env_free(&e);
-    return PyLong_FromLong(status);
+    result = PyLong_FromLong(status);
+done:
+    ma_env_free(envp);
+    ma_env_free(spawn_envp);
+    Py_XDECREF(jobs_text);
+    Py_XDECREF(retries_text);
+    return result;
 }
 
 static PyMethodDef methods[] = {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildcmd.h"
 #include "merge.h"
 #include "platform.h"
 #include "tagrules.h"
@@ -180,11 +181,11 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
         return ma_nomem(err);
     if (plan_labels(in, plan, ip, err) != 0 || plan_sources(in, plan, ip, err) != 0)
         return -1;
-    int rc = plan->mode != MA_MODE_MERGE && ma_plan_build_argv(in, plan, c, ip);
+    int rc = plan->mode != MA_MODE_MERGE && ma_buildcmd_build_argv(in, plan, c, ip);
     if (!rc && plan->push && ip->immutable_tags.len > 0)
-        rc = ma_plan_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, &ip->promote_immutable_argv);
+        rc = ma_buildcmd_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, &ip->promote_immutable_argv);
     if (!rc && plan->push && ip->mutable_tags.len > 0)
-        rc = ma_plan_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, &ip->promote_mutable_argv);
+        rc = ma_buildcmd_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, &ip->promote_mutable_argv);
     return rc ? ma_nomem(err) : 0;
 }
 

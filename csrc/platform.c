@@ -92,8 +92,10 @@ int ma_platform_validate(const char *s, ma_error *err)
 int ma_platforms_parse(const char *csv, ma_strlist *out, ma_error *err)
 {
     ma_strlist items = MA_STRLIST_INIT;
-    if (ma_strlist_split(&items, csv, ',') != 0)
+    if (ma_strlist_split(&items, csv, ',') != 0) {
+        ma_strlist_free(&items); /* the items split before memory ran out */
         return ma_nomem(err);
+    }
     int rc = 0;
     for (size_t i = 0; i < items.len && rc == 0; i++) {
         if (items.items[i][0] == '\0')

@@ -14,6 +14,7 @@ typedef struct {
     const char *token;        /* registry token, or NULL: no login */
     const char *username;     /* user for the login */
     int builder_given;        /* --builder NAME: use it as it is, never create it */
+    const char *const *envp;  /* the environment docker runs in (see ma_spawn_spec) */
 } ma_preflight_options;
 
 /* The registry host of `registry` ("ghcr.io/colliery-io" -> "ghcr.io"), into out. */

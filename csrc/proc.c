@@ -2,13 +2,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "env.h"
+#include "textfile.h"
+
 extern char **environ;
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 static void close_fd(int *fd)
 {
@@ -17,31 +28,59 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+static int is_executable(const char *path)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The program to run: name itself when it holds a '/', else the first
+ * executable of that name on PATH.  Looked up here, not by posix_spawnp, so
+ * PATH comes from envp and "not on PATH" is told apart from a missing cwd. */
+static int find_program(const char *name, const char *const *envp, char *out, size_t outsz)
+{
+    if (strchr(name, '/') != NULL)
+        return snprintf(out, outsz, "%s", name) < (int)outsz ? 0 : -1;
+    const char *path = ma_env_lookup(envp, "PATH");
+    for (const char *dir = path != NULL ? path : DEFAULT_PATH;; dir++) {
+        size_t n = strcspn(dir, ":");
+        /* an empty entry is the current directory */
+        int len = snprintf(out, outsz, "%.*s%s%s", (int)n, dir, n ? "/" : "", name);
+        if (len > 0 && len < (int)outsz && is_executable(out))
+            return 0;
+        dir += n;
+        if (*dir == '\0')
             return -1;
-        data += n;
-        len -= (size_t)n;
     }
-    return 0;
+}
+
+static int missing_cwd(const ma_spawn_spec *spec)
+{
+    struct stat st;
+    return spec->cwd != NULL && (stat(spec->cwd, &st) != 0 || !S_ISDIR(st.st_mode));
+}
+
+static int no_such_directory(const ma_spawn_spec *spec, ma_error *err)
+{
+    return ma_fail(err, MA_ERR_ENV, "cannot run %s in '%s': no such directory", spec->argv->items[0], spec->cwd);
 }
 
 static int spawn_error(int rc, const ma_spawn_spec *spec, ma_error *err)
 {
     const char *prog = spec->argv->items[0];
-    if (rc == ENOENT && strcmp(prog, "docker") == 0)
+    if ((rc == ENOENT || rc == ENOTDIR) && missing_cwd(spec))
+        return no_such_directory(spec, err);
+    if (rc == ENOMEM)
+        return ma_nomem(err);
+    return ma_fail(err, MA_ERR_ENV, "cannot run %s: %s", prog, strerror(rc));
+}
+
+static int not_found(const char *prog, ma_error *err)
+{
+    if (strcmp(prog, "docker") == 0)
         return ma_fail(err, MA_ERR_ENV, "docker not found on PATH: install the Docker CLI and the buildx plugin "
                                         "(https://docs.docker.com/engine/install/)");
-    if (rc == ENOENT)
-        return ma_fail(err, MA_ERR_ENV, "%s not found on PATH", prog);
-    if (rc == ENOENT + 1000)
-        return ma_fail(err, MA_ERR_ENV, "cannot run %s in '%s'", prog, spec->cwd);
-    return ma_fail(err, MA_ERR_ENV, "cannot run %s: %s", prog, strerror(rc));
+    return ma_fail(err, MA_ERR_ENV, "%s not found on PATH", prog);
 }
 
 /* Child side: pipes onto 0/1/2, own process group, default signal handling. */
@@ -55,9 +94,7 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, cons
     sigaddset(&defaults, SIGTERM);
     sigaddset(&defaults, SIGPIPE);
     sigaddset(&defaults, SIGCHLD);
-    int rc = posix_spawn_file_actions_init(fa);
-    if (rc == 0)
-        rc = in_fd >= 0 ? posix_spawn_file_actions_adddup2(fa, in_fd, 0)
+    int rc = in_fd >= 0 ? posix_spawn_file_actions_adddup2(fa, in_fd, 0)
                         : posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
     if (rc == 0)
         rc = posix_spawn_file_actions_adddup2(fa, out_fd, 1);
@@ -65,8 +102,6 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, cons
         rc = posix_spawn_file_actions_adddup2(fa, err_fd, 2);
     if (rc == 0 && spec->cwd != NULL)
         rc = posix_spawn_file_actions_addchdir_np(fa, spec->cwd);
-    if (rc == 0)
-        rc = posix_spawnattr_init(attr);
     if (rc == 0)
         rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                                 POSIX_SPAWN_SETSIGDEF);
@@ -79,24 +114,62 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, cons
     return rc;
 }
 
+static int spawn(const ma_spawn_spec *spec, const char *path, int in_fd, int out_fd, int err_fd, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int rc = posix_spawn_file_actions_init(&fa);
+    if (rc != 0)
+        return rc;
+    rc = posix_spawnattr_init(&attr);
+    if (rc == 0) {
+        rc = prepare(&fa, &attr, spec, in_fd, out_fd, err_fd);
+        char *const *envp = (char *const *)(spec->envp != NULL ? spec->envp : (const char *const *)environ);
+        if (rc == 0)
+            rc = posix_spawn(pid, path, &fa, &attr, spec->argv->items, envp);
+        posix_spawnattr_destroy(&attr);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    return rc;
+}
+
+/* A child that exits without reading its stdin gives EPIPE, which only means
+ * it did not need it.  SIGPIPE is blocked in this thread only (a sigaction
+ * would change it for every thread) and a pending one is taken back. */
+static void write_stdin(int fd, const char *data)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    if (ma_textfile_write_all(fd, data, strlen(data)) != 0 && errno == EPIPE && !sigismember(&old, SIGPIPE) &&
+        sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_only, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 int ma_proc_start(const ma_spawn_spec *spec, ma_proc *proc, ma_error *err)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
     proc->pid = -1;
     proc->out_fd = proc->err_fd = -1;
+    const char *const *envp = spec->envp != NULL ? spec->envp : (const char *const *)environ;
+    char path[PATH_MAX];
+    if (find_program(spec->argv->items[0], envp, path, sizeof path) != 0)
+        return not_found(spec->argv->items[0], err);
+    /* Checked here as well as after the spawn: not every posix_spawn reports a
+     * failed chdir (a fork-based one, as under valgrind, exits 127 instead). */
+    if (missing_cwd(spec))
+        return no_such_directory(spec, err);
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
         (spec->stdin_data != NULL && pipe2(in, O_CLOEXEC) != 0)) {
         int e = errno;
         close_fd(&in[0]), close_fd(&in[1]), close_fd(&out[0]), close_fd(&out[1]), close_fd(&errp[0]), close_fd(&errp[1]);
         return ma_fail(err, MA_ERR_ENV, "cannot create pipes: %s", strerror(e));
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    int rc = prepare(&fa, &attr, spec, in[0], out[1], errp[1]);
-    if (rc == 0)
-        rc = posix_spawnp(&proc->pid, spec->argv->items[0], &fa, &attr, spec->argv->items, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    int rc = spawn(spec, path, in[0], out[1], errp[1], &proc->pid);
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&errp[1]);
@@ -106,13 +179,7 @@ int ma_proc_start(const ma_spawn_spec *spec, ma_proc *proc, ma_error *err)
         return spawn_error(rc, spec, err);
     }
     if (in[1] >= 0) {
-        /* Small payloads (a token) fit the pipe buffer; a child that exits
-         * without reading gives EPIPE, which only means it did not need it. */
-        struct sigaction ignore = {0}, old;
-        ignore.sa_handler = SIG_IGN;
-        sigaction(SIGPIPE, &ignore, &old);
-        write_all(in[1], spec->stdin_data, strlen(spec->stdin_data));
-        sigaction(SIGPIPE, &old, NULL);
+        write_stdin(in[1], spec->stdin_data);
         close_fd(&in[1]);
     }
     proc->out_fd = out[0];
@@ -120,19 +187,41 @@ int ma_proc_start(const ma_spawn_spec *spec, ma_proc *proc, ma_error *err)
     return 0;
 }
 
-int ma_proc_wait(ma_proc *proc)
+static int exit_status(int status)
 {
-    int status = 0;
-    pid_t r;
-    do
-        r = waitpid(proc->pid, &status, 0);
-    while (r < 0 && errno == EINTR);
-    proc->pid = -1;
-    if (r < 0)
-        return 127;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 127;
+}
+
+static int wait_for(ma_proc *proc, int flags, int *status)
+{
+    if (proc->pid <= 0) {
+        *status = 127;
+        return 1;
+    }
+    int raw = 0;
+    pid_t r;
+    do
+        r = waitpid(proc->pid, &raw, flags);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return 0;
+    proc->pid = -1;
+    *status = r < 0 ? 127 : exit_status(raw);
+    return 1;
+}
+
+int ma_proc_reap(ma_proc *proc, int *status)
+{
+    return wait_for(proc, WNOHANG, status);
+}
+
+int ma_proc_wait(ma_proc *proc)
+{
+    int status;
+    wait_for(proc, 0, &status);
+    return status;
 }
 
 void ma_proc_signal(const ma_proc *proc, int sig)

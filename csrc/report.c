@@ -2,43 +2,7 @@
 
 #include <string.h>
 
-/* Characters a shell never treats specially; anything else gets quoted. */
-static int shell_safe(const char *s)
-{
-    if (*s == '\0')
-        return 0;
-    for (; *s; s++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:,@%", *s))
-            return 0;
-    return 1;
-}
-
-static void write_quoted(FILE *out, const char *s)
-{
-    if (shell_safe(s)) {
-        fputs(s, out);
-        return;
-    }
-    fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs("'\\''", out);
-        else
-            fputc(*s, out);
-    }
-    fputc('\'', out);
-}
-
-void ma_report_command(FILE *out, const char *prefix, const ma_strlist *argv)
-{
-    fputs(prefix, out);
-    for (size_t i = 0; i < argv->len; i++) {
-        if (i)
-            fputc(' ', out);
-        write_quoted(out, argv->items[i]);
-    }
-    fputc('\n', out);
-}
+#include "shquote.h"
 
 static void write_list(FILE *out, const ma_strlist *l, const char *sep)
 {
@@ -71,13 +35,13 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         for (size_t t = 0; t < ip->refs.len; t++)
             fprintf(out, "  %s\n", ip->refs.items[t]);
         if (ip->build_argv.len)
-            ma_report_command(out, "  $ ", &ip->build_argv);
+            ma_shquote_command(out, "  $ ", &ip->build_argv);
         if (ip->digest_file != NULL)
             fprintf(out, "  then records the digest in %s\n", ip->digest_file);
         if (ip->promote_immutable_argv.len)
-            ma_report_command(out, "  $ ", &ip->promote_immutable_argv);
+            ma_shquote_command(out, "  $ ", &ip->promote_immutable_argv);
         if (ip->promote_mutable_argv.len)
-            ma_report_command(out, "  $ ", &ip->promote_mutable_argv);
+            ma_shquote_command(out, "  $ ", &ip->promote_mutable_argv);
     }
     if (plan->mode == MA_MODE_MERGE)
         fputs("\nFirst each digest is read back from the registry, and `docker buildx imagetools create --dry-run` "

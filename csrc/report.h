@@ -7,11 +7,8 @@
 
 #include "error.h"
 #include "plan.h"
-#include "runner.h"
+#include "jobrunner.h"
 #include "strlist.h"
-
-/* Write argv as one line a POSIX shell would run as the same argv. */
-void ma_report_command(FILE *out, const char *prefix, const ma_strlist *argv);
 
 /* The dry-run plan: the tags, then each image's commands, nothing run. */
 void ma_report_plan(FILE *out, const ma_plan *plan);

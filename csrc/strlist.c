@@ -97,6 +97,14 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+void ma_trim_span(const char **start, const char **end)
+{
+    while (*start < *end && is_space(**start))
+        (*start)++;
+    while (*end > *start && is_space((*end)[-1]))
+        (*end)--;
+}
+
 int ma_strlist_split(ma_strlist *l, const char *s, char sep)
 {
     const char *start = s;
@@ -105,10 +113,7 @@ int ma_strlist_split(ma_strlist *l, const char *s, char sep)
         if (end == NULL)
             end = start + strlen(start);
         const char *a = start, *b = end;
-        while (a < b && is_space(*a))
-            a++;
-        while (b > a && is_space(b[-1]))
-            b--;
+        ma_trim_span(&a, &b);
         char *item = malloc((size_t)(b - a) + 1);
         if (item == NULL)
             return -1;

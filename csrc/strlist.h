@@ -29,6 +29,9 @@ char *ma_strlist_join(const ma_strlist *l, const char *sep);
 /* Free every item and reset to empty; safe on NULL and on an empty list. */
 void ma_strlist_free(ma_strlist *l);
 
+/* Narrow the span [*start, *end) past leading and trailing blanks (space, tab, CR, LF). */
+void ma_trim_span(const char **start, const char **end);
+
 /* strdup that tolerates NULL (returns NULL for NULL). */
 char *ma_strdup(const char *s);
 /* A new printf-formatted string, or NULL when out of memory. */

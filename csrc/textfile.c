@@ -4,12 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int ma_textfile_read(const char *path, size_t max_bytes, const char *what, ma_error_kind bad_kind,
                      char **text, ma_error *err)
 {
     *text = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe"); /* e: close-on-exec, no child inherits it */
     if (f == NULL && errno == ENOENT)
         return MA_TEXTFILE_MISSING;
     if (f == NULL)
@@ -38,5 +39,19 @@ int ma_textfile_read(const char *path, size_t max_bytes, const char *what, ma_er
     }
     buf[n] = '\0';
     *text = buf;
+    return 0;
+}
+
+int ma_textfile_write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
     return 0;
 }

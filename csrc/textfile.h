@@ -1,4 +1,5 @@
-/* Reading a small text file whole: the config and buildx's metadata file. */
+/* Small text files whole: reading the config and buildx's metadata file,
+ * writing a digest record or a token to a pipe. */
 #ifndef MA_TEXTFILE_H
 #define MA_TEXTFILE_H
 
@@ -15,5 +16,8 @@
  * byte (then it is not the text it should be). */
 int ma_textfile_read(const char *path, size_t max_bytes, const char *what, ma_error_kind bad_kind,
                      char **text, ma_error *err);
+
+/* Write all len bytes to fd, retrying short writes and EINTR: 0, or -1 with errno. */
+int ma_textfile_write_all(int fd, const char *data, size_t len);
 
 #endif

@@ -6,7 +6,7 @@ environment (not a git repository for ``tag="auto"``, an unreadable config)
 raises :class:`Error`.
 """
 
-from typing import Mapping, Optional, TypedDict
+from typing import Mapping, Optional, TypedDict, Union
 
 DEFAULT_TAG: str
 
@@ -120,8 +120,8 @@ def cli(
     config: Optional[str] = None,
     builder: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
-    jobs: Optional[str] = None,
-    retries: Optional[str] = None,
+    jobs: Optional[Union[int, str]] = None,
+    retries: Optional[Union[int, str]] = None,
     allow_overwrite: bool = False,
     username: Optional[str] = None,
     retry_backoff_ms: int = 0,
@@ -137,13 +137,14 @@ def cli(
     Prints the plan (``dry_run``), the plan as one JSON document (``dry_run`` and
     ``json``), or runs the builds: preflight, build and push by digest, verify,
     then tag immutable and mutable tags in that order.  Progress goes to stderr,
-    the summary and ``image@sha256:…`` references to stdout.  ``jobs`` (default 3)
+    the summary and ``image@sha256:…`` references to stdout.  ``jobs`` (an int or
+    its text, default 3)
     bounds the commands run at once; ``retries`` (default 3) bounds retries of
     transient registry failures, first after ``retry_backoff_ms`` (default 1000),
     doubling.  ``env`` is where CI variables and the registry token
     (``MULTIARCH_REGISTRY_TOKEN`` or ``GITHUB_TOKEN``, user ``username`` or
     ``GITHUB_ACTOR``) are read (default ``os.environ``); the docker processes
-    inherit the process environment.  The GIL is released while they run.
+    inherit the process environment (copied when the call starts).  The GIL is released while they run.
 
     Errors are printed as one ``error:`` line on stderr; the status is 0 on
     success, 2 for bad input, 1 for other failures and 130 when interrupted.

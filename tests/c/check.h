@@ -73,6 +73,9 @@ static inline void check_strlist_(const ma_strlist *got, const char *const *want
     }
 }
 
+/* got holds exactly the items of the NULL-terminated array want. */
+#define CHECK_STRLIST(got, want) check_strlist_((got), (want), #got, __FILE__, __LINE__)
+
 #define CHECK_DONE()                                                            \
     (fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures), \
      check_failures ? 1 : 0)

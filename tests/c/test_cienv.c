@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "cienv.h"
+#include "env.h"
 
 /* Read envp and compare every field (NULL = expected unset). */
 static void check_ci(const char *const *envp, const char *kind, const char *branch,

@@ -180,7 +180,7 @@ static void outputs_of(const fixture *f, const char *json, gh_outputs *o, char *
         memset(o, 0, sizeof *o);
         return;
     }
-    ma_github_outputs(mem, &f->plan, f->runs, json);
+    CHECK(ma_github_outputs(mem, &f->plan, f->runs, json) == 0);
     fclose(mem);
     gh_parse(*raw, o);
     CHECK(!o->malformed);

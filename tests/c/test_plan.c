@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "buildcmd.h"
 #include "config.h"
 #include "plan.h"
 
@@ -156,7 +157,7 @@ static void test_promote_argv(void)
     make_tags(&tags, "v2", "latest", NULL);
     make_tags(&sources, "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
               "r.io/n/img@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL);
-    CHECK(ma_plan_promote_argv("r.io/n/img", &tags, &sources, &argv) == 0);
+    CHECK(ma_buildcmd_promote_argv("r.io/n/img", &tags, &sources, &argv) == 0);
     CHECK_LIST(&argv, "docker", "buildx", "imagetools", "create", "--tag", "r.io/n/img:v2",
                "--tag", "r.io/n/img:latest",
                "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",

@@ -6,6 +6,7 @@
  * ref_tag X; ma_env_lookup finds each name's first entry; and the result fed
  * to the tag rules gives valid tags or a one-line input/environment error. */
 #include "cienv.h"
+#include "env.h"
 #include "fuzz.h"
 #include "tagrules.h"
 

@@ -6,7 +6,7 @@
  * naming the missing one) for one more; a wrong digest always fails; a
  * failure leaves the caller's list as it was. */
 #include "fuzz.h"
-#include "registry.h"
+#include "manifest.h"
 #include "sha256.h"
 
 #define ABSENT "fuzz/absent"

@@ -1,7 +1,7 @@
 /* Checks on what the registry holds, read back as raw manifest bytes
  * (`docker buildx imagetools inspect --raw`).  Pure: the caller runs the command. */
-#ifndef MA_REGISTRY_H
-#define MA_REGISTRY_H
+#ifndef MA_MANIFEST_H
+#define MA_MANIFEST_H
 
 #include <stddef.h>
 

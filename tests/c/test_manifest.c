@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "registry.h"
+#include "manifest.h"
 #include "sha256.h"
 
 #define D_AMD64 "sha256:240389f4b730bad41f218a56c250ee7d82f42297ce7b9d0b6eb4f1cb3282c480"

@@ -15,8 +15,8 @@
  * --dry-run` (checking it holds each platform exactly once) instead of building.
  *
  * Decisions only: the caller runs each command and hands back its outcome. */
-#ifndef MA_PUBLISH_H
-#define MA_PUBLISH_H
+#ifndef MA_JOB_H
+#define MA_JOB_H
 
 #include <stddef.h>
 
@@ -39,11 +39,14 @@ typedef enum {
     MA_NEXT_FAILED   /* stop: job->error says why */
 } ma_next_kind;
 
+/* The longest wait before a retry: an hour. */
+#define MA_JOB_BACKOFF_MAX_MS 3600000u
+
 typedef struct {
     ma_next_kind kind;
     ma_strlist argv;
     int capture;        /* the outcome needs stdout */
-    unsigned delay_ms;  /* back-off before a retry */
+    unsigned delay_ms;  /* back-off before a retry, at most MA_JOB_BACKOFF_MAX_MS */
 } ma_next;
 
 typedef struct {

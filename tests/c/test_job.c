@@ -9,7 +9,7 @@
 #include "check.h"
 #include "config.h"
 #include "plan.h"
-#include "publish.h"
+#include "job.h"
 #include "sha256.h"
 
 #define IMG "ghcr.io/colliery-io/brokkr-broker"

@@ -1,18 +1,21 @@
-#include "runner.h"
+#include "jobrunner.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "exec.h"
+#include "monoclock.h"
+#include "progress.h"
 
 typedef struct {
     ma_image_run *run;
     ma_next next;
     ma_exec exec;
+    ma_progress progress; /* where exec's lines go: the log, behind the component */
     int running;       /* exec holds a live process */
     int waiting;       /* parked at the end of a phase */
     int finished;      /* done, failed or cancelled */
@@ -20,18 +23,11 @@ typedef struct {
     long started_at;
 } slot;
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void finish(slot *s, ma_result result)
 {
     s->finished = 1;
     s->run->result = result;
-    s->run->seconds = (double)(now_ms() - s->started_at) / 1000.0;
+    s->run->seconds = (double)(ma_monoclock_ms() - s->started_at) / 1000.0;
 }
 
 /* Act on what the state machine decided. */
@@ -39,7 +35,7 @@ static void take(slot *s)
 {
     switch (s->next.kind) {
     case MA_NEXT_RUN:
-        s->ready_at = now_ms() + (long)s->next.delay_ms;
+        s->ready_at = ma_monoclock_ms() + (long)s->next.delay_ms;
         break;
     case MA_NEXT_WAIT:
         s->waiting = 1;
@@ -55,14 +51,16 @@ static void take(slot *s)
     }
 }
 
-static int start(slot *s, const char *cwd, FILE *log, ma_error *err)
+static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
 {
-    ma_spawn_spec spec = {&s->next.argv, cwd, NULL};
-    if (s->next.delay_ms > 0 && log != NULL)
-        fprintf(log, "[%s] retrying after a transient failure (attempt %d of %d)\n",
+    ma_spawn_spec spec = {&s->next.argv, opt->cwd, NULL, opt->envp};
+    if (s->next.delay_ms > 0 && opt->log != NULL)
+        fprintf(opt->log, "[%s] retrying after a transient failure (attempt %d of %d)\n",
                 s->run->job.image->component, s->run->job.attempt + 1, s->run->job.retries + 1);
+    ma_progress_command(&s->progress, &s->next.argv);
+    ma_exec_output output = ma_progress_output(&s->progress, s->next.capture);
     ma_error why = {0};
-    if (ma_exec_start(&s->exec, &spec, s->run->job.image->component, log, s->next.capture, &why) != 0) {
+    if (ma_exec_start(&s->exec, &spec, &output, &why) != 0) {
         ma_exec_free(&s->exec);
         if (why.kind == MA_ERR_NOMEM)
             return ma_nomem(err);
@@ -92,7 +90,7 @@ static void stop_all(slot *slots, size_t n, int sig)
             ma_proc_signal(&slots[i].exec.proc, sig);
     for (size_t i = 0; i < n; i++) {
         if (slots[i].running) {
-            ma_exec_stop(&slots[i].exec, sig, 10000);
+            ma_exec_stop(&slots[i].exec, sig, MA_EXEC_STOP_GRACE_MS);
             ma_exec_free(&slots[i].exec);
             slots[i].running = 0;
         }
@@ -131,8 +129,13 @@ static int advance_phase(slot *slots, size_t n, int *phase, ma_error *err)
     return 1;
 }
 
-static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log, ma_interrupt *intr,
-                ma_error *err)
+/* A poll timeout from a delay in ms: never negative (that waits forever). */
+static int poll_timeout(long wait_ms)
+{
+    return wait_ms < 0 ? -1 : wait_ms > INT_MAX ? INT_MAX : (int)wait_ms;
+}
+
+static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_interrupt *intr, ma_error *err)
 {
     int phase = 1;
     struct pollfd *pfd = calloc(2 * n + 1, sizeof *pfd);
@@ -144,7 +147,7 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
     }
     int rc = 0;
     for (;;) {
-        long now = now_ms(), wait = -1;
+        long now = ma_monoclock_ms(), wait = -1;
         int running = 0, pending = 0;
         for (size_t i = 0; i < n; i++)
             running += slots[i].running;
@@ -155,8 +158,8 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
             pending++;
             if (s->ready_at > now) {
                 wait = wait < 0 || s->ready_at - now < wait ? s->ready_at - now : wait;
-            } else if (running < max_procs) {
-                rc = start(s, cwd, log, err);
+            } else if (running < opt->max_procs) {
+                rc = start(s, opt, err);
                 running += s->running;
             }
         }
@@ -176,10 +179,11 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
         }
     poll_now:;
         size_t nfd = 0;
+        int timeout = poll_timeout(wait);
         for (size_t i = 0; i < n; i++) {
             if (!slots[i].running)
                 continue;
-            size_t k = ma_exec_pollfds(&slots[i].exec, pfd + nfd);
+            size_t k = ma_exec_pollfds(&slots[i].exec, pfd + nfd, &timeout);
             for (size_t j = 0; j < k; j++)
                 owner[nfd + j] = i;
             nfd += k;
@@ -187,14 +191,14 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
         pfd[nfd].fd = intr->read_fd;
         pfd[nfd].events = POLLIN;
         pfd[nfd].revents = 0;
-        if (poll(pfd, nfd + 1, (int)wait) < 0 && errno != EINTR) {
+        if (poll(pfd, nfd + 1, timeout) < 0 && errno != EINTR) {
             rc = ma_fail(err, MA_ERR_ENV, "poll failed: %s", strerror(errno));
             break;
         }
         int sig = ma_interrupt_take(intr);
         if (sig != 0) {
-            if (log != NULL)
-                fprintf(log, "interrupted: stopping the running builds\n");
+            if (opt->log != NULL)
+                fprintf(opt->log, "interrupted: stopping the running builds\n");
             stop_all(slots, n, sig);
             rc = ma_fail(err, MA_ERR_INTERRUPTED, "interrupted by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
@@ -211,8 +215,8 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
                         first = j;
                     count++;
                 }
-            if (ma_exec_pump(&slots[i].exec, pfd + (count ? first : 0), count))
-                rc = completed(&slots[i], err);
+            int done = ma_exec_pump(&slots[i].exec, pfd + (count ? first : 0), count, err);
+            rc = done < 0 ? -1 : done > 0 ? completed(&slots[i], err) : 0;
         }
         if (rc != 0)
             break;
@@ -222,23 +226,27 @@ static int loop(slot *slots, size_t n, int max_procs, const char *cwd, FILE *log
     return rc;
 }
 
-int ma_runner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
-                  ma_interrupt *intr, ma_error *err)
+int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *opt, ma_interrupt *intr,
+                     ma_error *err)
 {
     slot *slots = calloc(n ? n : 1, sizeof *slots);
     if (slots == NULL)
         return ma_nomem(err);
-    long t0 = now_ms();
+    long t0 = ma_monoclock_ms();
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         slots[i].run = &runs[i];
         slots[i].started_at = t0;
+        slots[i].progress.log = opt->log;
+        slots[i].progress.prefix = runs[i].job.image->component;
         rc = ma_job_begin(&runs[i].job, 1, &slots[i].next, err);
         if (rc == 0)
             take(&slots[i]);
     }
+    ma_jobrunner_options o = *opt;
+    o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
     if (rc == 0)
-        rc = loop(slots, n, max_procs < 1 ? 1 : max_procs, cwd, log, intr, err);
+        rc = loop(slots, n, &o, intr, err);
     if (rc != 0 && err->kind != MA_ERR_INTERRUPTED)
         stop_all(slots, n, SIGTERM);
     for (size_t i = 0; i < n; i++) {

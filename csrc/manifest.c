@@ -1,5 +1,5 @@
 /* What a pushed index holds, read from the raw manifest bytes the registry returns. */
-#include "registry.h"
+#include "manifest.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -118,6 +118,8 @@ int ma_index_platforms(const char *raw, size_t len, ma_strlist *out, ma_error *e
         for (size_t i = start; i < out->len; i++)
             free(out->items[i]);
         out->len = start;
+        if (out->items != NULL)
+            out->items[start] = NULL; /* still an argv-style list */
     }
     return rc;
 }

@@ -1,13 +1,13 @@
 /* The run loop: drives every image's publish state machine through its
  * phases, at most `max_procs` commands at once, streaming their output, and
  * stops everything it started on SIGINT/SIGTERM. */
-#ifndef MA_RUNNER_H
-#define MA_RUNNER_H
+#ifndef MA_JOBRUNNER_H
+#define MA_JOBRUNNER_H
 
 #include <stdio.h>
 
 #include "interrupt.h"
-#include "publish.h"
+#include "job.h"
 
 typedef enum {
     MA_RESULT_PENDING = 0,
@@ -25,9 +25,16 @@ typedef struct {
     double seconds;
 } ma_image_run;
 
+typedef struct {
+    int max_procs;            /* commands at once (at least 1) */
+    const char *cwd;          /* where the commands run */
+    const char *const *envp;  /* their environment (see ma_spawn_spec) */
+    FILE *log;                /* progress, each line behind its component; NULL: none */
+} ma_jobrunner_options;
+
 /* Run every job; returns 0 when the loop ran to its end (results say how each
  * image fared), -1 with MA_ERR_INTERRUPTED after an interrupt stopped it. */
-int ma_runner_run(ma_image_run *runs, size_t n, int max_procs, const char *cwd, FILE *log,
-                  ma_interrupt *intr, ma_error *err);
+int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *opt, ma_interrupt *intr,
+                     ma_error *err);
 
 #endif

@@ -1,11 +1,12 @@
-#include "publish.h"
+#include "job.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "buildcmd.h"
 #include "buildx.h"
-#include "registry.h"
+#include "manifest.h"
 #include "tagrules.h"
 
 enum step {
@@ -110,17 +111,17 @@ static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_t
 {
     ma_strlist_free(&next->argv);
     ma_strlist pushed = MA_STRLIST_INIT, tags_left = MA_STRLIST_INIT;
-    const ma_strlist *tags = &tags_left;
-    for (size_t i = 0; i < all_tags->len; i++)
-        if (!ma_strlist_contains(&job->kept, all_tags->items[i]) && ma_strlist_push(&tags_left, all_tags->items[i]))
-            return -1;
     const ma_strlist *sources = &job->image->sources;
-    if (job->mode != MA_MODE_MERGE) {
-        if (ma_strlist_pushf(&pushed, "%s@%s", job->image->image, job->digest) != 0)
-            return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < all_tags->len; i++)
+        if (!ma_strlist_contains(&job->kept, all_tags->items[i]))
+            rc = ma_strlist_push(&tags_left, all_tags->items[i]);
+    if (rc == 0 && job->mode != MA_MODE_MERGE) {
+        rc = ma_strlist_pushf(&pushed, "%s@%s", job->image->image, job->digest);
         sources = &pushed;
     }
-    int rc = ma_plan_promote_argv(job->image->image, tags, sources, &next->argv);
+    if (rc == 0)
+        rc = ma_buildcmd_promote_argv(job->image->image, &tags_left, sources, &next->argv);
     ma_strlist_free(&pushed);
     ma_strlist_free(&tags_left);
     return rc != 0 ? -1 : run(job, next, step, 0);
@@ -280,12 +281,22 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
         } else if (ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, found) != 0) {
             return -1;
         }
-    } else if (guard) {
-        ma_strlist_pushf(&job->notes, "%s already held this digest", ref);
+    } else if (guard && ma_strlist_pushf(&job->notes, "%s already held this digest", ref) != 0) {
+        return -1;
     }
     job->tag_index++;
     int last = job->step == STEP_CHECK_MUTABLE;
     return next_tag(job, next, job->step, tags, last);
+}
+
+/* backoff_ms doubled `attempt` times, capped: a shift past the width of
+ * unsigned is undefined, and a wrapped delay would be a wrong one. */
+static unsigned backoff_delay(unsigned backoff_ms, int attempt)
+{
+    unsigned long long delay = backoff_ms;
+    for (int i = 0; i < attempt && delay < MA_JOB_BACKOFF_MAX_MS; i++)
+        delay *= 2;
+    return delay < MA_JOB_BACKOFF_MAX_MS ? (unsigned)delay : MA_JOB_BACKOFF_MAX_MS;
 }
 
 /* `what` names the failed step: "build failed", "tagging failed", ... */
@@ -293,7 +304,7 @@ static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const 
 {
     ma_failure_kind kind = ma_buildx_classify_failure(o->err_text);
     if (kind == MA_FAILURE_TRANSIENT && job->attempt < job->retries) {
-        next->delay_ms = job->backoff_ms << job->attempt;
+        next->delay_ms = backoff_delay(job->backoff_ms, job->attempt);
         job->attempt++;
         next->kind = MA_NEXT_RUN;
         return 0;

@@ -1,0 +1,10 @@
+#include "monoclock.h"
+
+#include <time.h>
+
+long ma_monoclock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}

@@ -1,0 +1,35 @@
+/* A real run of a plan: preflight, then every image through the publish
+ * order (job.c) on the job runner, then the digest records of a push by
+ * digest.  What the user reads about it is the caller's (report, github). */
+#ifndef MA_RUNPLAN_H
+#define MA_RUNPLAN_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "jobrunner.h"
+#include "plan.h"
+
+typedef struct {
+    int jobs;                /* commands at once (--jobs) */
+    int retries;             /* retries of a transient registry failure */
+    unsigned backoff_ms;     /* first retry delay, doubling */
+    int allow_overwrite;     /* replace an immutable tag that names another digest */
+    const char *token;       /* registry token for docker login, or NULL */
+    const char *username;
+    int builder_given;
+    const char *const *envp; /* the environment the commands run in (see ma_spawn_spec) */
+} ma_run_options;
+
+/* Progress goes to log.  When the images ran, *runs is set (plan->nimages of
+ * them, freed with ma_run_plan_free) even when the return is -1; after a
+ * preflight error it stays NULL.  Returns 0, or -1: MA_ERR_INTERRUPTED, a
+ * preflight error, or a digest record that could not be written. */
+int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *log, ma_image_run **runs, ma_error *err);
+
+/* MA_ERR_BUILD when some image did not build, push or publish (counting them). */
+int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *err);
+
+void ma_run_plan_free(ma_image_run *runs, size_t n);
+
+#endif
