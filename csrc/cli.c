@@ -102,6 +102,15 @@ static const char *registry_token(const char *const *envp)
     return NULL;
 }
 
+/* The plan again with the builder preflight chose. */
+static int replan(void *ctx, const char *builder, int push_by_tag, ma_plan *out, ma_error *err)
+{
+    ma_request req = *(const ma_request *)ctx;
+    req.builder = builder;
+    req.push_by_tag = push_by_tag;
+    return ma_pipeline_plan(&req, out, err);
+}
+
 static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
 {
     ma_error err = {0};
@@ -136,7 +145,7 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
         free(tags);
-        rc = ma_run_plan(&plan, &ro, out, errout, &err);
+        rc = ma_run_plan(&plan, &ro, replan, &req, out, errout, &err);
         ma_plan_free(&plan);
     }
     if (run_dir[0] != '\0')

@@ -7,7 +7,7 @@
 
 static int pushed(ma_result r)
 {
-    return r == MA_RESULT_PUBLISHED || r == MA_RESULT_PUSHED;
+    return MA_RESULT_IS_PUBLISHED(r) || r == MA_RESULT_PUSHED;
 }
 
 /* name=value, or a heredoc when the value holds a line break (it never does
@@ -39,7 +39,7 @@ void ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs,
     put_output(out, "version", plan->tags.len > 0 ? plan->tags.items[0] : "");
     ma_strlist refs = MA_STRLIST_INIT;
     for (size_t i = 0; i < plan->nimages; i++)
-        if (runs[i].result == MA_RESULT_PUBLISHED)
+        if (MA_RESULT_IS_PUBLISHED(runs[i].result))
             ma_strlist_extend(&refs, &plan->images[i].refs);
     put_list(out, "refs", &refs);
     ma_strlist_free(&refs);

@@ -68,9 +68,13 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out,
     ma_image_run *runs = calloc(plan->nimages, sizeof *runs);
     if (runs == NULL)
         return ma_nomem(err);
-    for (size_t i = 0; i < plan->nimages; i++)
+    for (size_t i = 0; i < plan->nimages; i++) {
         ma_job_init(&runs[i].job, &plan->images[i], plan->mode, opt->allow_overwrite, opt->retries,
                     opt->backoff_ms);
+        runs[i].job.revision = plan->revision;
+        runs[i].job.version = plan->images[i].tags.items[0];
+        runs[i].job.push_by_tag = plan->push_by_tag;
+    }
     int rc = ma_jobrunner_run(runs, plan->nimages, opt->jobs, plan->workdir, log, intr, err);
     if (plan->mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
@@ -78,7 +82,7 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out,
     rc = report_to_github(plan, opt, runs, rc, err);
     size_t failed = 0;
     for (size_t i = 0; i < plan->nimages; i++)
-        failed += runs[i].result != MA_RESULT_PUBLISHED && runs[i].result != MA_RESULT_BUILT &&
+        failed += !MA_RESULT_IS_PUBLISHED(runs[i].result) && runs[i].result != MA_RESULT_BUILT &&
                   runs[i].result != MA_RESULT_PUSHED;
     if (rc == 0 && failed > 0)
         rc = ma_fail(err, MA_ERR_BUILD, "%zu of %zu image%s did not %s%s", failed, plan->nimages,
@@ -92,15 +96,30 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *out,
     return rc;
 }
 
-int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err)
+int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, void *replan_ctx, FILE *out,
+                FILE *log, ma_error *err)
 {
     ma_interrupt intr;
     if (ma_interrupt_install(&intr, err) != 0)
         return -1;
     ma_preflight_options pre = {opt->token, opt->username, opt->builder_given};
-    int rc = ma_preflight(plan, &pre, log, &intr, err);
-    if (rc == 0)
+    ma_builder_info builder;
+    int rc = ma_preflight(plan, &pre, log, &intr, &builder, err);
+    int push_by_tag = rc == 0 && plan->mode == MA_MODE_PUSH && strcmp(builder.driver, "docker") == 0;
+    if (rc == 0 && builder.name[0] != '\0' && (strcmp(builder.name, plan->builder) != 0 || push_by_tag)) {
+        if (log != NULL)
+            fprintf(log, "[setup] using builder %s (%s driver%s)\n", builder.name, builder.driver,
+                    push_by_tag ? ": pushes under the first immutable tag, not by digest" : "");
+        ma_plan chosen;
+        rc = replan(replan_ctx, builder.name, push_by_tag, &chosen, err);
+        if (rc == 0) {
+            rc = run_images(&chosen, opt, out, log, &intr, err);
+            ma_plan_free(&chosen);
+        }
+    } else if (rc == 0) {
         rc = run_images(plan, opt, out, log, &intr, err);
+    }
+    ma_builder_info_free(&builder);
     ma_interrupt_restore(&intr);
     return rc;
 }

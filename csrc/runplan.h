@@ -20,10 +20,16 @@ typedef struct {
     const char *github_summary; /* $GITHUB_STEP_SUMMARY: append a markdown table, or NULL */
 } ma_run_options;
 
+/* Preflight may pick another builder than the plan names (the configured one
+ * does not exist), or one that pushes under a tag (the docker driver): then
+ * the run asks for the plan again through this callback, which fills `out`. */
+typedef int (*ma_replan_fn)(void *ctx, const char *builder, int push_by_tag, ma_plan *out, ma_error *err);
+
 /* A push by digest records each pushed image in the plan's digest directory.
  * Returns 0 when every image succeeded; else -1: MA_ERR_BUILD when some image
  * failed (the summary says which), MA_ERR_INTERRUPTED, or a preflight error.
  * Progress goes to log, the summary table to out. */
-int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *out, FILE *log, ma_error *err);
+int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, void *replan_ctx, FILE *out,
+                FILE *log, ma_error *err);
 
 #endif
