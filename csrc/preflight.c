@@ -181,28 +181,31 @@ static int check_platforms(const ma_plan *plan, const ma_builder_info *b, ma_err
     return 0;
 }
 
-/* What the docker driver cannot do, said before any build. */
-static int check_driver(const ma_plan *plan, const ma_builder_info *b, FILE *log, ma_interrupt *intr, int *no_store,
-                        ma_error *err)
-{
-    *no_store = 0;
-    if (strcmp(b->driver, "docker") != 0)
-        return 0;
-    if (plan->mode == MA_MODE_BY_DIGEST)
-        return ma_fail(err, MA_ERR_ENV, "buildx builder '%s' uses the docker driver, which cannot push by digest: pass "
-                                        "--builder with a remote, docker-container or kubernetes builder",
-                       b->name);
-    int several = plan->nimages > 0 && plan->images[0].platforms.len > 1, store = 1;
-    if (several && containerd_store(plan, log, intr, &store, err) != 0)
-        return -1;
-    *no_store = several && !store;
-    return 0;
-}
-
 #define CONTAINERD_STORE_HINT                                                                                    \
     "turn on the containerd image store (\"features\": {\"containerd-snapshotter\": true} in "                   \
     "/etc/docker/daemon.json, then restart dockerd; Docker Desktop: Settings > General > Use containerd), or pass " \
     "--builder with a docker-container, remote or kubernetes builder"
+
+/* What the docker driver cannot do for this plan, into why (empty: it can). */
+static int docker_driver_limits(const ma_plan *plan, const ma_builder_info *b, FILE *log, ma_interrupt *intr,
+                                char *why, size_t why_size, ma_error *err)
+{
+    why[0] = '\0';
+    if (strcmp(b->driver, "docker") != 0)
+        return 0;
+    if (plan->mode == MA_MODE_BY_DIGEST) {
+        snprintf(why, why_size, "buildx builder '%s' uses the docker driver, which cannot push by digest: pass "
+                                "--builder with a remote, docker-container or kubernetes builder", b->name);
+        return 0;
+    }
+    int several = plan->nimages > 0 && plan->images[0].platforms.len > 1, store = 1;
+    if (several && containerd_store(plan, log, intr, &store, err) != 0)
+        return -1;
+    if (several && !store)
+        snprintf(why, why_size, "buildx builder '%s' (docker driver) cannot build several platforms without the "
+                                "containerd image store: " CONTAINERD_STORE_HINT, b->name);
+    return 0;
+}
 
 /* The builder the run uses: --builder NAME as it is; else the configured one
  * (brokkr-builder) when it exists and boots, else the current builder, and
@@ -211,7 +214,7 @@ static int check_driver(const ma_plan *plan, const ma_builder_info *b, FILE *log
 static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
                            ma_builder_info *info, ma_error *err)
 {
-    int missing = 0, no_store = 0;
+    int missing = 0;
     char why[512];
     if (inspect_builder(plan->builder, plan, log, intr, info, &missing, why, sizeof why, err) != 0)
         return -1;
@@ -234,12 +237,12 @@ static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt,
         if (rc != 0)
             return -1;
     }
-    if (check_driver(plan, info, log, intr, &no_store, err) != 0)
+    char cannot[768];
+    if (docker_driver_limits(plan, info, log, intr, cannot, sizeof cannot, err) != 0)
         return -1;
-    if (no_store && (opt->builder_given || strcmp(info->name, plan->builder) == 0))
-        return ma_fail(err, MA_ERR_ENV, "buildx builder '%s' (docker driver) cannot build several platforms without "
-                                        "the containerd image store: " CONTAINERD_STORE_HINT, info->name);
-    if (no_store) {
+    if (cannot[0] != '\0' && (opt->builder_given || strcmp(info->name, plan->builder) == 0))
+        return ma_fail(err, MA_ERR_ENV, "%s", cannot);
+    if (cannot[0] != '\0') {
         /* the current builder cannot do it: a builder of our own can, if it boots */
         ma_builder_info_free(info);
         memset(info, 0, sizeof *info);
