@@ -239,7 +239,11 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
     if (publishes && phase == 1) {
         rc = next_precheck(job, next);
     } else if (publishes && phase == 2 && job->resume) {
-        rc = inspect(job, next, STEP_VERIFY_INDEX, NULL);
+        /* phase 1 read the immutable tags and the index: only the mutable tags are left to read */
+        if (ip->mutable_tags.len > 0)
+            rc = inspect(job, next, STEP_READ_MUTABLE, ip->mutable_tags.items[0]);
+        else
+            next->kind = MA_NEXT_WAIT;
     } else if (phase == 2 && job->mode == MA_MODE_MERGE) {
         rc = ip->sources.len > 0 ? inspect_source(job, next) : combine(job, next);
     } else if (phase == 1 && job->mode == MA_MODE_BY_DIGEST) {
@@ -270,9 +274,6 @@ static int next_tag(ma_job *job, ma_next *next, int step, const ma_strlist *tags
     if (job->tag_index < tags->len)
         return inspect(job, next, step, tags->items[job->tag_index]);
     job->tag_index = 0;
-    /* a re-run also learns which mutable tags already name the digest */
-    if (step == STEP_GUARD && job->resume && job->image->mutable_tags.len > 0)
-        return inspect(job, next, STEP_READ_MUTABLE, job->image->mutable_tags.items[0]);
     next->kind = last_phase ? MA_NEXT_DONE : MA_NEXT_WAIT;
     return 0;
 }
@@ -433,11 +434,23 @@ static int after_precheck(ma_job *job, const ma_outcome *o, ma_next *next, ma_er
     if (ma_published_parse(ref, o->out, o->out_len, &held, &why) != 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : failed(job, next, "%s", why.msg);
     int rc = 0;
-    if (same(held.revision, job->revision) && same(held.version, job->version)) {
-        if (!job->resume) {
-            job->resume = 1;
-            snprintf(job->digest, sizeof job->digest, "%s", held.digest);
-        }
+    if (job->resume && strcmp(held.digest, job->digest) == 0) {
+        rc = ma_strlist_push(&job->done, tag);
+    } else if (same(held.revision, job->revision) && same(held.version, job->version) && !job->resume) {
+        /* a re-run: the published index must hold every platform asked for */
+        for (size_t i = 0; i < ip->platforms.len; i++)
+            if (!ma_strlist_contains(&held.platforms, ip->platforms.items[i])) {
+                char *has = ma_strlist_join(&held.platforms, ", ");
+                failed(job, next, "%s was published from this commit without %s (it holds %s): pass "
+                                  "--allow-overwrite to build and replace it", ref, ip->platforms.items[i],
+                       has != NULL && has[0] ? has : "no platform images");
+                free(has);
+                ma_published_free(&held);
+                return 0;
+            }
+        job->resume = 1;
+        snprintf(job->digest, sizeof job->digest, "%s", held.digest);
+        rc = ma_strlist_push(&job->done, tag);
     } else if (same(held.revision, job->revision) && ma_tag_is_commit(tag) && !job->allow_overwrite) {
         rc = ma_strlist_push(&job->kept, tag) ||
              ma_strlist_pushf(&job->notes, "kept %s at %s: an earlier build of this commit (version %s) holds it",

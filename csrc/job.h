@@ -9,9 +9,9 @@
  * Phase 2 (every image, concurrently): build and push (by digest; on the
  *   docker driver under the first immutable tag), read the digest from the
  *   metadata file, read the index back and check every platform is in it,
- *   and check no immutable tag already names another digest.  A re-run reads
- *   back the published index instead of building, and reads which tags
- *   already name it.
+ *   and check no immutable tag already names another digest.  A re-run
+ *   builds nothing: phase 1 read its index (which must hold every platform)
+ *   and its immutable tags; it reads which mutable tags already name it.
  * Phase 3 (only when every image passed phase 2): point the immutable tags
  *   that do not name the digest yet at it and read them back.
  * Phase 4 (only when every image passed phase 3): the same for the mutable

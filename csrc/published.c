@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strlist.h"
+#include "manifest.h"
 
 void ma_published_free(ma_published *p)
 {
@@ -13,6 +13,7 @@ void ma_published_free(ma_published *p)
     free(p->revision);
     free(p->version);
     p->revision = p->version = NULL;
+    ma_strlist_free(&p->platforms);
 }
 
 static const char *string_at(const cJSON *object, const char *key)
@@ -53,6 +54,16 @@ int ma_published_parse(const char *ref, const char *json, size_t len, ma_publish
     }
     memcpy(out->digest, digest, strlen(digest) + 1);
     int rc = 0, conflict = 0;
+    /* the printed manifest is the index itself plus its digest and size */
+    char *index = cJSON_PrintUnformatted(manifest);
+    ma_error why = {0};
+    if (index == NULL || ma_index_platforms(index, strlen(index), &out->platforms, &why) != 0) {
+        free(index);
+        cJSON_Delete(root);
+        ma_published_free(out);
+        return index == NULL || why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_fail(err, MA_ERR_BUILD, "%s: %s", ref, why.msg);
+    }
+    free(index);
     const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(manifest, "annotations");
     rc |= take(annotations, MA_LABEL_REVISION, &out->revision, &conflict);
     rc |= take(annotations, MA_LABEL_VERSION, &out->version, &conflict);

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "sha256.h"
+#include "strlist.h"
 
 /* The --format that makes imagetools print what ma_published_parse reads. */
 #define MA_PUBLISHED_FORMAT "{{json .}}"
@@ -20,6 +21,7 @@ typedef struct {
     char digest[MA_DIGEST_MAX]; /* the index (or single manifest) the tag names */
     char *revision;             /* the commit it was made from, or NULL when it does not say */
     char *version;              /* its version, or NULL */
+    ma_strlist platforms;       /* the platform images of the index (attestations aside); empty for one manifest */
 } ma_published;
 
 /* Read revision and version from the index annotations, else from the image

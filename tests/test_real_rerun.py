@@ -54,11 +54,12 @@ def test_a_half_finished_release_is_completed_by_a_rerun(real_project, registry,
     repo = f"{ns}/brokkr-ui"
     released = registry.digest(f"{repo}:v1.2.3")
     # as if the mutable tags had failed on a network blip: `latest` and `v1`
-    # still name another image
-    other = registry.digest(f"{ns}/brokkr-broker:v1.2.3")
+    # still name another image (here: an index of the amd64 image alone)
+    amd64 = registry.child_digest(f"{repo}:v1.2.3", "linux/amd64")
     docker_env.docker("buildx", "imagetools", "create", "--tag", f"{repo}:latest", "--tag", f"{repo}:v1",
-                      f"{ns}/brokkr-broker@{other}")
-    assert registry.digest(f"{repo}:latest") == other == registry.digest(f"{repo}:v1")
+                      f"{repo}@{amd64}")
+    other = registry.digest(f"{repo}:latest")
+    assert other != released and registry.digest(f"{repo}:v1") == other
 
     r = publish(real_project, ns, component="ui")
     assert r.returncode == 0, r.stderr[-3000:]
