@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "textfile.h"
 
 #define METADATA_MAX_BYTES (1 << 20)
@@ -249,19 +250,7 @@ int ma_buildx_parse_inspect(const char *text, ma_builder_info *out, ma_error *er
 
 int ma_builder_builds(const ma_builder_info *b, const char *platform)
 {
-    char want[128];
-    snprintf(want, sizeof want, "%s", platform);
-    size_t n = strlen(want);
-    if (n > 3 && strcmp(want + n - 3, "/v8") == 0 && strncmp(want, "linux/arm64", 11) == 0)
-        want[n - 3] = '\0';
-    for (size_t i = 0; i < b->platforms.len; i++) {
-        const char *have = b->platforms.items[i];
-        size_t h = strlen(have);
-        if (strcmp(have, want) == 0 ||
-            (strncmp(have, want, strlen(want)) == 0 && h == strlen(want) + 3 && strcmp(have + h - 3, "/v8") == 0))
-            return 1;
-    }
-    return 0;
+    return ma_platforms_hold(&b->platforms, platform);
 }
 
 void ma_builder_info_free(ma_builder_info *b)

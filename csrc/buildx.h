@@ -39,7 +39,7 @@ typedef struct {
 /* Parse that text.  MA_ERR_ENV when it names no builder or driver. */
 int ma_buildx_parse_inspect(const char *text, ma_builder_info *out, ma_error *err);
 
-/* 1 when the builder builds `platform`; linux/arm64/v8 is linux/arm64. */
+/* 1 when the builder builds `platform` (compared as ma_platform_same does). */
 int ma_builder_builds(const ma_builder_info *b, const char *platform);
 
 void ma_builder_info_free(ma_builder_info *b);

@@ -9,6 +9,7 @@
 #include "buildx.h"
 #include "digestdir.h"
 #include "manifest.h"
+#include "platform.h"
 #include "published.h"
 #include "tagrules.h"
 #include "textfile.h"
@@ -436,10 +437,13 @@ static int after_precheck(ma_job *job, const ma_outcome *o, ma_next *next, ma_er
     int rc = 0;
     if (job->resume && strcmp(held.digest, job->digest) == 0) {
         rc = ma_strlist_push(&job->done, tag);
+    } else if (job->resume && job->allow_overwrite) {
+        /* a re-run skips the guard: say here what phase 3 will replace */
+        rc = ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, held.digest);
     } else if (same(held.revision, job->revision) && same(held.version, job->version) && !job->resume) {
         /* a re-run: the published index must hold every platform asked for */
         for (size_t i = 0; i < ip->platforms.len; i++)
-            if (!ma_strlist_contains(&held.platforms, ip->platforms.items[i])) {
+            if (!ma_platforms_hold(&held.platforms, ip->platforms.items[i])) {
                 char *has = ma_strlist_join(&held.platforms, ", ");
                 failed(job, next, "%s was published from this commit without %s (it holds %s): pass "
                                   "--allow-overwrite to build and replace it", ref, ip->platforms.items[i],

@@ -67,7 +67,7 @@ int ma_published_parse(const char *ref, const char *json, size_t len, ma_publish
     const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(manifest, "annotations");
     rc |= take(annotations, MA_LABEL_REVISION, &out->revision, &conflict);
     rc |= take(annotations, MA_LABEL_VERSION, &out->version, &conflict);
-    if (rc == 0 && out->revision == NULL) {
+    if (rc == 0 && (out->revision == NULL || out->version == NULL)) {
         /* {"image": config} for one platform, {"image": {"os/arch": config, ...}} for an index */
         const cJSON *image = cJSON_GetObjectItemCaseSensitive(root, "image");
         if (cJSON_GetObjectItemCaseSensitive(image, "config") != NULL) {
