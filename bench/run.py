@@ -20,6 +20,10 @@ the figures and the machine they were taken on.
                target: <= 1.3 s (one after the other it would be 3 s)
                Also shown: whole-run wall times, --jobs 1, and the --push flow
                against a local registry (pushes, verification, tagging).
+  stack, rerun on the real stack (bench/real.py): the task against bare
+               buildx, the registry cache, QEMU, re-runs and conflicts;
+               they need scripts/stack.sh's stack and are left out unless
+               asked for with --only stack / --only rerun
   overhead     the task's own time per image: multiarch.cli for a local build
                against replaying, directly, every docker command it ran (the
                buildx emulator returning at once, and a null `docker`).
@@ -28,7 +32,7 @@ the figures and the machine they were taken on.
 Usage: python3 bench/run.py [--repos DIR] [--skip-push] [--only PART ...]
   --repos DIR   keep the generated repositories in DIR and reuse them next
                 time (default: a temporary directory, removed afterwards)
-  --only PART   tags, scaling, concurrency or overhead (repeatable)
+  --only PART   tags, scaling, concurrency, overhead, stack or rerun (repeatable)
 Needs: git, the multiarch extension installed, and for the --push flow
 docker-registry and skopeo (as for the tests).
 """
@@ -49,6 +53,9 @@ import time
 from pathlib import Path
 
 import multiarch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import real as bench_real  # noqa: E402  (bench/real.py, beside this file)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMULATOR = ROOT / "tests" / "support" / "docker"
@@ -502,7 +509,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repos", help="keep and reuse the generated repositories in this directory")
     ap.add_argument("--skip-push", action="store_true", help="leave out the --push flow (needs docker-registry)")
-    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead"), action="append",
+    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "stack", "rerun"),
+                    action="append",
                     help="run only these parts (repeatable); the default is all")
     args = ap.parse_args()
     parts = set(args.only or ("tags", "scaling", "concurrency", "overhead"))
@@ -519,6 +527,10 @@ def main():
             bench_concurrency(table, tmp, not args.skip_push)
         if "overhead" in parts:
             bench_overhead(table, tmp)
+        if "stack" in parts:
+            bench_real.bench_stack(table, tmp)
+        if "rerun" in parts:
+            bench_real.bench_rerun(table, tmp)
     print(machine())
     print()
     table.print()

@@ -114,7 +114,12 @@ int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const 
     for (size_t i = 0; i < ip->labels.len; i++)
         rc = rc || push_pair(argv, "--label", ip->labels.items[i]);
     rc = rc || cache_args(in, plan, ip, argv);
-    if (plan->push) {
+    if (plan->push && plan->push_by_tag) {
+        /* the docker driver cannot push by digest: land on the first immutable tag */
+        rc = rc || ma_strlist_push(argv, "--output") ||
+             ma_strlist_pushf(argv, "type=image,name=%s:%s,push=true", ip->image, ip->immutable_tags.items[0]) ||
+             push_pair(argv, "--metadata-file", ip->metadata_file);
+    } else if (plan->push) {
         rc = rc || ma_strlist_push(argv, "--output") ||
              ma_strlist_pushf(argv, "type=image,name=%s,push-by-digest=true,name-canonical=true,push=true", ip->image) ||
              push_pair(argv, "--metadata-file", ip->metadata_file);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "strlist.h"
+#include "platform.h"
 #include "textfile.h"
 
 #define METADATA_MAX_BYTES (1 << 20)
@@ -178,4 +179,75 @@ void ma_buildx_last_error_line(const char *stderr_text, char *out, size_t outsz)
         copy_cut(last_error, last_error_len, out, outsz);
     else if (last != NULL)
         copy_cut(last, last_len, out, outsz);
+}
+
+/* "Key:   value" at the start of line (keys end at the first colon). */
+static const char *field(const char *line, size_t len, const char *key, size_t *vlen)
+{
+    size_t k = strlen(key);
+    if (len <= k || strncmp(line, key, k) != 0 || line[k] != ':')
+        return NULL;
+    const char *v = line + k + 1;
+    while (v < line + len && (*v == ' ' || *v == '\t'))
+        v++;
+    *vlen = (size_t)(line + len - v);
+    while (*vlen > 0 && (v[*vlen - 1] == ' ' || v[*vlen - 1] == '\r'))
+        (*vlen)--;
+    return v;
+}
+
+static int add_platforms(ma_builder_info *b, const char *v, size_t len)
+{
+    char *copy = strndup(v, len);
+    ma_strlist items = MA_STRLIST_INIT;
+    int rc = copy == NULL || ma_strlist_split(&items, copy, ',');
+    for (size_t i = 0; rc == 0 && i < items.len; i++) {
+        char *p = items.items[i];
+        size_t n = strlen(p);
+        if (n > 0 && p[n - 1] == '*')  /* buildx marks platforms set by the user with '*' */
+            p[n - 1] = '\0';
+        rc = p[0] != '\0' && ma_strlist_push_unique(&b->platforms, p);
+    }
+    ma_strlist_free(&items);
+    free(copy);
+    return rc ? -1 : 0;
+}
+
+int ma_buildx_parse_inspect(const char *text, ma_builder_info *out, ma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int nodes = 0, running = 0;
+    for (const char *line = text ? text : ""; *line;) {
+        size_t len = strcspn(line, "\n"), vlen = 0;
+        const char *v;
+        if (out->name[0] == '\0' && (v = field(line, len, "Name", &vlen)) != NULL)
+            snprintf(out->name, sizeof out->name, "%.*s", (int)vlen, v);
+        else if (out->driver[0] == '\0' && (v = field(line, len, "Driver", &vlen)) != NULL)
+            snprintf(out->driver, sizeof out->driver, "%.*s", (int)vlen, v);
+        else if ((v = field(line, len, "Status", &vlen)) != NULL) {
+            nodes++;
+            running += vlen == 7 && strncmp(v, "running", 7) == 0;
+        } else if ((v = field(line, len, "Platforms", &vlen)) != NULL && add_platforms(out, v, vlen) != 0) {
+            ma_builder_info_free(out);
+            return ma_nomem(err);
+        }
+        line += len + (line[len] == '\n');
+    }
+    out->running = nodes > 0 && running == nodes;
+    if (out->name[0] == '\0' || out->driver[0] == '\0') {
+        ma_builder_info_free(out);
+        return ma_fail(err, MA_ERR_ENV, "docker buildx inspect printed no builder name and driver");
+    }
+    return 0;
+}
+
+int ma_builder_builds(const ma_builder_info *b, const char *platform)
+{
+    return ma_platforms_hold(&b->platforms, platform);
+}
+
+void ma_builder_info_free(ma_builder_info *b)
+{
+    if (b != NULL)
+        ma_strlist_free(&b->platforms);
 }

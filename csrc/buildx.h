@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "sha256.h"
+#include "strlist.h"
 
 /* Parse the JSON buildx writes with --metadata-file (cJSON) and return the
  * pushed digest ("containerimage.digest", validated with ma_digest_is_valid).
@@ -26,6 +27,22 @@ typedef enum {
     MA_FAILURE_NOT_FOUND,     /* the reference does not exist in the registry */
     MA_FAILURE_NO_BUILDX      /* docker has no buildx plugin */
 } ma_failure_kind;
+
+/* A builder as `docker buildx inspect [--bootstrap] [NAME]` describes it. */
+typedef struct {
+    char name[256];
+    char driver[64];       /* docker, docker-container, remote, kubernetes */
+    int running;           /* every node reports Status: running */
+    ma_strlist platforms;  /* what its nodes build, in order, without repeats */
+} ma_builder_info;
+
+/* Parse that text.  MA_ERR_ENV when it names no builder or driver. */
+int ma_buildx_parse_inspect(const char *text, ma_builder_info *out, ma_error *err);
+
+/* 1 when the builder builds `platform` (compared as ma_platform_same does). */
+int ma_builder_builds(const ma_builder_info *b, const char *platform);
+
+void ma_builder_info_free(ma_builder_info *b);
 
 /* Classify a failed docker/buildx command by its stderr text.  A failed build
  * step ("failed to solve: process ... did not complete successfully", or a

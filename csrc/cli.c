@@ -103,6 +103,15 @@ static const char *registry_token(const char *const *envp)
     return NULL;
 }
 
+/* The plan again with the builder preflight chose. */
+static int replan(void *ctx, const char *builder, int push_by_tag, ma_plan *out, ma_error *err)
+{
+    ma_request req = *(const ma_request *)ctx;
+    req.builder = builder;
+    req.push_by_tag = push_by_tag;
+    return ma_pipeline_plan(&req, out, err);
+}
+
 /* Append to a file a workflow reads; the first failure to open it is the error. */
 static FILE *open_for_append(const char *path, const char *what, int rc, ma_error *err)
 {
@@ -141,11 +150,11 @@ static int report_to_github(const ma_plan *plan, const char *const *envp, const 
 }
 
 /* Run the plan, then tell: the summary table, GitHub's files, the exit status. */
-static int run_and_report(const ma_plan *plan, const ma_cli_options *opt, const ma_run_options *ro, FILE *out,
-                          FILE *errout, ma_error *err)
+static int run_and_report(ma_plan *plan, const ma_cli_options *opt, const ma_run_options *ro, ma_request *req,
+                          FILE *out, FILE *errout, ma_error *err)
 {
     ma_image_run *runs = NULL;
-    int rc = ma_run_plan(plan, ro, errout, &runs, err);
+    int rc = ma_run_plan(plan, ro, replan, req, errout, &runs, err);
     if (runs == NULL)
         return rc;
     ma_report_summary(out, runs, plan->nimages);
@@ -189,7 +198,7 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
         free(tags);
-        rc = run_and_report(&plan, opt, &ro, out, errout, &err);
+        rc = run_and_report(&plan, opt, &ro, &req, out, errout, &err);
         ma_plan_free(&plan);
     }
     if (run_dir[0] != '\0')

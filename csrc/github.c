@@ -7,7 +7,7 @@
 
 static int pushed(ma_result r)
 {
-    return r == MA_RESULT_PUBLISHED || r == MA_RESULT_PUSHED;
+    return MA_RESULT_IS_PUBLISHED(r) || r == MA_RESULT_PUSHED;
 }
 
 /* name=value, or a heredoc when the value holds a line break (it never does
@@ -44,7 +44,7 @@ int ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs, 
     ma_strlist refs = MA_STRLIST_INIT;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < plan->nimages; i++)
-        if (runs[i].result == MA_RESULT_PUBLISHED)
+        if (MA_RESULT_IS_PUBLISHED(runs[i].result))
             rc = ma_strlist_extend(&refs, &plan->images[i].refs);
     rc = rc == 0 ? put_list(out, "refs", &refs) : rc;
     ma_strlist_free(&refs);

@@ -2,15 +2,21 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buildcmd.h"
 #include "buildx.h"
+#include "digestdir.h"
 #include "manifest.h"
+#include "platform.h"
+#include "published.h"
 #include "tagrules.h"
+#include "textfile.h"
 
 enum step {
-    STEP_BUILD = 1,
+    STEP_PRECHECK = 1,   /* before any build: what immutable tag i already names */
+    STEP_BUILD,
     STEP_CHECK_SOURCE,   /* merge: recorded digest i must be in the registry */
     STEP_COMBINE,        /* merge: the index the digests make, from imagetools create --dry-run */
     STEP_VERIFY_INDEX,   /* read image@digest back, check platforms */
@@ -19,6 +25,7 @@ enum step {
     STEP_CHECK_IMMUTABLE,
     STEP_PROMOTE_MUTABLE,
     STEP_CHECK_MUTABLE,
+    STEP_READ_MUTABLE,   /* a re-run: does mutable tag i already name the digest? */
 };
 
 void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
@@ -34,7 +41,12 @@ void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int
 
 int ma_job_phases(const ma_job *job)
 {
-    return job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE ? 3 : 1;
+    return job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE ? 4 : 1;
+}
+
+int ma_job_has_digest(const ma_job *job)
+{
+    return job->digest[0] != '\0';
 }
 
 void ma_next_clear(ma_next *next)
@@ -48,6 +60,8 @@ void ma_job_free(ma_job *job)
     if (job != NULL) {
         ma_strlist_free(&job->notes);
         ma_strlist_free(&job->kept);
+        ma_strlist_free(&job->done);
+        ma_strlist_free(&job->moved);
     }
 }
 
@@ -91,6 +105,15 @@ static int inspect(ma_job *job, ma_next *next, int step, const char *tag)
     return rc ? -1 : run(job, next, step, 1);
 }
 
+/* What image:tag names now, with the commit and version it was made from. */
+static int inspect_published(ma_job *job, ma_next *next, const char *tag)
+{
+    int rc = imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--format") ||
+             ma_strlist_push(&next->argv, MA_PUBLISHED_FORMAT) ||
+             ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag);
+    return rc ? -1 : run(job, next, STEP_PRECHECK, 1);
+}
+
 /* A merge's recorded digest i, read back whole. */
 static int inspect_source(ma_job *job, ma_next *next)
 {
@@ -113,10 +136,12 @@ static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_t
     ma_strlist pushed = MA_STRLIST_INIT, tags_left = MA_STRLIST_INIT;
     const ma_strlist *sources = &job->image->sources;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < all_tags->len; i++)
-        if (!ma_strlist_contains(&job->kept, all_tags->items[i]))
-            rc = ma_strlist_push(&tags_left, all_tags->items[i]);
-    if (rc == 0 && job->mode != MA_MODE_MERGE) {
+    for (size_t i = 0; rc == 0 && i < all_tags->len; i++) {
+        const char *tag = all_tags->items[i];
+        if (!ma_strlist_contains(&job->kept, tag) && !ma_strlist_contains(&job->done, tag))
+            rc = ma_strlist_push(&tags_left, tag) || ma_strlist_push(&job->moved, tag);
+    }
+    if (rc == 0 && (job->mode != MA_MODE_MERGE || job->resume)) {
         rc = ma_strlist_pushf(&pushed, "%s@%s", job->image->image, job->digest);
         sources = &pushed;
     }
@@ -133,31 +158,114 @@ static int copy_argv(ma_next *next, const ma_strlist *argv)
     return ma_strlist_extend(&next->argv, argv);
 }
 
+/* How many of tags still need moving: not kept, not already at the digest. */
+static size_t to_move(const ma_job *job, const ma_strlist *tags)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tags->len; i++)
+        n += !ma_strlist_contains(&job->kept, tags->items[i]) && !ma_strlist_contains(&job->done, tags->items[i]);
+    return n;
+}
+
+/* A re-run says what it found and what it did, once, when it is done. */
+static int note_resume(ma_job *job, const ma_next *next)
+{
+    if (next->kind != MA_NEXT_DONE || !job->resume)
+        return 0;
+    if (job->moved.len == 0)
+        return ma_strlist_pushf(&job->notes, "already published at %s: built nothing, moved no tag", job->digest);
+    char *moved = ma_strlist_join(&job->moved, ", ");
+    int rc = moved == NULL || ma_strlist_pushf(&job->notes, "resumed the release at %s: built nothing, completed %s",
+                                               job->digest, moved);
+    free(moved);
+    return rc ? -1 : 0;
+}
+
+static int next_precheck(ma_job *job, ma_next *next)
+{
+    const ma_strlist *tags = &job->image->immutable_tags;
+    if (job->tag_index < tags->len)
+        return inspect_published(job, next, tags->items[job->tag_index]);
+    if (job->push_by_tag && !job->resume && tags->len > 0 && ma_strlist_contains(&job->kept, tags->items[0]))
+        return failed(job, next, "%s:%s already names an earlier build of this commit, and this builder (docker "
+                                 "driver) can only push under that tag: pass --builder with a builder that pushes by "
+                                 "digest (remote, docker-container, kubernetes), or --allow-overwrite",
+                      job->image->image, tags->items[0]);
+    next->kind = MA_NEXT_WAIT;
+    return 0;
+}
+
+/* A push by digest run again for the same commit: the record it wrote names
+ * a digest; when the registry still holds it, nothing needs building. */
+static int reusable_record(ma_job *job, ma_error *err)
+{
+    const ma_image_plan *ip = job->image;
+    char *text = NULL;
+    ma_error why = {0};
+    if (ip->digest_file == NULL || job->revision == NULL ||
+        ma_textfile_read(ip->digest_file, MA_DIGEST_RECORD_MAX_BYTES, "digest record", MA_ERR_INPUT, &text, &why) != 0)
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : 0;
+    ma_digest_record r;
+    int rc = ma_digest_record_parse(text, ip->digest_file, &r, &why);
+    free(text);
+    if (rc != 0)
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : 0;
+    if (strcmp(r.component, ip->component) == 0 && strcmp(r.image, ip->image) == 0 &&
+        strcmp(r.platform, ip->platforms.items[0]) == 0 && r.revision != NULL &&
+        strcmp(r.revision, job->revision) == 0) {
+        snprintf(job->digest, sizeof job->digest, "%s", r.digest);
+        job->reused = 1;
+    }
+    ma_digest_record_free(&r);
+    return 0;
+}
+
+static int begin_build(ma_job *job, ma_next *next)
+{
+    return copy_argv(next, &job->image->build_argv) || run(job, next, STEP_BUILD, 0) ? -1 : 0;
+}
+
 int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
 {
     ma_next_clear(next);
     const ma_image_plan *ip = job->image;
+    int publishes = job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE;
     int rc = 0;
-    if (phase == 1 && job->mode == MA_MODE_MERGE) {
-        job->tag_index = 0;
+    job->tag_index = 0;
+    if (publishes && phase == 1) {
+        rc = next_precheck(job, next);
+    } else if (publishes && phase == 2 && job->resume) {
+        /* phase 1 read the immutable tags and the index: only the mutable tags are left to read */
+        if (ip->mutable_tags.len > 0)
+            rc = inspect(job, next, STEP_READ_MUTABLE, ip->mutable_tags.items[0]);
+        else
+            next->kind = MA_NEXT_WAIT;
+    } else if (phase == 2 && job->mode == MA_MODE_MERGE) {
         rc = ip->sources.len > 0 ? inspect_source(job, next) : combine(job, next);
-    } else if (phase == 1) {
-        rc = copy_argv(next, &ip->build_argv) || run(job, next, STEP_BUILD, 0);
-    } else if (phase == 2 && ip->immutable_tags.len > job->kept.len) {
+    } else if (phase == 1 && job->mode == MA_MODE_BY_DIGEST) {
+        if (reusable_record(job, err) != 0)
+            return -1;
+        rc = job->reused ? inspect(job, next, STEP_VERIFY_INDEX, NULL) : begin_build(job, next);
+    } else if ((phase == 1 && job->mode == MA_MODE_LOCAL) || (phase == 2 && job->mode == MA_MODE_PUSH)) {
+        rc = begin_build(job, next);
+    } else if (phase == 3 && to_move(job, &ip->immutable_tags) > 0) {
         rc = promote(job, next, STEP_PROMOTE_IMMUTABLE, &ip->immutable_tags);
-    } else if (phase == 3 && ip->mutable_tags.len > 0) {
+    } else if (phase == 4 && to_move(job, &ip->mutable_tags) > 0) {
         rc = promote(job, next, STEP_PROMOTE_MUTABLE, &ip->mutable_tags);
     } else {
         next->kind = phase >= ma_job_phases(job) ? MA_NEXT_DONE : MA_NEXT_WAIT;
     }
-    return rc ? ma_nomem(err) : 0;
+    return rc || note_resume(job, next) ? ma_nomem(err) : 0;
 }
 
 /* The next immutable tag to guard/check, or the end of the phase. */
 static int next_tag(ma_job *job, ma_next *next, int step, const ma_strlist *tags, int last_phase)
 {
-    while (step == STEP_CHECK_IMMUTABLE && job->tag_index < tags->len &&
-           ma_strlist_contains(&job->kept, tags->items[job->tag_index]))
+    /* after a promote only the tags it moved are read back; the guard skips kept ones */
+    int checks = step == STEP_CHECK_IMMUTABLE || step == STEP_CHECK_MUTABLE;
+    while (job->tag_index < tags->len &&
+           (checks ? !ma_strlist_contains(&job->moved, tags->items[job->tag_index])
+                   : step == STEP_GUARD && ma_strlist_contains(&job->kept, tags->items[job->tag_index])))
         job->tag_index++;
     if (job->tag_index < tags->len)
         return inspect(job, next, step, tags->items[job->tag_index]);
@@ -198,7 +306,10 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
     }
     if (job->mode == MA_MODE_BY_DIGEST) {
         next->kind = MA_NEXT_DONE;
-        return 0;
+        return job->reused ? ma_strlist_pushf(&job->notes, "reused %s: this commit's %s digest is in the registry; "
+                                                          "nothing built", job->image->digest_file,
+                                              job->image->platforms.items[0])
+                           : 0;
     }
     job->tag_index = 0;
     return next_tag(job, next, STEP_GUARD, &job->image->immutable_tags, 0);
@@ -281,8 +392,11 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
         } else if (ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, found) != 0) {
             return -1;
         }
-    } else if (guard && ma_strlist_pushf(&job->notes, "%s already held this digest", ref) != 0) {
-        return -1;
+    } else if (guard) {
+        if (ma_strlist_push(&job->done, tag) != 0 ||
+            (!job->resume && !(job->push_by_tag && tag == ip->immutable_tags.items[0]) &&
+             ma_strlist_pushf(&job->notes, "%s already held this digest", ref) != 0))
+            return -1;
     }
     job->tag_index++;
     int last = job->step == STEP_CHECK_MUTABLE;
@@ -297,6 +411,97 @@ static unsigned backoff_delay(unsigned backoff_ms, int attempt)
     for (int i = 0; i < attempt && delay < MA_JOB_BACKOFF_MAX_MS; i++)
         delay *= 2;
     return delay < MA_JOB_BACKOFF_MAX_MS ? (unsigned)delay : MA_JOB_BACKOFF_MAX_MS;
+}
+
+static int same(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Phase 1: immutable tag i read before building.  Absent: fine.  This
+ * commit and version: a re-run.  A sha- tag of this commit: kept.  Else a
+ * conflict, refused before anything is built. */
+static int after_precheck(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    const ma_image_plan *ip = job->image;
+    const char *tag = ip->immutable_tags.items[job->tag_index];
+    char ref[1024], line[512];
+    snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
+    if (o->status != 0) {
+        if (ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
+            ma_buildx_last_error_line(o->err_text, line, sizeof line);
+            return failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
+        }
+        job->tag_index++;
+        return next_precheck(job, next);
+    }
+    ma_published held;
+    ma_error why = {0};
+    if (ma_published_parse(ref, o->out, o->out_len, &held, &why) != 0)
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : failed(job, next, "%s", why.msg);
+    int rc = 0;
+    if (job->resume && strcmp(held.digest, job->digest) == 0) {
+        rc = ma_strlist_push(&job->done, tag);
+    } else if (job->resume && job->allow_overwrite) {
+        /* a re-run skips the guard: say here what phase 3 will replace */
+        rc = ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, held.digest);
+    } else if (same(held.revision, job->revision) && same(held.version, job->version) && !job->resume) {
+        /* a re-run: the published index must hold every platform asked for */
+        for (size_t i = 0; i < ip->platforms.len; i++)
+            if (!ma_platforms_hold(&held.platforms, ip->platforms.items[i])) {
+                char *has = ma_strlist_join(&held.platforms, ", ");
+                failed(job, next, "%s was published from this commit without %s (it holds %s): pass "
+                                  "--allow-overwrite to build and replace it", ref, ip->platforms.items[i],
+                       has != NULL && has[0] ? has : "no platform images");
+                free(has);
+                ma_published_free(&held);
+                return 0;
+            }
+        job->resume = 1;
+        snprintf(job->digest, sizeof job->digest, "%s", held.digest);
+        rc = ma_strlist_push(&job->done, tag);
+    } else if (same(held.revision, job->revision) && ma_tag_is_commit(tag) && !job->allow_overwrite) {
+        rc = ma_strlist_push(&job->kept, tag) ||
+             ma_strlist_pushf(&job->notes, "kept %s at %s: an earlier build of this commit (version %s) holds it",
+                              ref, held.digest, held.version ? held.version : "unknown");
+    } else if (!job->allow_overwrite) {
+        char made[256];
+        if (held.revision != NULL)
+            snprintf(made, sizeof made, "commit %.40s, version %.100s", held.revision,
+                     held.version ? held.version : "unknown");
+        else
+            snprintf(made, sizeof made, "an unknown commit (it has no " MA_LABEL_REVISION " label)");
+        ma_published_free(&held);
+        return failed(job, next, "immutable tag %s already exists at %s, made from %s, not from this run "
+                                 "(commit %.40s, version %.100s); refused before building: nothing was built and no "
+                                 "tag moved (pass --allow-overwrite to replace it)",
+                      ref, held.digest, made, job->revision ? job->revision : "unknown", job->version);
+    }
+    ma_published_free(&held);
+    if (rc != 0)
+        return ma_nomem(err);
+    job->tag_index++;
+    return next_precheck(job, next) ? ma_nomem(err) : 0;
+}
+
+/* A re-run, phase 2: mutable tag i already at the digest needs no move. */
+static int after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *next)
+{
+    const ma_strlist *tags = &job->image->mutable_tags;
+    if (o->status != 0 && ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
+        char line[512];
+        ma_buildx_last_error_line(o->err_text, line, sizeof line);
+        return failed(job, next, "cannot read back %s:%s: %s", job->image->image, tags->items[job->tag_index], line);
+    }
+    char found[MA_DIGEST_MAX];
+    ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
+    if (o->status == 0 && strcmp(found, job->digest) == 0 && ma_strlist_push(&job->done, tags->items[job->tag_index]))
+        return -1;
+    if (++job->tag_index < tags->len)
+        return inspect(job, next, STEP_READ_MUTABLE, tags->items[job->tag_index]);
+    job->tag_index = 0;
+    next->kind = MA_NEXT_WAIT;
+    return 0;
 }
 
 /* `what` names the failed step: "build failed", "tagging failed", ... */
@@ -316,11 +521,11 @@ static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const 
     return failed(job, next, "%s: %s (exit status %d)", what, line[0] ? line : "no error output", o->status);
 }
 
-int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
     int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD || job->step == STEP_CHECK_SOURCE ||
-                  job->step == STEP_COMBINE ||
+                  job->step == STEP_COMBINE || job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||
                   job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE;
     if (o->status != 0 && (!is_read || ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)) {
         const char *what = job->step == STEP_BUILD ? "build failed"
@@ -332,9 +537,21 @@ int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *e
     switch (job->step) {
     case STEP_BUILD:
         return after_build(job, next, err);
+    case STEP_PRECHECK:
+        return after_precheck(job, o, next, err);
+    case STEP_READ_MUTABLE:
+        rc = after_read_mutable(job, o, next);
+        break;
     case STEP_VERIFY_INDEX:
+        if (o->status != 0 && job->reused && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND) {
+            /* the recorded digest is gone from the registry: build it again */
+            job->reused = 0;
+            job->digest[0] = '\0';
+            return begin_build(job, next) ? ma_nomem(err) : 0;
+        }
         if (o->status != 0)
-            return retry_or_fail(job, o, next, "cannot read back the pushed index");
+            return retry_or_fail(job, o, next, job->resume ? "cannot read back the published index"
+                                                           : "cannot read back the pushed index");
         return after_verify(job, o, next, err);
     case STEP_CHECK_SOURCE:
         rc = after_source(job, o, next);
@@ -360,4 +577,11 @@ int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *e
         return failed(job, next, "internal error: unknown step %d", job->step);
     }
     return rc ? ma_nomem(err) : 0;
+}
+
+int ma_job_continue(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    if (step_on(job, o, next, err) != 0)
+        return -1;
+    return note_resume(job, next) ? ma_nomem(err) : 0;
 }

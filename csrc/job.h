@@ -1,18 +1,29 @@
 /* The publish order for one image, as a state machine the run loop drives.
  *
- * Phase 1 (every image, concurrently): build and push by digest, read the
- *   digest from the metadata file, read the index back and check every
- *   platform is in it, and check no immutable tag already names another digest.
- * Phase 2 (only when every image passed phase 1): point the immutable tags
- *   (vX.Y.Z, sha-...) at the digest and read them back.
- * Phase 3 (only when every image passed phase 2): the same for the mutable
+ * Phase 1 (every image, before anything is built): read each immutable tag
+ *   (vX.Y.Z, sha-...) from the registry.  Absent: build.  Made from this
+ *   commit for this version: a re-run, so build nothing and finish the
+ *   release from the digest the tag names.  A sha- tag of this commit from
+ *   another version (its branch build): kept where it is.  Anything else is
+ *   a conflict, refused here, before a minute is spent building.
+ * Phase 2 (every image, concurrently): build and push (by digest; on the
+ *   docker driver under the first immutable tag), read the digest from the
+ *   metadata file, read the index back and check every platform is in it,
+ *   and check no immutable tag already names another digest.  A re-run
+ *   builds nothing: phase 1 read its index (which must hold every platform)
+ *   and its immutable tags; it reads which mutable tags already name it.
+ * Phase 3 (only when every image passed phase 2): point the immutable tags
+ *   that do not name the digest yet at it and read them back.
+ * Phase 4 (only when every image passed phase 3): the same for the mutable
  *   tags (vX.Y, vX, latest, branch, pr-N).
- * So a failed build, push or check anywhere never moves `latest`, and a
- * release is never half-tagged across images.  A local build is one phase: the
- * `--load` build; so is a push by digest (build, read back, no tags).  A merge
- * has the same three phases, but phase 1 reads every recorded digest back
- * from the registry and works out the index digest with `imagetools create
- * --dry-run` (checking it holds each platform exactly once) instead of building.
+ * So a failed build, push or check anywhere never moves `latest`, a release
+ * is never half-tagged across images, and running a release again completes
+ * it.  A local build is one phase: the `--load` build; so is a push by digest
+ * (build, read back, no tags; a re-run reuses this commit's record when the
+ * registry still holds its digest).  A merge has the same four phases, but
+ * phase 2 reads every recorded digest back from the registry and works out
+ * the index digest with `imagetools create --dry-run` (checking it holds each
+ * platform exactly once) instead of building.
  *
  * Decisions only: the caller runs each command and hands back its outcome. */
 #ifndef MA_JOB_H
@@ -52,6 +63,9 @@ typedef struct {
 typedef struct {
     const ma_image_plan *image;
     ma_plan_mode mode;
+    const char *revision;  /* the commit this run builds (NULL outside git): set after init */
+    const char *version;   /* this run's version, the first tag: set after init */
+    int push_by_tag;       /* the build pushes under immutable tag 0 (docker driver): set after init */
     int allow_overwrite;   /* replace an immutable tag that names another digest */
     int retries;           /* how often a transient failure is retried */
     unsigned backoff_ms;   /* first retry delay; doubles each time */
@@ -62,13 +76,17 @@ typedef struct {
     char digest[MA_DIGEST_MAX];
     ma_strlist notes;      /* things worth reporting (a tag that already held this digest) */
     ma_strlist kept;       /* sha- tags already naming an earlier build of this commit: left as they are */
+    ma_strlist done;       /* tags that already name the digest: nothing to move */
+    ma_strlist moved;      /* tags this run pointed at the digest */
+    int resume;            /* the release was already in the registry: nothing built */
+    int reused;            /* push by digest: this commit's record reused, nothing built */
     char error[MA_ERROR_MSG_MAX];
 } ma_job;
 
 void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
                  int retries, unsigned backoff_ms);
 
-/* The number of phases this job has: 3 for a push or merge, 1 for a local
+/* The number of phases this job has: 4 for a push or merge, 1 for a local
  * build or a push by digest. */
 int ma_job_phases(const ma_job *job);
 
@@ -78,6 +96,9 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err);
 /* Hand back the outcome of the last MA_NEXT_RUN; fills next.  Only memory
  * errors return -1: failures of the work are MA_NEXT_FAILED with job->error. */
 int ma_job_continue(ma_job *job, const ma_outcome *outcome, ma_next *next, ma_error *err);
+
+/* 1 once the job has a digest in the registry (built, reused or resumed). */
+int ma_job_has_digest(const ma_job *job);
 
 void ma_next_clear(ma_next *next);
 void ma_job_free(ma_job *job);

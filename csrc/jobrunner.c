@@ -43,6 +43,7 @@ static void take(slot *s)
     case MA_NEXT_DONE:
         finish(s, s->run->job.mode == MA_MODE_LOCAL       ? MA_RESULT_BUILT
                   : s->run->job.mode == MA_MODE_BY_DIGEST ? MA_RESULT_PUSHED
+                  : s->run->job.resume                    ? MA_RESULT_RESUMED
                                                           : MA_RESULT_PUBLISHED);
         break;
     case MA_NEXT_FAILED:
@@ -113,7 +114,7 @@ static int advance_phase(slot *slots, size_t n, int *phase, ma_error *err)
         for (size_t i = 0; i < n; i++)
             if (slots[i].waiting) {
                 slots[i].waiting = 0;
-                finish(&slots[i], MA_RESULT_NOT_TAGGED);
+                finish(&slots[i], ma_job_has_digest(&slots[i].run->job) ? MA_RESULT_NOT_TAGGED : MA_RESULT_NOT_BUILT);
             }
         return 0;
     }

@@ -12,12 +12,17 @@
 typedef enum {
     MA_RESULT_PENDING = 0,
     MA_RESULT_PUBLISHED,   /* pushed, verified, every tag points at the digest */
+    MA_RESULT_RESUMED,     /* a re-run: the release was in the registry; nothing built, missing tags completed */
     MA_RESULT_BUILT,       /* local build loaded */
     MA_RESULT_PUSHED,      /* pushed by digest and verified, recorded for a merge: no tags */
     MA_RESULT_NOT_TAGGED,  /* pushed by digest and verified, but another image failed: no tag moved */
+    MA_RESULT_NOT_BUILT,   /* another image's check refused the run before any build */
     MA_RESULT_FAILED,
     MA_RESULT_CANCELLED
 } ma_result;
+
+/* Every tag of the image names its digest: published now, or by an earlier run. */
+#define MA_RESULT_IS_PUBLISHED(r) ((r) == MA_RESULT_PUBLISHED || (r) == MA_RESULT_RESUMED)
 
 typedef struct {
     ma_job job;

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "sha256.h"
 
-#define PLATFORM_MAX 128
 
 static const char *string_field(const cJSON *obj, const char *key)
 {
@@ -124,43 +124,6 @@ int ma_index_platforms(const char *raw, size_t len, ma_strlist *out, ma_error *e
     return rc;
 }
 
-/* Compare platforms as containerd normalizes them: arm64/v8 is arm64,
- * amd64/v1 is amd64, and a bare arm is arm/v7. */
-static void platform_key(const char *p, char key[PLATFORM_MAX])
-{
-    size_t n = strlen(p);
-    if (n >= PLATFORM_MAX)
-        n = PLATFORM_MAX - 1;
-    memcpy(key, p, n);
-    key[n] = '\0';
-    char *arch = strchr(key, '/');
-    if (arch == NULL)
-        return;
-    arch++;
-    char *variant = strchr(arch, '/');
-    if (variant != NULL) {
-        *variant = '\0';
-        if ((strcmp(arch, "arm64") == 0 && strcmp(variant + 1, "v8") == 0) ||
-            (strcmp(arch, "amd64") == 0 && strcmp(variant + 1, "v1") == 0))
-            return; /* the variant is cut off */
-        *variant = '/';
-    } else if (strcmp(arch, "arm") == 0 && n + 3 < PLATFORM_MAX) {
-        strcat(key, "/v7");
-    }
-}
-
-static int holds_platform(const ma_strlist *found, const char *want)
-{
-    char want_key[PLATFORM_MAX], key[PLATFORM_MAX];
-    platform_key(want, want_key);
-    for (size_t i = 0; i < found->len; i++) {
-        platform_key(found->items[i], key);
-        if (strcmp(key, want_key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Error for an index lacking some wanted platforms. */
 static int missing_error(const char *shown, const ma_strlist *found, const ma_strlist *missing,
                          ma_error *err)
@@ -209,7 +172,7 @@ int ma_index_verify(const char *ref, const char *raw, size_t len, const char *di
     }
     int rc = 0;
     for (size_t i = 0; want != NULL && i < want->len && rc == 0; i++)
-        if (!holds_platform(&found, want->items[i]) &&
+        if (!ma_platforms_hold(&found, want->items[i]) &&
             ma_strlist_push(&missing, want->items[i]) != 0)
             rc = ma_nomem(err);
     if (rc == 0 && missing.len > 0)
@@ -230,13 +193,9 @@ int ma_raw_is_index(const char *raw, size_t len)
 
 static size_t count_platform(const ma_strlist *found, const char *want)
 {
-    char want_key[PLATFORM_MAX], key[PLATFORM_MAX];
-    platform_key(want, want_key);
     size_t n = 0;
-    for (size_t i = 0; i < found->len; i++) {
-        platform_key(found->items[i], key);
-        n += strcmp(key, want_key) == 0;
-    }
+    for (size_t i = 0; i < found->len; i++)
+        n += ma_platform_same(found->items[i], want);
     return n;
 }
 
@@ -256,7 +215,7 @@ int ma_index_verify_exact(const char *shown, const char *raw, size_t len, const 
             rc = ma_nomem(err);
     }
     for (size_t i = 0; rc == 0 && i < found.len; i++)
-        if (!holds_platform(want, found.items[i]) && ma_strlist_pushf(&wrong, "%s not expected", found.items[i]) != 0)
+        if (!ma_platforms_hold(want, found.items[i]) && ma_strlist_pushf(&wrong, "%s not expected", found.items[i]) != 0)
             rc = ma_nomem(err);
     if (rc == 0 && wrong.len > 0) {
         char *text = ma_strlist_join(&wrong, ", ");

@@ -74,6 +74,7 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .revision = ctx.have_git ? ctx.git.head_sha : NULL,
             .workdir = ctx.project_dir,
             .push = req->push,
+            .push_by_tag = req->push_by_tag,
             .mode = req->mode,
             .config = &ctx.config,
             .source_date_epoch = ctx.source_date_epoch,

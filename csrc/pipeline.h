@@ -24,6 +24,7 @@ typedef struct {
     const char *digest_dir;   /* --digest-dir */
     const char *cache_from;   /* --cache-from (NULL: the registry cache default; "none") */
     const char *cache_to;     /* --cache-to */
+    int push_by_tag;          /* the builder cannot push by digest (docker driver) */
 } ma_request;
 
 #define MA_DEFAULT_TAG "dev"

@@ -117,6 +117,22 @@ static const char *image_title(const char *image)
     return slash != NULL ? slash + 1 : image;
 }
 
+/* A builder that pushes under a tag (the docker driver) lands the image on
+ * an immutable tag, which the pre-build check found absent.  A run with
+ * none gets the commit's sha- tag, which every built commit has by the spec. */
+static int add_landing_tag(ma_plan *plan, ma_error *err)
+{
+    for (size_t i = 0; i < plan->tags.len; i++)
+        if (ma_tag_is_immutable(plan->tags.items[i]))
+            return 0;
+    if (plan->revision == NULL || strlen(plan->revision) < 7)
+        return ma_fail(err, MA_ERR_ENV, "builder '%s' (docker driver) pushes under a tag, and tags %s have no "
+                                        "immutable one to land on and no git commit for a sha- tag: publish from a "
+                                        "git checkout, or pass --builder with a builder that pushes by digest",
+                       plan->builder, plan->tags.items[0]);
+    return ma_strlist_pushf(&plan->tags, "sha-%.7s", plan->revision) ? ma_nomem(err) : 0;
+}
+
 static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
 {
     if (ma_strlist_extend(&ip->tags, &plan->tags))
@@ -282,6 +298,9 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     for (size_t i = 0; i < out->tags.len; i++)
         if (!ma_tag_is_valid(out->tags.items[i]))
             return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s'", out->tags.items[i]);
+    out->push_by_tag = in->push_by_tag && mode == MA_MODE_PUSH;
+    if (out->push_by_tag && add_landing_tag(out, err) != 0)
+        return -1;
     if (choose_platforms(in, mode, platforms, err) != 0)
         return -1;
 

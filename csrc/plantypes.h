@@ -45,6 +45,8 @@ typedef struct {
 typedef struct {
     int push;                  /* anything pushed: mode != MA_MODE_LOCAL */
     ma_plan_mode mode;
+    int push_by_tag;           /* the builder cannot push by digest (docker driver): the build
+                                  pushes under the first immutable tag */
     char *revision;            /* the commit built, or NULL outside git */
     char *digest_dir;          /* by digest / merge: --digest-dir, else NULL */
     char *builder;
@@ -68,6 +70,7 @@ typedef struct {
     const char *workdir;         /* project directory */
     int push;                    /* with mode MA_MODE_LOCAL: MA_MODE_PUSH */
     ma_plan_mode mode;
+    int push_by_tag;             /* the builder's driver is `docker`: no push by digest */
     const ma_config *config;
     ma_label_inputs label_facts; /* source, created (revision, version, title: filled per image) */
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */

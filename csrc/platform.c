@@ -110,3 +110,46 @@ int ma_platforms_parse(const char *csv, ma_strlist *out, ma_error *err)
     ma_strlist_free(&items);
     return rc;
 }
+
+#define PLATFORM_KEY_MAX 128
+
+/* Compare platforms as containerd normalizes them: arm64/v8 is arm64,
+ * amd64/v1 is amd64, and a bare arm is arm/v7. */
+static void platform_key(const char *p, char key[PLATFORM_KEY_MAX])
+{
+    size_t n = strlen(p);
+    if (n >= PLATFORM_KEY_MAX)
+        n = PLATFORM_KEY_MAX - 1;
+    memcpy(key, p, n);
+    key[n] = '\0';
+    char *arch = strchr(key, '/');
+    if (arch == NULL)
+        return;
+    arch++;
+    char *variant = strchr(arch, '/');
+    if (variant != NULL) {
+        *variant = '\0';
+        if ((strcmp(arch, "arm64") == 0 && strcmp(variant + 1, "v8") == 0) ||
+            (strcmp(arch, "amd64") == 0 && strcmp(variant + 1, "v1") == 0))
+            return; /* the variant is cut off */
+        *variant = '/';
+    } else if (strcmp(arch, "arm") == 0 && n + 3 < PLATFORM_KEY_MAX) {
+        strcat(key, "/v7");
+    }
+}
+
+int ma_platform_same(const char *a, const char *b)
+{
+    char ka[PLATFORM_KEY_MAX], kb[PLATFORM_KEY_MAX];
+    platform_key(a, ka);
+    platform_key(b, kb);
+    return strcmp(ka, kb) == 0;
+}
+
+int ma_platforms_hold(const ma_strlist *found, const char *want)
+{
+    for (size_t i = 0; i < found->len; i++)
+        if (ma_platform_same(found->items[i], want))
+            return 1;
+    return 0;
+}

@@ -20,4 +20,12 @@ int ma_platforms_parse(const char *csv, ma_strlist *out, ma_error *err);
  * ("x86_64" -> "linux/amd64").  Returns 0, or -1 for an unknown machine. */
 int ma_platform_from_machine(const char *machine, char *out, size_t outsz);
 
+/* 1 when a and b name the same platform as containerd normalizes them:
+ * linux/arm64/v8 is linux/arm64, linux/amd64/v1 is linux/amd64, and a bare
+ * linux/arm is linux/arm/v7. */
+int ma_platform_same(const char *a, const char *b);
+
+/* 1 when some platform of found is the same as want. */
+int ma_platforms_hold(const ma_strlist *found, const char *want);
+
 #endif

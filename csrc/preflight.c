@@ -1,6 +1,7 @@
 #include "preflight.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -101,38 +102,181 @@ static int login(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
     return rc;
 }
 
-static int ensure_builder(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
-                          ma_error *err)
+/* `docker buildx inspect --bootstrap [NAME]`: 0 with info filled when the
+ * builder exists and boots; else *missing or *boot_error says why. */
+static int inspect_builder(const char *name, const ma_plan *plan, const ma_preflight_options *opt, FILE *log,
+                           ma_interrupt *intr,
+                           ma_builder_info *info, int *missing, char *boot_error, size_t boot_error_size,
+                           ma_error *err)
 {
-    const char *inspect[] = {"docker", "buildx", "inspect", plan->builder, NULL};
+    const char *args[] = {"docker", "buildx", "inspect", "--bootstrap", name, NULL};
     ma_exec ex;
-    int rc = docker(inspect, NULL, plan->workdir, opt, log, intr, &ex, err);
-    int missing = rc == 0 && ex.status != 0 && strstr(ma_exec_stderr(&ex), "no builder") != NULL;
-    if (rc == 0 && ex.status != 0 && !missing)
-        rc = fail_with_output(err, &ex, "cannot inspect the buildx builder");
-    ma_exec_free(&ex);
-    if (rc != 0 || !missing)
-        return rc;
-    if (opt->builder_given)
-        return ma_fail(err, MA_ERR_ENV, "buildx builder '%s' not found: create it (docker buildx create --name %s) "
-                                        "or leave out --builder", plan->builder, plan->builder);
-    const char *create[] = {"docker", "buildx", "create", "--name", plan->builder, "--driver",
-                            "docker-container", "--bootstrap", NULL};
-    rc = docker(create, NULL, plan->workdir, opt, log, intr, &ex, err);
-    /* another run on this machine may have created it a moment ago: fine */
-    if (rc == 0 && ex.status != 0 && strstr(ma_exec_stderr(&ex), "existing instance") == NULL)
-        rc = fail_with_output(err, &ex, "cannot create the buildx builder");
+    *missing = 0;
+    boot_error[0] = '\0';
+    int rc = docker(args, NULL, plan->workdir, opt, log, intr, &ex, err);
+    if (rc == 0 && ex.status != 0) {
+        *missing = strstr(ma_exec_stderr(&ex), "no builder") != NULL;
+        ma_buildx_last_error_line(ma_exec_stderr(&ex), boot_error, boot_error_size);
+        if (boot_error[0] == '\0')
+            snprintf(boot_error, boot_error_size, "exit status %d", ex.status);
+    } else if (rc == 0) {
+        rc = ma_buildx_parse_inspect(ex.out.data, info, err);
+    }
     ma_exec_free(&ex);
     return rc;
 }
 
-int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
-                 ma_error *err)
+/* The docker driver builds several platforms only on the containerd image store. */
+static int containerd_store(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                            int *yes, ma_error *err)
 {
+    const char *args[] = {"docker", "info", "--format", "{{json .DriverStatus}}", NULL};
+    ma_exec ex;
+    int rc = docker(args, NULL, plan->workdir, opt, log, intr, &ex, err);
+    *yes = rc == 0 && ex.status == 0 && ex.out.data != NULL && strstr(ex.out.data, "io.containerd.snapshotter") != NULL;
+    ma_exec_free(&ex);
+    return rc;
+}
+
+/* Create a docker-container builder; one that does not boot is removed again. */
+static int create_builder(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                          ma_builder_info *info, ma_error *err)
+{
+    const char *create[] = {"docker", "buildx", "create", "--name", plan->builder, "--driver",
+                            "docker-container", "--bootstrap", NULL};
+    ma_exec ex;
+    int rc = docker(create, NULL, plan->workdir, opt, log, intr, &ex, err);
+    char line[512] = "";
+    int failed = rc == 0 && ex.status != 0 && strstr(ma_exec_stderr(&ex), "existing instance") == NULL;
+    if (failed)
+        ma_buildx_last_error_line(ma_exec_stderr(&ex), line, sizeof line);
+    ma_exec_free(&ex);
+    if (rc != 0)
+        return rc;
+    if (!failed) {
+        int missing;
+        char why[512];
+        if (inspect_builder(plan->builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
+            return -1;
+        if (info->name[0] != '\0')
+            return 0;
+        snprintf(line, sizeof line, "%s", why);
+    }
+    const char *remove[] = {"docker", "buildx", "rm", plan->builder, NULL};
+    if (docker(remove, NULL, plan->workdir, opt, log, intr, &ex, err) != 0)
+        return -1;
+    ma_exec_free(&ex);
+    return ma_fail(err, MA_ERR_ENV, "cannot boot the buildx builder '%s' this run created (docker-container driver, "
+                                    "which pulls moby/buildkit): %s; removed it again. Pass --builder NAME of a builder "
+                                    "that can build %s, or allow network access to pull moby/buildkit",
+                   plan->builder, line, plan->images[0].platforms.items[0]);
+}
+
+static int check_platforms(const ma_plan *plan, const ma_builder_info *b, ma_error *err)
+{
+    for (size_t i = 0; i < plan->nimages; i++)
+        for (size_t k = 0; k < plan->images[i].platforms.len; k++) {
+            const char *want = plan->images[i].platforms.items[k];
+            if (ma_builder_builds(b, want))
+                continue;
+            char *has = ma_strlist_join(&b->platforms, ", ");
+            ma_fail(err, MA_ERR_ENV, "buildx builder '%s' cannot build %s (it builds %s): register QEMU for it "
+                                     "(apt-get install qemu-user-static binfmt-support, or docker run --privileged "
+                                     "tonistiigi/binfmt --install all), add a native %s node to the builder, or build "
+                                     "each platform on its own runner (--push-by-digest, then angreal build merge)",
+                    b->name, want, has != NULL && has[0] ? has : "nothing it reports", want);
+            free(has);
+            return -1;
+        }
+    return 0;
+}
+
+#define CONTAINERD_STORE_HINT                                                                                    \
+    "turn on the containerd image store (\"features\": {\"containerd-snapshotter\": true} in "                   \
+    "/etc/docker/daemon.json, then restart dockerd; Docker Desktop: Settings > General > Use containerd), or pass " \
+    "--builder with a docker-container, remote or kubernetes builder"
+
+/* What the docker driver cannot do for this plan, into why (empty: it can). */
+static int docker_driver_limits(const ma_plan *plan, const ma_preflight_options *opt, const ma_builder_info *b,
+                                FILE *log, ma_interrupt *intr,
+                                char *why, size_t why_size, ma_error *err)
+{
+    why[0] = '\0';
+    if (strcmp(b->driver, "docker") != 0)
+        return 0;
+    if (plan->mode == MA_MODE_BY_DIGEST) {
+        snprintf(why, why_size, "buildx builder '%s' uses the docker driver, which cannot push by digest: pass "
+                                "--builder with a remote, docker-container or kubernetes builder", b->name);
+        return 0;
+    }
+    int several = plan->nimages > 0 && plan->images[0].platforms.len > 1, store = 1;
+    if (several && containerd_store(plan, opt, log, intr, &store, err) != 0)
+        return -1;
+    if (several && !store)
+        snprintf(why, why_size, "buildx builder '%s' (docker driver) cannot build several platforms without the "
+                                "containerd image store: " CONTAINERD_STORE_HINT, b->name);
+    return 0;
+}
+
+/* The builder the run uses: --builder NAME as it is; else the configured one
+ * (brokkr-builder) when it exists and boots, else the current builder, and
+ * only when that cannot build the platforms a docker-container builder that
+ * this run creates (and removes again when it does not boot). */
+static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                           ma_builder_info *info, ma_error *err)
+{
+    int missing = 0;
+    char why[512];
+    if (inspect_builder(plan->builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
+        return -1;
+    if (info->name[0] == '\0' && opt->builder_given)
+        return missing ? ma_fail(err, MA_ERR_ENV, "buildx builder '%s' not found: create it (docker buildx create "
+                                                  "--name %s) or leave out --builder", plan->builder, plan->builder)
+                       : ma_fail(err, MA_ERR_ENV, "buildx builder '%s' does not boot: %s", plan->builder, why);
+    if (info->name[0] == '\0') {
+        if (log != NULL)
+            fprintf(log, "[setup] builder %s %s: trying the current builder\n", plan->builder,
+                    missing ? "does not exist" : "does not boot");
+        const char *current[] = {"docker", "buildx", "inspect", "--bootstrap", NULL};
+        ma_exec ex;
+        int rc = docker(current, NULL, plan->workdir, opt, log, intr, &ex, err);
+        if (rc == 0 && ex.status != 0)
+            rc = fail_with_output(err, &ex, "the current buildx builder does not boot");
+        else if (rc == 0)
+            rc = ma_buildx_parse_inspect(ex.out.data, info, err);
+        ma_exec_free(&ex);
+        if (rc != 0)
+            return -1;
+    }
+    char cannot[768];
+    if (docker_driver_limits(plan, opt, info, log, intr, cannot, sizeof cannot, err) != 0)
+        return -1;
+    if (cannot[0] != '\0' && (opt->builder_given || strcmp(info->name, plan->builder) == 0))
+        return ma_fail(err, MA_ERR_ENV, "%s", cannot);
+    if (cannot[0] != '\0') {
+        /* the current builder cannot do it: a builder of our own can, if it boots */
+        ma_builder_info_free(info);
+        memset(info, 0, sizeof *info);
+        if (create_builder(plan, opt, log, intr, info, err) != 0)
+            return -1;
+    }
+    return check_platforms(plan, info, err);
+}
+
+int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                 ma_builder_info *builder, ma_error *err)
+{
+    memset(builder, 0, sizeof *builder);
     int merge = plan->mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
     if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->workdir, opt, log, intr, err) != 0)
         return -1;
     if (plan->push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)
         return -1;
-    return merge ? 0 : ensure_builder(plan, opt, log, intr, err);
+    if (merge)
+        return 0;
+    if (resolve_builder(plan, opt, log, intr, builder, err) != 0) {
+        ma_builder_info_free(builder);
+        return -1;
+    }
+    return 0;
 }

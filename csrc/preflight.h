@@ -1,11 +1,13 @@
 /* Checks and set-up before any build starts, so a run that cannot succeed
  * fails before it pushes anything: the Dockerfiles and contexts exist, docker
- * and its buildx plugin answer, the registry login works, the builder exists. */
+ * and its buildx plugin answer, the registry login works, and the builder
+ * boots and can build every platform asked for (with what to do if not). */
 #ifndef MA_PREFLIGHT_H
 #define MA_PREFLIGHT_H
 
 #include <stdio.h>
 
+#include "buildx.h"
 #include "error.h"
 #include "interrupt.h"
 #include "plan.h"
@@ -20,7 +22,9 @@ typedef struct {
 /* The registry host of `registry` ("ghcr.io/colliery-io" -> "ghcr.io"), into out. */
 void ma_registry_host(const char *registry, char *out, size_t outsz);
 
+/* On success `builder` describes the builder the run must use (empty for a
+ * merge, which builds nothing); free it with ma_builder_info_free. */
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
-                 ma_error *err);
+                 ma_builder_info *builder, ma_error *err);
 
 #endif

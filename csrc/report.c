@@ -69,6 +69,10 @@ const char *ma_result_name(ma_result r)
     switch (r) {
     case MA_RESULT_PUBLISHED:
         return "published";
+    case MA_RESULT_RESUMED:
+        return "resumed";
+    case MA_RESULT_NOT_BUILT:
+        return "not built";
     case MA_RESULT_BUILT:
         return "built";
     case MA_RESULT_PUSHED:
@@ -115,11 +119,11 @@ void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n)
     }
     int any_digest = 0;
     for (size_t i = 0; i < n; i++)
-        any_digest |= runs[i].result == MA_RESULT_PUBLISHED;
+        any_digest |= MA_RESULT_IS_PUBLISHED(runs[i].result);
     if (any_digest) {
         fputs("\nDeploy by digest:\n", out);
         for (size_t i = 0; i < n; i++)
-            if (runs[i].result == MA_RESULT_PUBLISHED)
+            if (MA_RESULT_IS_PUBLISHED(runs[i].result))
                 fprintf(out, "  %s@%s\n", runs[i].job.image->image, runs[i].job.digest);
     }
     fflush(out);

@@ -1,6 +1,7 @@
 #include "runplan.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "digestdir.h"
 #include "interrupt.h"
@@ -28,9 +29,13 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
     ma_image_run *runs = calloc(plan->nimages ? plan->nimages : 1, sizeof *runs);
     if (runs == NULL)
         return ma_nomem(err);
-    for (size_t i = 0; i < plan->nimages; i++)
+    for (size_t i = 0; i < plan->nimages; i++) {
         ma_job_init(&runs[i].job, &plan->images[i], plan->mode, opt->allow_overwrite, opt->retries,
                     opt->backoff_ms);
+        runs[i].job.revision = plan->revision;
+        runs[i].job.version = plan->images[i].tags.items[0];
+        runs[i].job.push_by_tag = plan->push_by_tag;
+    }
     ma_jobrunner_options ro = {opt->jobs, plan->workdir, opt->envp, log};
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
     if (plan->mode == MA_MODE_BY_DIGEST)
@@ -39,16 +44,31 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
     return rc;
 }
 
-int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *log, ma_image_run **runs, ma_error *err)
+int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, void *replan_ctx, FILE *log,
+                ma_image_run **runs, ma_error *err)
 {
     *runs = NULL;
     ma_interrupt intr;
     if (ma_interrupt_install(&intr, err) != 0)
         return -1;
     ma_preflight_options pre = {opt->token, opt->username, opt->builder_given, opt->envp};
-    int rc = ma_preflight(plan, &pre, log, &intr, err);
+    ma_builder_info builder;
+    int rc = ma_preflight(plan, &pre, log, &intr, &builder, err);
+    int push_by_tag = rc == 0 && plan->mode == MA_MODE_PUSH && strcmp(builder.driver, "docker") == 0;
+    if (rc == 0 && builder.name[0] != '\0' && (strcmp(builder.name, plan->builder) != 0 || push_by_tag)) {
+        if (log != NULL)
+            fprintf(log, "[setup] using builder %s (%s driver%s)\n", builder.name, builder.driver,
+                    push_by_tag ? ": pushes under the first immutable tag, not by digest" : "");
+        ma_plan chosen;
+        rc = replan(replan_ctx, builder.name, push_by_tag, &chosen, err);
+        if (rc == 0) {
+            ma_plan_free(plan);
+            *plan = chosen;
+        }
+    }
     if (rc == 0)
         rc = run_images(plan, opt, log, &intr, runs, err);
+    ma_builder_info_free(&builder);
     ma_interrupt_restore(&intr);
     return rc;
 }
@@ -57,7 +77,7 @@ int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *e
 {
     size_t failed = 0;
     for (size_t i = 0; i < plan->nimages; i++)
-        failed += runs[i].result != MA_RESULT_PUBLISHED && runs[i].result != MA_RESULT_BUILT &&
+        failed += !MA_RESULT_IS_PUBLISHED(runs[i].result) && runs[i].result != MA_RESULT_BUILT &&
                   runs[i].result != MA_RESULT_PUSHED;
     if (failed == 0)
         return 0;

@@ -21,11 +21,19 @@ typedef struct {
     const char *const *envp; /* the environment the commands run in (see ma_spawn_spec) */
 } ma_run_options;
 
-/* Progress goes to log.  When the images ran, *runs is set (plan->nimages of
- * them, freed with ma_run_plan_free) even when the return is -1; after a
- * preflight error it stays NULL.  Returns 0, or -1: MA_ERR_INTERRUPTED, a
- * preflight error, or a digest record that could not be written. */
-int ma_run_plan(const ma_plan *plan, const ma_run_options *opt, FILE *log, ma_image_run **runs, ma_error *err);
+/* Preflight may pick another builder than the plan names (the configured one
+ * does not exist), or one that pushes under a tag (the docker driver): then
+ * the run asks for the plan again through this callback, which fills `out`. */
+typedef int (*ma_replan_fn)(void *ctx, const char *builder, int push_by_tag, ma_plan *out, ma_error *err);
+
+/* Progress goes to log.  When preflight chose another builder, *plan is
+ * replaced by the plan for it (so the caller reports what ran).  When the
+ * images ran, *runs is set (plan->nimages of them, freed with
+ * ma_run_plan_free) even when the return is -1; after a preflight error it
+ * stays NULL.  Returns 0, or -1: MA_ERR_INTERRUPTED, a preflight error, or a
+ * digest record that could not be written. */
+int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, void *replan_ctx, FILE *log,
+                ma_image_run **runs, ma_error *err);
 
 /* MA_ERR_BUILD when some image did not build, push or publish (counting them). */
 int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *err);

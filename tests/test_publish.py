@@ -220,9 +220,13 @@ def test_immutable_tag_at_another_digest_is_not_overwritten(project, emulator, r
     assert publish_release(project, emulator, ns).returncode == 0
     before = {comp: tag_digests(registry, image(ns, comp)) for comp in COMPONENTS}
     (project.path / "docker" / "Dockerfile.ui").write_text("FROM scratch\nLABEL rebuilt=1\n")
+    first = project.head()
+    project.commit("rebuild ui")  # another commit: v1.2.3 of the first one is a conflict
     r = publish_release(project, emulator, ns)
     assert_error(r, 1, "immutable tag " + image(ns, "ui") + ":v1.2.3 already exists at")
+    assert f"made from commit {first}, version v1.2.3" in r.stdout and "refused before building" in r.stdout
     assert "--allow-overwrite" in r.stdout
+    assert not [c for c in emulator.calls()[-12:] if c["argv"][:2] == ["buildx", "build"]]
     assert_nothing_moved(registry, ns, before)
     r = publish_release(project, emulator, ns, "v1.2.3", "--allow-overwrite")
     assert r.returncode == 0, r.stderr[-2000:]
@@ -234,9 +238,13 @@ def test_immutable_tag_at_another_digest_is_not_overwritten(project, emulator, r
 def test_rerunning_an_identical_release_is_idempotent(project, emulator, registry, ns):
     assert publish_release(project, emulator, ns).returncode == 0
     before = {comp: tag_digests(registry, image(ns, comp)) for comp in COMPONENTS}
+    builds = len([c for c in emulator.calls() if c["argv"][:2] == ["buildx", "build"]])
     r = publish_release(project, emulator, ns)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "already held this digest" in r.stdout
+    for comp in COMPONENTS:
+        assert re.search(rf"^{comp}\s+resumed\s", r.stdout, re.M)
+    assert r.stdout.count("already published at sha256:") == 3
+    assert len([c for c in emulator.calls() if c["argv"][:2] == ["buildx", "build"]]) == builds
     assert_nothing_moved(registry, ns, before)
 
 

@@ -257,11 +257,224 @@ static void test_last_error_line(void)
     ma_buildx_last_error_line("ERROR: x", NULL, 0); /* must not crash */
 }
 
+/* ---- docker buildx inspect ---- */
+
+/* A strlist holding exactly these items. */
+#define CHECK_LIST(got, ...)                                    \
+    do {                                                        \
+        const char *const want_[] = {__VA_ARGS__, NULL};        \
+        check_strlist_((got), want_, #got, __FILE__, __LINE__); \
+    } while (0)
+
+/* Real `docker buildx inspect --bootstrap default` on a docker engine with the containerd store. */
+static const char *const INSPECT_DEFAULT =
+    "Name:          default\n"
+    "Driver:        docker\n"
+    "Last Activity: 2026-11-30 18:46:44 +0000 UTC\n"
+    "\n"
+    "Nodes:\n"
+    "Name:             default\n"
+    "Endpoint:         default\n"
+    "Status:           running\n"
+    "BuildKit version: v0.0.0+unknown\n"
+    "Platforms:        linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/amd64/v4, linux/arm64\n"
+    "Labels:\n"
+    " org.mobyproject.buildkit.worker.executor:             containerd\n";
+
+/* Real `docker buildx inspect tb` of a docker-container builder never started. */
+static const char *const INSPECT_INACTIVE =
+    "Name:          tb\n"
+    "Driver:        docker-container\n"
+    "Last Activity: 2026-11-30 18:49:09 +0000 UTC\n"
+    "\n"
+    "Nodes:\n"
+    "Name:                  tb0\n"
+    "Endpoint:              unix:///var/run/docker.sock\n"
+    "Status:                inactive\n"
+    "BuildKit daemon flags: --allow-insecure-entitlement=network.host\n";
+
+/* A remote buildkitd with platforms set by the user (marked '*'), its
+ * worker labels and GC policy, as buildx prints them. */
+static const char *const INSPECT_REMOTE =
+    "Name:          ci-remote\n"
+    "Driver:        remote\n"
+    "Last Activity: 2026-11-30 18:52:10 +0000 UTC\n"
+    "\n"
+    "Nodes:\n"
+    "Name:             ci-remote0\n"
+    "Endpoint:         tcp://buildkitd.ci.internal:1234\n"
+    "Status:           running\n"
+    "BuildKit version: v0.17.2\n"
+    "Platforms:        linux/amd64*, linux/arm64*, linux/amd64/v2, linux/386\n"
+    "Labels:\n"
+    " org.mobyproject.buildkit.worker.executor:         oci\n"
+    " org.mobyproject.buildkit.worker.hostname:         buildkitd-7d9f\n"
+    " org.mobyproject.buildkit.worker.network:          host\n"
+    " org.mobyproject.buildkit.worker.snapshotter:      overlayfs\n"
+    "GC Policy rule#0:\n"
+    " All:            false\n"
+    " Filters:        type==source.local,type==exec.cachemount,type==source.git.checkout\n"
+    " Keep Duration:  48h0m0s\n";
+
+/* A docker-container builder with an amd64 and an arm64 node (`buildx create --append`). */
+static const char *const INSPECT_TWO_NODES =
+    "Name:          multi\n"
+    "Driver:        docker-container\n"
+    "Last Activity: 2026-11-30 18:55:01 +0000 UTC\n"
+    "\n"
+    "Nodes:\n"
+    "Name:                  multi0\n"
+    "Endpoint:              unix:///var/run/docker.sock\n"
+    "Driver Options:        network=\"host\"\n"
+    "Status:                running\n"
+    "BuildKit daemon flags: --allow-insecure-entitlement=network.host\n"
+    "BuildKit version:      v0.17.2\n"
+    "Platforms:             linux/amd64, linux/amd64/v2, linux/386\n"
+    "\n"
+    "Name:                  multi1\n"
+    "Endpoint:              ssh://ci@arm-box\n"
+    "Status:                running\n"
+    "BuildKit version:      v0.17.2\n"
+    "Platforms:             linux/arm64, linux/arm/v7, linux/amd64, linux/arm/v6\n";
+
+static void test_parse_inspect(void)
+{
+    ma_builder_info b;
+    ma_error err = {MA_ERR_NONE, ""};
+
+    /* the docker driver's default builder: the first Name is the builder's, not the node's */
+    CHECK(ma_buildx_parse_inspect(INSPECT_DEFAULT, &b, &err) == 0);
+    CHECK_STR(b.name, "default");
+    CHECK_STR(b.driver, "docker");
+    CHECK(b.running == 1);
+    CHECK_LIST(&b.platforms, "linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4", "linux/arm64");
+    ma_builder_info_free(&b);
+    CHECK(b.platforms.len == 0);
+    ma_builder_info_free(&b); /* twice is fine */
+    ma_builder_info_free(NULL);
+
+    /* a remote builder: the '*' that marks platforms set by the user goes */
+    CHECK(ma_buildx_parse_inspect(INSPECT_REMOTE, &b, &err) == 0);
+    CHECK_STR(b.name, "ci-remote");
+    CHECK_STR(b.driver, "remote");
+    CHECK(b.running == 1);
+    CHECK_LIST(&b.platforms, "linux/amd64", "linux/arm64", "linux/amd64/v2", "linux/386");
+    ma_builder_info_free(&b);
+
+    /* not started: no Platforms line, not running */
+    CHECK(ma_buildx_parse_inspect(INSPECT_INACTIVE, &b, &err) == 0);
+    CHECK_STR(b.name, "tb");
+    CHECK_STR(b.driver, "docker-container");
+    CHECK(b.running == 0);
+    CHECK(b.platforms.len == 0);
+    ma_builder_info_free(&b);
+
+    /* two nodes: platforms in order, each once; "Driver Options" is not the driver */
+    CHECK(ma_buildx_parse_inspect(INSPECT_TWO_NODES, &b, &err) == 0);
+    CHECK_STR(b.name, "multi");
+    CHECK_STR(b.driver, "docker-container");
+    CHECK(b.running == 1);
+    CHECK_LIST(&b.platforms, "linux/amd64", "linux/amd64/v2", "linux/386", "linux/arm64", "linux/arm/v7",
+               "linux/arm/v6");
+    ma_builder_info_free(&b);
+
+    /* one node of two stopped: the builder is not running */
+    char text[2048];
+    snprintf(text, sizeof text, "%s", INSPECT_TWO_NODES);
+    char *second = strstr(text, "multi1");
+    char *status = second ? strstr(second, "Status:                running") : NULL;
+    CHECK(status != NULL);
+    if (status != NULL)
+        memcpy(status + strlen("Status:                "), "stopped", 7);
+    CHECK(ma_buildx_parse_inspect(text, &b, &err) == 0);
+    CHECK(b.running == 0);
+    CHECK(b.platforms.len == 6);
+    ma_builder_info_free(&b);
+
+    /* CRLF line ends, no trailing newline */
+    CHECK(ma_buildx_parse_inspect("Name: win\r\nDriver: docker\r\nNodes:\r\nName: win\r\nStatus: running\r\n"
+                                  "Platforms: linux/amd64, linux/arm64\r",
+                                  &b, &err) == 0);
+    CHECK_STR(b.name, "win");
+    CHECK_STR(b.driver, "docker");
+    CHECK(b.running == 1);
+    CHECK_LIST(&b.platforms, "linux/amd64", "linux/arm64");
+    ma_builder_info_free(&b);
+}
+
+/* Text that names no builder or no driver is an environment error. */
+static void test_parse_inspect_garbage(void)
+{
+    const char *const bad[] = {
+        "",
+        "\n\n",
+        "ERROR: no builder \"nosuch\" found\n",
+        "Name:          lonely\n",                  /* no driver */
+        "Driver:        docker\n",                  /* no name */
+        "  Name:        indented\n  Driver: docker\n", /* fields start a line */
+        "Name:\nDriver:\n",                         /* empty values */
+        "Names: x\nDrivers: y\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ma_builder_info b;
+        ma_error err = {MA_ERR_NONE, ""};
+        int rc = ma_buildx_parse_inspect(bad[i], &b, &err);
+        CHECK(rc == -1);
+        CHECK(err.kind == MA_ERR_ENV);
+        CHECK(contains(err.msg, "docker buildx inspect"));
+        CHECK(b.platforms.len == 0 && b.platforms.items == NULL);
+        if (rc != -1) {
+            fprintf(stderr, "  text %zu parsed as name '%s', driver '%s'\n", i, b.name, b.driver);
+            ma_builder_info_free(&b);
+        }
+    }
+    ma_builder_info b;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_buildx_parse_inspect(NULL, &b, &err) == -1);
+    CHECK(err.kind == MA_ERR_ENV);
+}
+
+static void test_builder_builds(void)
+{
+    ma_builder_info b;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_buildx_parse_inspect(INSPECT_DEFAULT, &b, &err) == 0);
+    CHECK(ma_builder_builds(&b, "linux/amd64") == 1);
+    CHECK(ma_builder_builds(&b, "linux/amd64/v3") == 1);
+    CHECK(ma_builder_builds(&b, "linux/arm64") == 1);
+    CHECK(ma_builder_builds(&b, "linux/arm64/v8") == 1); /* the same platform */
+    CHECK(ma_builder_builds(&b, "linux/arm/v7") == 0);
+    CHECK(ma_builder_builds(&b, "linux/arm") == 0);
+    CHECK(ma_builder_builds(&b, "linux/s390x") == 0);
+    CHECK(ma_builder_builds(&b, "linux/amd") == 0);      /* no prefix matches */
+    CHECK(ma_builder_builds(&b, "linux/amd64/v5") == 0);
+    CHECK(ma_builder_builds(&b, "") == 0);
+    ma_builder_info_free(&b);
+
+    /* a builder that lists arm64 with its variant builds plain arm64 too */
+    CHECK(ma_buildx_parse_inspect("Name: a\nDriver: remote\nStatus: running\nPlatforms: linux/arm64/v8, linux/arm/v7\n",
+                                  &b, &err) == 0);
+    CHECK(ma_builder_builds(&b, "linux/arm64") == 1);
+    CHECK(ma_builder_builds(&b, "linux/arm64/v8") == 1);
+    CHECK(ma_builder_builds(&b, "linux/arm/v7") == 1);
+    CHECK(ma_builder_builds(&b, "linux/arm/v6") == 0);
+    CHECK(ma_builder_builds(&b, "linux/amd64") == 0);
+    ma_builder_info_free(&b);
+
+    /* not started: no platforms known, nothing claimed */
+    CHECK(ma_buildx_parse_inspect(INSPECT_INACTIVE, &b, &err) == 0);
+    CHECK(ma_builder_builds(&b, "linux/amd64") == 0);
+    ma_builder_info_free(&b);
+}
+
 int main(void)
 {
     test_parse_metadata();
     test_read_metadata();
     test_classify();
     test_last_error_line();
+    test_parse_inspect();
+    test_parse_inspect_garbage();
+    test_builder_builds();
     return CHECK_DONE();
 }

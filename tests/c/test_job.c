@@ -8,11 +8,15 @@
 
 #include "check.h"
 #include "config.h"
+#include "digestdir.h"
 #include "plan.h"
 #include "job.h"
 #include "sha256.h"
 
 #define IMG "ghcr.io/colliery-io/brokkr-broker"
+/* The commit this run builds, and another one. */
+#define REV "0123456789abcdef0123456789abcdef01234567"
+#define OTHER_REV "fedcba9876543210fedcba9876543210fedcba98"
 
 #define MANIFEST(arch, hex)                                                               \
     "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" \
@@ -96,6 +100,10 @@ static void check_kind_(const ma_next *next, ma_next_kind want, int line)
 #define CHECK_INSPECT(next, ref) \
     CHECK_RUN((next), 1, 0u, "docker", "buildx", "imagetools", "inspect", "--raw", (ref))
 
+/* Phase 1's read of what a tag holds, with the commit and version it was made from. */
+#define CHECK_PRECHECK(next, ref) \
+    CHECK_RUN((next), 1, 0u, "docker", "buildx", "imagetools", "inspect", "--format", "{{json .}}", (ref))
+
 /* A strlist holding exactly these items. */
 #define CHECK_LIST(got, ...)                                       \
     do {                                                           \
@@ -129,6 +137,8 @@ static void fixture_free(fixture *f)
 {
     if (f->ip != NULL && f->ip->metadata_file != NULL)
         unlink(f->ip->metadata_file);
+    if (f->ip != NULL && f->ip->digest_file != NULL)
+        unlink(f->ip->digest_file);
     ma_plan_free(&f->plan);
     ma_strlist_free(&f->tags);
     ma_config_free(&f->cfg);
@@ -136,10 +146,10 @@ static void fixture_free(fixture *f)
 }
 
 /* Plan the broker in `mode` (platforms and digests as given, NULL for the
- * defaults) with the tags in ap; on failure everything is already freed and
- * the test returns. */
-static int fixture_setup(fixture *f, ma_plan_mode mode, const char *platforms, const ma_digest_set *digests,
-                         va_list ap)
+ * defaults; push_by_tag: the docker driver) with the tags in ap; on failure
+ * everything is already freed and the test returns. */
+static int fixture_setup(fixture *f, ma_plan_mode mode, int push_by_tag, const char *platforms,
+                         const ma_digest_set *digests, va_list ap)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/ma-test-publish-XXXXXX");
@@ -155,10 +165,11 @@ static int fixture_setup(fixture *f, ma_plan_mode mode, const char *platforms, c
     in.platforms = platforms;
     in.host_platform = "linux/amd64";
     in.run_dir = f->dir;
-    in.revision = "0123456789abcdef0123456789abcdef01234567";
+    in.revision = REV;
     in.workdir = f->dir;
     in.push = mode != MA_MODE_LOCAL;
     in.mode = mode;
+    in.push_by_tag = push_by_tag;
     in.digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? f->dir : NULL;
     in.digests = digests;
     in.config = &f->cfg;
@@ -180,7 +191,7 @@ static int fixture_init(fixture *f, int push, ...)
 {
     va_list ap;
     va_start(ap, push);
-    int rc = fixture_setup(f, push ? MA_MODE_PUSH : MA_MODE_LOCAL, NULL, NULL, ap);
+    int rc = fixture_setup(f, push ? MA_MODE_PUSH : MA_MODE_LOCAL, 0, NULL, NULL, ap);
     va_end(ap);
     return rc;
 }
@@ -191,26 +202,72 @@ static int fixture_init_mode(fixture *f, ma_plan_mode mode, const char *platform
 {
     va_list ap;
     va_start(ap, digests);
-    int rc = fixture_setup(f, mode, platforms, digests, ap);
+    int rc = fixture_setup(f, mode, 0, platforms, digests, ap);
     va_end(ap);
     return rc;
 }
 
-/* A fresh job over the fixture's image; current_job names it in failure output. */
+/* A push on the docker driver: the build lands on the first immutable tag. */
+static int fixture_init_by_tag(fixture *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int rc = fixture_setup(f, MA_MODE_PUSH, 1, NULL, NULL, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* A fresh job over the fixture's image, with the commit, version and driver
+ * set the way runplan sets them; current_job names it in failure output. */
 static void start_job(ma_job *job, const fixture *f, int push, int allow_overwrite, int retries,
                       unsigned backoff_ms)
 {
     ma_job_init(job, f->ip, push, allow_overwrite, retries, backoff_ms);
+    job->revision = f->plan.revision;
+    job->version = f->ip->tags.items[0];
+    job->push_by_tag = f->plan.push_by_tag;
     current_job = job;
 }
 
-/* Phase 1 up to the first guard read of v1.2.3 (metadata says `d`, index reads back as `index`). */
+/* What `imagetools inspect` prints on stderr for a tag the registry does not have. */
+static ma_outcome not_found(char *buf, size_t size, const char *ref)
+{
+    snprintf(buf, size, "ERROR: %s: not found\n", ref);
+    return fail_out(1, buf);
+}
+
+/* Phase 1 of a push or merge with nothing published yet: each immutable tag
+ * is read, in order and word for word, and is absent; then WAIT. */
+static void precheck_absent(const fixture *f, ma_job *job, ma_next *next)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_job_begin(job, 1, next, &err) == 0);
+    for (size_t i = 0; i < f->ip->immutable_tags.len; i++) {
+        char ref[256], text[320];
+        snprintf(ref, sizeof ref, IMG ":%s", f->ip->immutable_tags.items[i]);
+        CHECK_PRECHECK(next, ref);
+        ma_outcome o = not_found(text, sizeof text, ref);
+        CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    }
+    CHECK_KIND(next, MA_NEXT_WAIT);
+    CHECK(!job->resume && job->kept.len == 0 && job->notes.len == 0 && !ma_job_has_digest(job));
+}
+
+/* Phase 1 as above, then the start of phase 2 (the build, or a merge's first source read). */
+static void begin_phase2(const fixture *f, ma_job *job, ma_next *next)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    precheck_absent(f, job, next);
+    CHECK(ma_job_begin(job, 2, next, &err) == 0);
+}
+
+/* Phase 1 (nothing published yet), then phase 2 up to the first guard read of v1.2.3. */
 static void run_to_guard(fixture *f, ma_job *job, ma_next *next)
 {
     current_job = job;
     ma_error err = {MA_ERR_NONE, ""};
     write_metadata(f->ip->metadata_file, digest);
-    CHECK(ma_job_begin(job, 1, next, &err) == 0);
+    begin_phase2(f, job, next);
     CHECK_SAME_ARGV(&next->argv, &f->ip->build_argv);
     ma_outcome o = ok_out(NULL);
     CHECK(ma_job_continue(job, &o, next, &err) == 0);
@@ -234,10 +291,11 @@ static void test_push_walk(void)
     ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_phases(&job) == 3);
+    CHECK(ma_job_phases(&job) == 4);
 
-    /* phase 1: build, read the index back, guard v1.2.3 */
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    /* phase 1: v1.2.3 is read before building and is absent; phase 2: build,
+     * read the index back, guard v1.2.3 */
+    begin_phase2(&f, &job, &next);
     CHECK_KIND(&next, MA_NEXT_RUN);
     CHECK(next.capture == 0);
     CHECK(next.delay_ms == 0);
@@ -258,8 +316,8 @@ static void test_push_walk(void)
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(job.notes.len == 0);
 
-    /* phase 2: promote v1.2.3, read it back */
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    /* phase 3: promote v1.2.3, read it back */
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3",
               f.at_digest);
     o = ok_out(NULL);
@@ -269,8 +327,8 @@ static void test_push_walk(void)
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
-    /* phase 3: promote v1.2, v1, latest together, read each back */
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    /* phase 4: promote v1.2, v1, latest together, read each back */
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2",
               "--tag", IMG ":v1", "--tag", IMG ":latest", f.at_digest);
     o = ok_out(NULL);
@@ -300,7 +358,7 @@ static void test_build_failure(void)
     ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK_KIND(&next, MA_NEXT_RUN);
     ma_outcome o = fail_out(1,
                             "#12 [builder 5/5] RUN cargo build\n"
@@ -331,7 +389,7 @@ static void test_transient_retries(void)
     ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
     start_job(&job, &f, 1, 0, 2, 250);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK(next.delay_ms == 0);
     ma_outcome o = fail_out(1, text);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -352,7 +410,7 @@ static void test_transient_retries(void)
     /* a retry that succeeds carries on, and the next step starts without delay */
     write_metadata(f.ip->metadata_file, digest);
     start_job(&job, &f, 1, 0, 2, 250);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK(next.delay_ms == 250);
     o = ok_out(NULL);
@@ -367,7 +425,7 @@ static void test_transient_retries(void)
 
     /* zero retries: the first transient failure is final, with the exit status */
     start_job(&job, &f, 1, 0, 0, 250);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     o = fail_out(2, text);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
@@ -387,7 +445,7 @@ static void test_metadata_missing(void)
     ma_next next = {0};
     ma_error err = {MA_ERR_NONE, ""};
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     ma_outcome o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
@@ -402,7 +460,7 @@ static void test_metadata_missing(void)
     const char *no_digest = "{\"buildx.build.ref\": \"a/b/c\"}";
     CHECK(write_file(f.ip->metadata_file, no_digest, strlen(no_digest)) == 0);
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
     CHECK(contains(job.error, "metadata"));
@@ -424,7 +482,7 @@ static void test_verify_failures(void)
     /* an index with only amd64, and the digest matches it */
     write_metadata(f.ip->metadata_file, digest_amd64);
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     ma_outcome o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     char ref[256];
@@ -440,7 +498,7 @@ static void test_verify_failures(void)
     /* the index read back is not the pushed digest */
     write_metadata(f.ip->metadata_file, digest);
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     o = ok_out(INDEX_OLD);
@@ -452,7 +510,7 @@ static void test_verify_failures(void)
 
     /* the index read fails for good */
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     o = fail_out(1, "ERROR: unauthorized: authentication required\n");
@@ -503,7 +561,7 @@ static void test_guard(void)
         CHECK_STR(job.notes.items[0], want);
         CHECK(contains(job.notes.items[0], "replaced"));
     }
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3",
               f.at_digest);
     ma_job_free(&job);
@@ -549,7 +607,7 @@ static void test_checks_after_promote(void)
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":v1.2.3");
     CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
@@ -561,15 +619,15 @@ static void test_checks_after_promote(void)
     CHECK(contains(job.error, "points at"));
     ma_job_free(&job);
 
-    /* latest points elsewhere after phase 3 */
+    /* latest points elsewhere after phase 4 */
     start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest",
               f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
@@ -583,7 +641,7 @@ static void test_checks_after_promote(void)
     start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
@@ -594,7 +652,7 @@ static void test_checks_after_promote(void)
     start_job(&job, &f, 1, 0, 3, 500);
     run_to_guard(&f, &job, &next);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     ma_outcome denied = fail_out(1, "ERROR: denied: permission_denied: write_package\n");
     CHECK(ma_job_continue(&job, &denied, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
@@ -606,7 +664,7 @@ static void test_checks_after_promote(void)
     fixture_free(&f);
 }
 
-/* Only mutable tags (a branch build): phases 1 and 2 have nothing to tag. */
+/* Only mutable tags (a branch build): phase 1 reads nothing, phases 2 and 3 have nothing to tag. */
 static void test_push_mutable_only(void)
 {
     fixture f;
@@ -618,15 +676,15 @@ static void test_push_mutable_only(void)
     ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX);
     write_metadata(f.ip->metadata_file, digest);
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, f.at_digest);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main",
               f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
@@ -637,11 +695,11 @@ static void test_push_mutable_only(void)
     ma_job_free(&job);
     fixture_free(&f);
 
-    /* only an immutable tag: phase 3 is done at once */
+    /* only an immutable tag: phase 4 is done at once */
     if (fixture_init(&f, 1, "v0.1.0", NULL) != 0)
         return;
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     ma_next_clear(&next);
     ma_job_free(&job);
@@ -811,12 +869,13 @@ static void merge_records_init(void)
 #define CHECK_COMBINE(next) \
     CHECK_RUN((next), 1, 0u, "docker", "buildx", "imagetools", "create", "--dry-run", source_amd64, source_arm64)
 
-/* Phase 1 of a merge up to the `imagetools create --dry-run` (both sources read back fine). */
+/* Phase 1 (nothing published), then phase 2 of a merge up to the `imagetools create --dry-run` (both
+ * sources read back fine). */
 static void merge_to_combine(fixture *f, ma_job *job, ma_next *next, int allow_overwrite)
 {
     ma_error err = {MA_ERR_NONE, ""};
     start_job(job, f, MA_MODE_MERGE, allow_overwrite, 3, 500);
-    CHECK(ma_job_begin(job, 1, next, &err) == 0);
+    begin_phase2(f, job, next);
     CHECK_INSPECT(next, source_amd64);
     ma_outcome o = ok_out(IMAGE_AMD64);
     CHECK(ma_job_continue(job, &o, next, &err) == 0);
@@ -828,7 +887,7 @@ static void merge_to_combine(fixture *f, ma_job *job, ma_next *next, int allow_o
 
 /* No build: every recorded digest is read back, the index they make is
  * worked out with --dry-run (its digest: the output without the trailing
- * newline), the immutable tags are guarded, then phases 2 and 3 create the
+ * newline), the immutable tags are guarded, then phases 3 and 4 create the
  * index under the tags from all the sources. */
 static void test_merge_walk(void)
 {
@@ -843,7 +902,7 @@ static void test_merge_walk(void)
                nf = fail_out(1, "ERROR: " IMG ":v1.2.3: not found\n");
 
     merge_to_combine(&f, &job, &next, 0);
-    CHECK(ma_job_phases(&job) == 3);
+    CHECK(ma_job_phases(&job) == 4);
     ma_outcome o = ok_out(INDEX_TEXT "\n");
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_STR(job.digest, digest); /* sha256 of INDEX, not of INDEX "\n" */
@@ -853,8 +912,8 @@ static void test_merge_walk(void)
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
-    /* phase 2: exactly the plan's promote argv, with both sources */
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    /* phase 3: exactly the plan's promote argv, with both sources */
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", "--tag",
               IMG ":sha-abc1234", source_amd64, source_arm64);
     CHECK_SAME_ARGV(&next.argv, &f.ip->promote_immutable_argv);
@@ -865,8 +924,8 @@ static void test_merge_walk(void)
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
-    /* phase 3 */
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    /* phase 4 */
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2", "--tag",
               IMG ":latest", source_amd64, source_arm64);
     CHECK_SAME_ARGV(&next.argv, &f.ip->promote_mutable_argv);
@@ -884,7 +943,7 @@ static void test_merge_walk(void)
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &nf, &next, &err) == 0);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     ma_outcome old = ok_out(INDEX_OLD);
     CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
@@ -909,7 +968,7 @@ static void test_merge_source_failures(void)
 
     /* not found: names the platform and the digest */
     start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK(ma_job_continue(&job, &amd, &next, &err) == 0);
     CHECK_INSPECT(&next, source_arm64);
     ma_outcome o = fail_out(1, "ERROR: docker.io/x: not found\n");
@@ -924,7 +983,7 @@ static void test_merge_source_failures(void)
 
     /* other bytes than the recorded digest */
     start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     CHECK(ma_job_continue(&job, &arm, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
     snprintf(want, sizeof want, "%s reads back as %s, not the recorded digest", source_amd64, digest_image_arm64);
@@ -933,7 +992,7 @@ static void test_merge_source_failures(void)
 
     /* any other read failure: named with the platform, not retried */
     start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     o = fail_out(1, "ERROR: unauthorized: authentication required\n");
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_FAILED);
@@ -944,7 +1003,7 @@ static void test_merge_source_failures(void)
 
     /* a transient failure is retried with the same command */
     start_job(&job, &f, MA_MODE_MERGE, 0, 2, 250);
-    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    begin_phase2(&f, &job, &next);
     o = fail_out(1, "ERROR: 503 Service Unavailable\n");
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
     CHECK_RUN(&next, 1, 250u, "docker", "buildx", "imagetools", "inspect", "--raw", source_amd64);
@@ -1033,13 +1092,13 @@ static void test_merge_combine(void)
 
 /* ---- the sha- rule ---- */
 
-/* Phase 1 of a push up to the guard's first read, of `first`. */
+/* Phases 1 and 2 of a push up to the guard's first read, of `first`. */
 static void push_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first)
 {
     ma_error err = {MA_ERR_NONE, ""};
     write_metadata(f->ip->metadata_file, digest);
     start_job(job, f, 1, allow_overwrite, 3, 500);
-    CHECK(ma_job_begin(job, 1, next, &err) == 0);
+    begin_phase2(f, job, next);
     ma_outcome o = ok_out(NULL);
     CHECK(ma_job_continue(job, &o, next, &err) == 0);
     CHECK_INSPECT(next, f->at_digest);
@@ -1048,7 +1107,7 @@ static void push_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_over
     CHECK_INSPECT(next, first);
 }
 
-/* Phase 1 of a push whose guard reads `first` then `second` (outcomes given). */
+/* Phases 1 and 2 of a push whose guard reads `first` then `second` (outcomes given). */
 static void push_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first,
                        const ma_outcome *first_out, const char *second, const ma_outcome *second_out)
 {
@@ -1061,7 +1120,7 @@ static void push_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwri
 
 /* An existing sha-<commit> tag at another digest is an earlier build of the
  * same commit: kept where it is (noted, not a failure), and left out of the
- * phase-2 promote and of its read-back. */
+ * phase-3 promote and of its read-back. */
 static void test_sha_tag_kept(void)
 {
     fixture f;
@@ -1082,14 +1141,14 @@ static void test_sha_tag_kept(void)
              digest_old);
     CHECK_LIST(&job.notes, want);
 
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":v1.2.3");
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT); /* no read-back of the kept tag */
 
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1098,17 +1157,19 @@ static void test_sha_tag_kept(void)
     CHECK(job.notes.len == 1);
     ma_job_free(&job);
 
-    /* a sha- tag already at this digest is no kept tag: it is promoted (again) and read back */
+    /* a sha- tag already at this digest is no kept tag: it is done, so neither promoted again nor read back */
     push_guard(&f, &job, &next, 0, IMG ":v1.2.3", &nf, IMG ":sha-abc1234", &idx);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(job.kept.len == 0);
+    CHECK_LIST(&job.done, "sha-abc1234");
     CHECK_LIST(&job.notes, IMG ":sha-abc1234 already held this digest");
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
-    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", "--tag",
-              IMG ":sha-abc1234", f.at_digest);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
-    CHECK_INSPECT(&next, IMG ":sha-abc1234");
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_LIST(&job.moved, "v1.2.3");
     ma_next_clear(&next);
     ma_job_free(&job);
     fixture_free(&f);
@@ -1132,7 +1193,7 @@ static void test_sha_tag_overwrite_allowed(void)
     char want[512];
     snprintf(want, sizeof want, "replaced " IMG ":sha-abc1234 (was %s)", digest_old);
     CHECK_LIST(&job.notes, want);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", "--tag",
               IMG ":sha-abc1234", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
@@ -1170,7 +1231,7 @@ static void test_sha_rule_not_for_versions(void)
     fixture_free(&f);
 }
 
-/* A branch build whose only immutable tag is kept: phase 2 has nothing to do. */
+/* A branch build whose only immutable tag is kept: phase 3 has nothing to do. */
 static void test_sha_tag_kept_only(void)
 {
     fixture f;
@@ -1183,10 +1244,10 @@ static void test_sha_tag_kept_only(void)
     push_to_guard(&f, &job, &next, 0, IMG ":sha-abc1234");
     CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
@@ -1214,14 +1275,822 @@ static void test_sha_tag_kept_in_merge(void)
     CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK_LIST(&job.kept, "sha-abc1234");
-    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", source_amd64,
               source_arm64);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT); /* the kept tag is not read back */
-    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE); /* no mutable tags */
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* ---- phase 1: what the immutable tags already hold, read before building ---- */
+
+/* What `imagetools inspect --format '{{json .}}' REF` prints for an index
+ * `d` of two platforms whose configs carry these labels (NULL: left out),
+ * with `annotations` (a JSON object, or NULL) on the index.  Returns buf. */
+static const char *published_json(char *buf, size_t size, const char *ref, const char *d, const char *revision,
+                                  const char *version, const char *annotations)
+{
+    char labels[512];
+    snprintf(labels, sizeof labels,
+             "{\"org.opencontainers.image.created\": \"2026-01-01T00:00:00Z\"%s%s%s%s%s%s,"
+             " \"org.opencontainers.image.title\": \"brokkr-broker\"}",
+             revision ? ", \"org.opencontainers.image.revision\": \"" : "", revision ? revision : "",
+             revision ? "\"" : "", version ? ", \"org.opencontainers.image.version\": \"" : "",
+             version ? version : "", version ? "\"" : "");
+    snprintf(buf, size,
+             "{\n  \"name\": \"%s\",\n  \"manifest\": {\n    \"schemaVersion\": 2,\n"
+             "    \"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n    \"digest\": \"%s\",\n"
+             "    \"size\": 1607,\n    \"manifests\": [" MANIFEST("amd64", HEX_A) ", " MANIFEST("arm64", HEX_B)
+             "]%s%s\n  },\n  \"image\": {\n"
+             "    \"linux/amd64\": {\"architecture\": \"amd64\", \"os\": \"linux\", \"config\": "
+             "{\"Env\": [\"PATH=/usr/bin:/bin\"], \"Labels\": %s}},\n"
+             "    \"linux/arm64\": {\"architecture\": \"arm64\", \"os\": \"linux\", \"config\": "
+             "{\"Env\": [\"PATH=/usr/bin:/bin\"], \"Labels\": %s}}\n  }\n}\n",
+             ref, d, annotations ? ",\n    \"annotations\": " : "", annotations ? annotations : "", labels, labels);
+    return buf;
+}
+
+/* The refusal phase 1 gives for IMG:tag held at d by another commit or version. */
+static void conflict_message(char *buf, size_t size, const char *tag, const char *d, const char *made)
+{
+    snprintf(buf, size,
+             "immutable tag " IMG ":%s already exists at %s, made from %s, not from this run (commit " REV
+             ", version %s); refused before building: nothing was built and no tag moved "
+             "(pass --allow-overwrite to replace it)",
+             tag, d, made, current_job->version);
+}
+
+/* A re-run of a release that stopped part-way: v1.2.3 already holds this
+ * commit's build, so nothing is built; the published index is read back,
+ * the tags already at it are left alone, and only `v1` (missing) and
+ * `latest` (elsewhere) are moved and read back. */
+static void test_rerun_resumes_release(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "v1.2", "v1", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], text[320], want[512];
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX), old = ok_out(INDEX_OLD);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+
+    /* phase 1: v1.2.3 was made from this commit for this version */
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2.3");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(job.resume == 1);
+    CHECK_STR(job.digest, digest);
+    CHECK(ma_job_has_digest(&job));
+    CHECK_LIST(&job.done, "v1.2.3");
+    CHECK(job.notes.len == 0 && job.kept.len == 0);
+
+    /* phase 2: no build, no second read of the index or of v1.2.3: only
+     * which mutable tags already name the digest */
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1");
+    o = not_found(text, sizeof text, IMG ":v1");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_LIST(&job.done, "v1.2.3", "v1.2");
+    CHECK(job.notes.len == 0); /* no "already held this digest" notes on a re-run */
+
+    /* phase 3: every immutable tag is in place */
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(next.argv.len == 0);
+
+    /* phase 4: exactly v1 and latest move, from the published digest, and only they are read back */
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1", "--tag", IMG ":latest",
+              f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_STR(job.error, "");
+    CHECK_LIST(&job.moved, "v1", "latest");
+    snprintf(want, sizeof want, "resumed the release at %s: built nothing, completed v1, latest", digest);
+    CHECK_LIST(&job.notes, want);
+
+    /* a mutable tag read that fails for another reason stops the re-run */
+    ma_job_free(&job);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(json);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2");
+    o = fail_out(1, "ERROR: denied: permission_denied: read_package\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "cannot read back " IMG ":v1.2: ERROR: denied: permission_denied: read_package");
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* A re-run of a release that finished: every tag already names the
+ * digest, and phases 3 and 4 run nothing. */
+static void test_rerun_already_published(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "v1.2", "latest", "sha-0123456", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], want[512];
+    ma_outcome idx = ok_out(INDEX);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2.3");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    /* the sha- tag names the same digest: done as well */
+    CHECK_PRECHECK(&next, IMG ":sha-0123456");
+    o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_LIST(&job.done, "v1.2.3", "sha-0123456");
+
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(next.argv.len == 0);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK(next.argv.len == 0);
+    CHECK(job.moved.len == 0);
+    CHECK_LIST(&job.done, "v1.2.3", "sha-0123456", "v1.2", "latest");
+    snprintf(want, sizeof want, "already published at %s: built nothing, moved no tag", digest);
+    CHECK_LIST(&job.notes, want);
+    CHECK_STR(job.error, "");
+    ma_job_free(&job);
+
+    /* a re-run with no mutable tags: phase 2 has nothing to read */
+    fixture_free(&f);
+    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0)
+        return;
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(next.argv.len == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK(job.notes.len == 1);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* A re-run whose published index lacks a platform this run asks for is no
+ * re-run: refused in phase 1, naming what it holds. */
+static void test_rerun_missing_platform_refused(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"name\": \"" IMG ":v1.2.3\", \"manifest\": {\"schemaVersion\": 2, \"mediaType\": "
+             "\"application/vnd.oci.image.index.v1+json\", \"digest\": \"%s\", \"size\": 500, \"manifests\": ["
+             MANIFEST("amd64", HEX_A) ", " ATTESTATION(HEX_C) "]}, \"image\": {\"linux/amd64\": {\"architecture\": "
+             "\"amd64\", \"os\": \"linux\", \"config\": {\"Labels\": {\"org.opencontainers.image.revision\": \"" REV
+             "\", \"org.opencontainers.image.version\": \"v1.2.3\"}}}}}",
+             digest_amd64);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    ma_outcome o = ok_out(json);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, IMG ":v1.2.3 was published from this commit without linux/arm64 (it holds linux/amd64): "
+                         "pass --allow-overwrite to build and replace it");
+    CHECK(!job.resume);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* A re-run whose sha- tag went missing: phase 3 puts back exactly that one. */
+static void test_rerun_completes_immutable_tag(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", "sha-0123456", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], text[320], want[512];
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":sha-0123456");
+    o = not_found(text, sizeof text, IMG ":sha-0123456");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(job.resume == 1);
+    CHECK_LIST(&job.done, "v1.2.3");
+
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":sha-0123456", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-0123456");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    snprintf(want, sizeof want, "resumed the release at %s: built nothing, completed sha-0123456", digest);
+    CHECK_LIST(&job.notes, want);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* A merge run again: no source is read and nothing combined; the tags move
+ * from the published index, not from the recorded digests. */
+static void test_rerun_merge(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_MERGE, NULL, &merge_set, "v1.2.3", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], text[320], want[512];
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX);
+    start_job(&job, &f, MA_MODE_MERGE, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2.3");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    o = not_found(text, sizeof text, IMG ":latest");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    snprintf(want, sizeof want, "resumed the release at %s: built nothing, completed latest", digest);
+    CHECK_LIST(&job.notes, want);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* v1.2.3 already holds another commit's build: refused in phase 1, before
+ * anything is built, with the tag, the digest it names, the commit and
+ * version it was made from, and the way out. */
+static void test_conflict_refused_before_building(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], want[1024];
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2.3");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest_old, OTHER_REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    conflict_message(want, sizeof want, "v1.2.3", digest_old, "commit " OTHER_REV ", version v1.2.3");
+    CHECK_STR(job.error, want);
+    CHECK(contains(job.error, IMG ":v1.2.3"));
+    CHECK(contains(job.error, digest_old));
+    CHECK(contains(job.error, OTHER_REV));
+    CHECK(contains(job.error, "--allow-overwrite"));
+    CHECK(!job.resume && !ma_job_has_digest(&job));
+    CHECK(job.notes.len == 0 && job.kept.len == 0);
+    ma_job_free(&job);
+
+    /* the same commit released under another version: a version tag is no sha- tag, still refused */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest_old, REV, "v1.2.2", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    conflict_message(want, sizeof want, "v1.2.3", digest_old, "commit " REV ", version v1.2.2");
+    CHECK_STR(job.error, want);
+    CHECK(job.kept.len == 0);
+    ma_job_free(&job);
+
+    /* no version label: "unknown" */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest_old, OTHER_REV, NULL, NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "made from commit " OTHER_REV ", version unknown, not from this run"));
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* With --allow-overwrite the conflict is no reason to stop: the release is
+ * built, and the guard notes the tag it replaces. */
+static void test_conflict_allowed_builds(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], want[512];
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX), old = ok_out(INDEX_OLD);
+    write_metadata(f.ip->metadata_file, digest);
+    start_job(&job, &f, MA_MODE_PUSH, 1, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest_old, OTHER_REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(!job.resume && job.kept.len == 0 && job.notes.len == 0);
+
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_RUN);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, f.at_digest);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &old, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    snprintf(want, sizeof want, "replaced " IMG ":v1.2.3 (was %s)", digest_old);
+    CHECK_LIST(&job.notes, want);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", f.at_digest);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* sha-0123456 holds this commit's branch build (version main): kept in
+ * phase 1, and the release still builds, never promoting or reading it. */
+static void test_sha_tag_of_this_commit_kept_in_precheck(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", "sha-0123456", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], text[320], want[512];
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX);
+    write_metadata(f.ip->metadata_file, digest);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2.3");
+    ma_outcome o = not_found(text, sizeof text, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":sha-0123456");
+    o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest_old, REV, "main", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(!job.resume && !ma_job_has_digest(&job));
+    CHECK_LIST(&job.kept, "sha-0123456");
+    snprintf(want, sizeof want,
+             "kept " IMG ":sha-0123456 at %s: an earlier build of this commit (version main) holds it", digest_old);
+    CHECK_LIST(&job.notes, want);
+
+    /* phase 2 builds; the guard reads v1.2.3 only */
+    CHECK(ma_job_begin(&job, 2, &next, &err) == 0);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, f.at_digest);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    o = not_found(text, sizeof text, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":latest");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_LIST(&job.moved, "v1.2.3", "latest");
+    CHECK(job.notes.len == 1);
+    ma_job_free(&job);
+
+    /* a sha- tag of another commit is a conflict like any other */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = not_found(text, sizeof text, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest_old, OTHER_REV, "main", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "immutable tag " IMG ":sha-0123456 already exists at"));
+    CHECK(job.kept.len == 0);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* An image without the revision label says nothing of where it came from:
+ * treated as another commit's, even on a sha- tag. */
+static void test_labels_absent_is_another_commit(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "main", "sha-0123456", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], want[1024];
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":sha-0123456");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest_old, NULL, NULL, NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    conflict_message(want, sizeof want, "sha-0123456", digest_old,
+                     "an unknown commit (it has no org.opencontainers.image.revision label)");
+    CHECK_STR(job.error, want);
+    CHECK(job.kept.len == 0);
+    ma_job_free(&job);
+
+    /* a version label alone does not make it this run's */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest, NULL, "main", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(!job.resume);
+    ma_job_free(&job);
+
+    /* what imagetools printed is not what it prints for a tag: stop, naming the tag */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out("Name: " IMG ":sha-0123456\nMediaType: application/vnd.oci.image.index.v1+json\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "cannot read what " IMG ":sha-0123456 holds: imagetools printed no manifest digest");
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* Revision and version come from the index annotations when it has them,
+ * whatever the platform images' labels say. */
+static void test_annotations_preferred_over_labels(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], want[1024];
+
+    /* annotations say this run, labels another: a re-run */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest, OTHER_REV, "v0.9.0",
+                                         "{\"org.opencontainers.image.revision\": \"" REV "\", "
+                                         "\"org.opencontainers.image.version\": \"v1.2.3\"}"));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(job.resume == 1);
+    CHECK_STR(job.digest, digest);
+    ma_job_free(&job);
+
+    /* annotations say another commit, labels this run: a conflict naming the annotated commit */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":v1.2.3", digest_old, REV, "v1.2.3",
+                              "{\"org.opencontainers.image.revision\": \"" OTHER_REV "\", "
+                              "\"org.opencontainers.image.version\": \"v1.2.3\"}"));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    conflict_message(want, sizeof want, "v1.2.3", digest_old, "commit " OTHER_REV ", version v1.2.3");
+    CHECK_STR(job.error, want);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* Registry trouble in phase 1 is retried with the same command; any other
+ * failure stops the job before it builds. */
+static void test_precheck_failures(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char text[320];
+    ma_outcome timeout = fail_out(1, "ERROR: failed to do request: Head \"https://ghcr.io/v2/colliery-io/"
+                                     "brokkr-broker/manifests/v1.2.3\": dial tcp 140.82.112.33:443: i/o timeout\n");
+
+    /* one transient failure, then the tag is absent */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 2, 250);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &timeout, &next, &err) == 0);
+    CHECK_RUN(&next, 1, 250u, "docker", "buildx", "imagetools", "inspect", "--format", "{{json .}}", IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &timeout, &next, &err) == 0);
+    CHECK_RUN(&next, 1, 500u, "docker", "buildx", "imagetools", "inspect", "--format", "{{json .}}", IMG ":v1.2.3");
+    ma_outcome o = not_found(text, sizeof text, IMG ":v1.2.3");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_STR(job.error, "");
+    ma_job_free(&job);
+
+    /* retries used up */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 1, 250);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(ma_job_continue(&job, &timeout, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_RUN);
+    CHECK(ma_job_continue(&job, &timeout, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK(contains(job.error, "i/o timeout (gave up after 1 retries)"));
+    ma_job_free(&job);
+
+    /* a permanent failure: named with the tag, not retried */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 2, 250);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = fail_out(1, "ERROR: unauthorized: authentication required\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "cannot read " IMG ":v1.2.3 before building: ERROR: unauthorized: authentication required");
+    CHECK(job.attempt == 0);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* The docker driver pushes under the first immutable tag (here the sha- tag
+ * the plan adds): the guard finds the build already there, says nothing of
+ * it, and phase 3 has nothing to move. */
+static void test_docker_driver_walk(void)
+{
+    fixture f;
+    if (fixture_init_by_tag(&f, "main", NULL) != 0)
+        return;
+    CHECK(f.plan.push_by_tag == 1);
+    CHECK_LIST(&f.ip->immutable_tags, "sha-0123456");
+    int lands = 0;
+    for (size_t i = 0; i < f.ip->build_argv.len; i++)
+        lands += strcmp(f.ip->build_argv.items[i], "type=image,name=" IMG ":sha-0123456,push=true") == 0;
+    CHECK(lands == 1);
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    ma_outcome ok = ok_out(NULL), idx = ok_out(INDEX);
+    write_metadata(f.ip->metadata_file, digest);
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(job.push_by_tag == 1);
+    begin_phase2(&f, &job, &next);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, f.at_digest);
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":sha-0123456");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK_LIST(&job.done, "sha-0123456");
+    CHECK(job.notes.len == 0);
+    CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main", f.at_digest);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":main");
+    CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_LIST(&job.moved, "main");
+    CHECK(job.notes.len == 0);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* On the docker driver, a landing tag an earlier build of this commit holds
+ * cannot be kept: the build would overwrite it.  Refused in phase 1, naming
+ * the driver and the ways out. */
+static void test_docker_driver_landing_tag_kept(void)
+{
+    fixture f;
+    if (fixture_init_by_tag(&f, "main", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096];
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":sha-0123456");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest_old, REV, "v1.2.3", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, IMG ":sha-0123456 already names an earlier build of this commit, and this builder (docker "
+                         "driver) can only push under that tag: pass --builder with a builder that pushes by digest "
+                         "(remote, docker-container, kubernetes), or --allow-overwrite");
+    CHECK(contains(job.error, "docker driver"));
+    ma_job_free(&job);
+
+    /* the same landing tag from this very run's version is a re-run, not a refusal */
+    start_job(&job, &f, MA_MODE_PUSH, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":sha-0123456", digest, REV, "main", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_WAIT);
+    CHECK(job.resume == 1);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* ---- push by digest: reusing this commit's record ---- */
+
+/* Write the record a push by digest leaves for the merge. */
+static void write_record(const fixture *f, const char *platform, const char *d, const char *revision)
+{
+    ma_digest_record r = {(char *)"broker", (char *)IMG, (char *)platform, (char *)d, (char *)revision, NULL};
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_digestdir_write(f->dir, &r, &err) == 0);
+}
+
+/* The record names this commit's digest, and the registry still has it:
+ * nothing is built. */
+static void test_by_digest_reuses_record(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_BY_DIGEST, "linux/arm64", NULL, "v1.2.3", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char ref[256], want[512];
+    snprintf(ref, sizeof ref, IMG "@%s", digest_image_arm64);
+    write_record(&f, "linux/arm64", digest_image_arm64, REV);
+    CHECK(access(f.ip->digest_file, R_OK) == 0);
+
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK(job.reused == 1);
+    CHECK_STR(job.digest, digest_image_arm64);
+    CHECK_INSPECT(&next, ref);
+    ma_outcome o = ok_out(IMAGE_ARM64);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_STR(job.error, "");
+    snprintf(want, sizeof want,
+             "reused %s: this commit's linux/arm64 digest is in the registry; nothing built", f.ip->digest_file);
+    CHECK_LIST(&job.notes, want);
+    ma_job_free(&job);
+
+    /* a transient failure of that read is retried, not taken for "gone" */
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    o = fail_out(1, "ERROR: 502 Bad Gateway\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_RUN(&next, 1, 500u, "docker", "buildx", "imagetools", "inspect", "--raw", ref);
+    CHECK(job.reused == 1);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* The record's digest is gone from the registry: build after all. */
+static void test_by_digest_record_gone_builds(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_BY_DIGEST, "linux/arm64", NULL, "v1.2.3", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char ref[256], text[320];
+    write_record(&f, "linux/arm64", digest_arm64_att, REV);
+    write_metadata(f.ip->metadata_file, digest_image_arm64);
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    snprintf(ref, sizeof ref, IMG "@%s", digest_arm64_att);
+    CHECK_INSPECT(&next, ref);
+    ma_outcome o = not_found(text, sizeof text, ref);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_RUN);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+    CHECK(next.capture == 0 && next.delay_ms == 0);
+    CHECK(job.reused == 0 && !ma_job_has_digest(&job));
+    ma_outcome ok = ok_out(NULL);
+    CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
+    snprintf(ref, sizeof ref, IMG "@%s", digest_image_arm64);
+    CHECK_INSPECT(&next, ref);
+    o = ok_out(IMAGE_ARM64);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_STR(job.digest, digest_image_arm64);
+    CHECK(job.notes.len == 0);
+    ma_next_clear(&next);
+    ma_job_free(&job);
+    fixture_free(&f);
+}
+
+/* Only this commit's record for this component, image and platform is
+ * reused; anything else (or no commit at all) builds. */
+static void test_by_digest_record_not_reused(void)
+{
+    fixture f;
+    if (fixture_init_mode(&f, MA_MODE_BY_DIGEST, "linux/arm64", NULL, "v1.2.3", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    const char *const records[] = {
+        /* another commit */
+        "{\"component\": \"broker\", \"image\": \"" IMG "\", \"platform\": \"linux/arm64\", \"digest\": \"%s\", "
+        "\"revision\": \"" OTHER_REV "\"}\n",
+        /* no commit recorded */
+        "{\"component\": \"broker\", \"image\": \"" IMG "\", \"platform\": \"linux/arm64\", \"digest\": \"%s\"}\n",
+        /* another platform */
+        "{\"component\": \"broker\", \"image\": \"" IMG "\", \"platform\": \"linux/amd64\", \"digest\": \"%s\", "
+        "\"revision\": \"" REV "\"}\n",
+        /* another image */
+        "{\"component\": \"broker\", \"image\": \"ghcr.io/other/broker\", \"platform\": \"linux/arm64\", "
+        "\"digest\": \"%s\", \"revision\": \"" REV "\"}\n",
+        /* not a record */
+        "{\"digest\": \"%s\"",
+    };
+    for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
+        char json[512];
+        snprintf(json, sizeof json, records[i], digest_image_arm64);
+        CHECK(write_file(f.ip->digest_file, json, strlen(json)) == 0);
+        start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+        CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+        CHECK_KIND(&next, MA_NEXT_RUN);
+        CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+        CHECK(job.reused == 0 && !ma_job_has_digest(&job));
+        if (job.reused)
+            fprintf(stderr, "  record %zu was reused\n", i);
+        ma_job_free(&job);
+    }
+
+    /* this commit's record, but the run knows no commit (outside git) */
+    write_record(&f, "linux/arm64", digest_image_arm64, REV);
+    start_job(&job, &f, MA_MODE_BY_DIGEST, 0, 3, 500);
+    job.revision = NULL;
+    CHECK(ma_job_begin(&job, 1, &next, &err) == 0);
+    CHECK_SAME_ARGV(&next.argv, &f.ip->build_argv);
+    CHECK(job.reused == 0);
     ma_next_clear(&next);
     ma_job_free(&job);
     fixture_free(&f);
@@ -1272,6 +2141,22 @@ int main(void)
     test_sha_rule_not_for_versions();
     test_sha_tag_kept_only();
     test_sha_tag_kept_in_merge();
+    test_rerun_resumes_release();
+    test_rerun_already_published();
+    test_rerun_missing_platform_refused();
+    test_rerun_completes_immutable_tag();
+    test_rerun_merge();
+    test_conflict_refused_before_building();
+    test_conflict_allowed_builds();
+    test_sha_tag_of_this_commit_kept_in_precheck();
+    test_labels_absent_is_another_commit();
+    test_annotations_preferred_over_labels();
+    test_precheck_failures();
+    test_docker_driver_walk();
+    test_docker_driver_landing_tag_kept();
+    test_by_digest_reuses_record();
+    test_by_digest_record_gone_builds();
+    test_by_digest_record_not_reused();
     test_free_and_clear();
     return CHECK_DONE();
 }

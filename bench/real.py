@@ -1,0 +1,161 @@
+"""Benchmarks on the real stack (scripts/stack.sh: dockerd's BuildKit through
+the `multiarch-remote` builder, QEMU, the loopback registry 127.0.0.1:5555).
+Every figure is a ratio of two things measured in this run.
+
+  stack   the task's `all --push` against three bare `docker buildx build
+          --push -t ...` of the same images run in parallel (target <= 1.3x);
+          a warm build from the registry cache on a pruned builder against a
+          cold one, with a RUN step sleeping 6 s standing in for compilation
+          (target <= 0.3x); a CPU-bound RUN step for linux/arm64 under QEMU
+          against the same step on linux/amd64 (no target: the case for
+          native arm64 runners)
+  rerun   a re-run of a published release against its first publish (the
+          same 6 s stand-in; target <= 0.1x, no build); the time to refuse a
+          conflicting release (target <= 2 s, no build) against the build it
+          saves
+"""
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = os.environ.get("MULTIARCH_STACK_REGISTRY", "127.0.0.1:5555")
+BUILDER = os.environ.get("MULTIARCH_REMOTE_BUILDER", "multiarch-remote")
+BASE = f"{REGISTRY}/multiarch/busybox:1"
+COMPONENTS = ("broker", "agent", "ui")
+GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@b", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+TIMEOUT = 900
+
+
+def env():
+    out = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_"))}
+    out.update(GIT_ENV, ANGREAL_NO_AUTO_COMPLETION="1")
+    return out
+
+
+def run(argv, cwd=None, check=True):
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env(), capture_output=True, text=True, timeout=TIMEOUT)
+    took = time.perf_counter() - t0
+    if check and proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return took, proc
+
+
+def parallel(argvs, cwd):
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(a, cwd=cwd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for a in argvs]
+    for a, p in zip(argvs, procs):
+        _, err = p.communicate(timeout=TIMEOUT)
+        if p.returncode != 0:
+            raise SystemExit(f"{' '.join(a)} failed:\n{err[-3000:]}")
+    return time.perf_counter() - t0
+
+
+def project(tmp, name, run_step):
+    """A git project whose three Dockerfiles build FROM the base with RUN_STEP."""
+    path = Path(tmp) / name
+    (path / "docker").mkdir(parents=True)
+    (path / ".angreal").mkdir()
+    (path / ".angreal" / "task_build.py").write_text((ROOT / "angreal_tasks" / "task_build.py").read_text())
+    for comp in COMPONENTS:
+        (path / "docker" / f"Dockerfile.{comp}").write_text(f"FROM {BASE}\n{run_step.format(comp=comp)}\n")
+    for argv in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "bench"]):
+        run(argv, cwd=path)
+    return path
+
+
+def task(path, *args):
+    return run(["angreal", "build", "multi-arch", *args], cwd=path)
+
+
+def prune_builder():
+    run(["docker", "buildx", "prune", "-af", "--builder", BUILDER])
+
+
+def bench_stack(table, tmp):
+    print("real stack: task vs bare buildx ...", file=sys.stderr)
+    nonce = uuid.uuid4().hex[:8]
+    path = project(tmp, "publish", f"RUN echo {{comp}}-{nonce} > /name && uname -m > /arch")
+    tasks, bares = [], []
+    for i in range(4):
+        ns = f"{REGISTRY}/bench-{uuid.uuid4().hex[:8]}"
+        took, _ = task(path, "all", "--tag", f"v1.0.{i}", "--push", "--registry", ns, "--builder", BUILDER)
+        if i:  # the first round warms BuildKit's cache for both
+            tasks.append(took)
+        argvs = [["docker", "buildx", "build", "--builder", BUILDER, "--platform", "linux/amd64,linux/arm64",
+                  "--file", f"docker/Dockerfile.{c}", "--push", "--tag", f"{ns}/bare-{c}:v1.0.{i}", "."]
+                 for c in COMPONENTS]
+        took = parallel(argvs, path)
+        if i:
+            bares.append(took)
+    t, b = statistics.median(tasks), statistics.median(bares)
+    table.add("real: `all --push` (3 images x 2 platforms, 4 tags) over 3 bare `buildx build --push` in parallel",
+              f"{t / b:.2f}x ({t:.2f} s vs {b:.2f} s)", "<= 1.3x", t / b <= 1.3)
+
+    print("real stack: registry cache ...", file=sys.stderr)
+    nonce = uuid.uuid4().hex[:8]
+    path = project(tmp, "cache", f"RUN sleep 6 && echo {{comp}}-{nonce} > /built")
+    ns = f"{REGISTRY}/bench-cache-{nonce}"
+    prune_builder()
+    cold, _ = task(path, "ui", "--tag", "v1.0.0", "--push", "--registry", ns, "--builder", BUILDER)
+    prune_builder()
+    warm, proc = task(path, "ui", "--tag", "v1.0.1", "--push", "--registry", ns, "--builder", BUILDER)
+    hit = "CACHED" in proc.stderr
+    table.add("real: warm build from the registry cache on a pruned builder over a cold one (RUN sleep 6)",
+              f"{warm / cold:.2f}x ({warm:.2f} s vs {cold:.2f} s{'' if hit else ', NO CACHE HIT'})", "<= 0.3x",
+              hit and warm / cold <= 0.3)
+
+    print("real stack: QEMU ...", file=sys.stderr)
+    times = {}
+    for platform in ("linux/amd64", "linux/arm64"):
+        nonce = uuid.uuid4().hex
+        dockerfile = Path(tmp) / f"Dockerfile.cpu-{platform.replace('/', '-')}"
+        dockerfile.write_text(f"FROM {BASE}\nRUN echo {nonce} && dd if=/dev/zero bs=1M count=256 2>/dev/null "
+                              f"| sha256sum > /sum\n")
+        took, _ = run(["docker", "buildx", "build", "--builder", BUILDER, "--platform", platform, "--file",
+                       str(dockerfile), "--output", "type=cacheonly", str(tmp)])
+        times[platform] = took
+    ratio = times["linux/arm64"] / times["linux/amd64"]
+    table.add("real: CPU-bound RUN (sha256 of 256 MiB) for linux/arm64 under QEMU over linux/amd64 natively",
+              f"{ratio:.1f}x ({times['linux/arm64']:.2f} s vs {times['linux/amd64']:.2f} s)")
+
+
+def bench_rerun(table, tmp):
+    print("re-runs and conflicts ...", file=sys.stderr)
+    nonce = uuid.uuid4().hex[:8]
+    path = project(tmp, "rerun", f"RUN sleep 6 && echo {{comp}}-{nonce} > /built")
+    ns = f"{REGISTRY}/bench-rerun-{nonce}"
+    first, _ = task(path, "all", "--tag", "v1.2.3", "--push", "--registry", ns, "--builder", BUILDER)
+    reruns = []
+    for _ in range(3):
+        took, proc = task(path, "all", "--tag", "v1.2.3", "--push", "--registry", ns, "--builder", BUILDER)
+        if re.search(r"\$ docker buildx build ", proc.stderr):
+            raise SystemExit("a re-run built something")
+        reruns.append(took)
+    again = statistics.median(reruns)
+    table.add("rerun: re-run of a published release (`all`, RUN sleep 6) over its first publish",
+              f"{again / first:.3f}x ({again:.2f} s vs {first:.2f} s), no build", "<= 0.1x", again / first <= 0.1)
+
+    (path / "docker" / "Dockerfile.ui").write_text(f"FROM {BASE}\nRUN sleep 6 && echo changed > /built\n")
+    run(["git", "commit", "-qam", "change"], cwd=path)
+    refusals = []
+    for _ in range(3):
+        took, proc = run(["angreal", "build", "multi-arch", "all", "--tag", "v1.2.3", "--push", "--registry", ns,
+                          "--builder", BUILDER], cwd=path, check=False)
+        if proc.returncode != 1 or "refused before building" not in proc.stdout or \
+                re.search(r"\$ docker buildx build ", proc.stderr):
+            raise SystemExit(f"the conflict was not refused before building:\n{proc.stdout[-2000:]}")
+        refusals.append(took)
+    refuse = statistics.median(refusals)
+    table.add("rerun: time to refuse a conflicting release (`all`), nothing built",
+              f"{refuse:.2f} s ({refuse / first:.3f}x of the {first:.2f} s build it saves)", "<= 2 s",
+              refuse <= 2.0)
