@@ -135,8 +135,7 @@ def real_project(tmp_path, docker_env):
 # -- reading what landed ---------------------------------------------------------
 
 def _blob(registry, repo, digest):
-    url = f"{registry.url}/v2/{repo}/blobs/{digest}"
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with registry.open_url(f"/v2/{repo}/blobs/{digest}", timeout=60) as response:
         data = response.read()
     assert "sha256:" + hashlib.sha256(data).hexdigest() == digest, f"blob {digest} does not hash to its digest"
     return data
@@ -290,6 +289,98 @@ def fault_proxy(registry):
     yield make
     for proxy in proxies:
         proxy.stop()
+
+
+def catalog(registry):
+    """Every repository the registry holds (tagged or not), without host."""
+    with registry.open_url("/v2/_catalog?n=10000", timeout=30) as response:
+        return json.loads(response.read()).get("repositories") or []
+
+
+def descendants(pid):
+    """{pid: cmdline} of every live process below PID (read from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode("latin-1")
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] == "Z":
+                continue
+            parents[int(entry)] = int(fields[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = {}, {pid}
+    for _ in range(64):  # bounded depth
+        children = {p for p, pp in parents.items() if pp in frontier and p not in found}
+        if not children:
+            break
+        for child in children:
+            found[child] = cmdline(child)
+        frontier = children
+    return found
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+
+
+def alive(pid):
+    """True while PID runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read().decode("latin-1")
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def processes_matching(text):
+    """PIDs of every process on the machine whose command line holds TEXT."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            line = cmdline(int(entry))
+            if line and text in line and alive(int(entry)):
+                pids.append(int(entry))
+    return pids
+
+
+def cache_records(docker_env, token):
+    """IDs of the builder's cache records whose description holds TOKEN
+    (`docker buildx du --verbose`)."""
+    out = docker_env.docker("buildx", "du", "--builder", docker_env.builder, "--verbose").stdout
+    ids, current = [], None
+    for line in out.splitlines():
+        if line.startswith("ID:"):
+            current = line.split(None, 1)[1].strip()
+        elif line.startswith("Description:") and token in line and current:
+            ids.append(current)
+    return ids
+
+
+def prune_cache_records(docker_env, token, attempts=5):
+    """Remove only the builder's cache records that TOKEN names (by id: the
+    builder is dockerd's BuildKit, shared with everything else on the
+    machine); returns how many were removed.  Fails when any remains."""
+    removed = 0
+    for _ in range(attempts):
+        ids = cache_records(docker_env, token)
+        if not ids:
+            return removed
+        for record in ids:
+            docker_env.docker("buildx", "prune", "--builder", docker_env.builder, "--all", "--force",
+                              "--filter", f"id={record}")
+            removed += 1
+    left = cache_records(docker_env, token)
+    assert not left, f"cache records of {token} survived the prune: {left}"
+    return removed
 
 
 def docker_has_image(docker_env, ref):
