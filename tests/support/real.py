@@ -9,8 +9,9 @@ docker_env            a per-test DOCKER_CONFIG (logins never leak between
                       the PATH of the real docker CLI: the env for the product.
 real_project          a GitProject whose Dockerfiles build FROM the base image
                       and RUN a step on every platform (`uname -m` into /arch).
-faulty_registry       a loopback HTTP proxy in front of the test registry that
-                      answers 503 to the first N writes (FaultProxy).
+fault_proxy           fault_proxy(n, match=None): a loopback HTTP proxy in front
+                      of the test registry that answers 503 to the first N
+                      (matching) writes (FaultProxy).
 
 Helpers read what landed: layer_file() fetches an image's layers straight
 from the registry's blob API and returns one file's bytes.
@@ -22,6 +23,7 @@ import http.client
 import io
 import json
 import os
+import re
 import shutil
 import socketserver
 import subprocess
@@ -169,13 +171,21 @@ def layer_file(registry, repo, reference, platform, path):
 class FaultProxy:
     """A loopback HTTP proxy in front of a registry.  The first `fail_writes`
     write requests (POST, PUT, PATCH, DELETE) get `503 Service Unavailable`;
-    everything else is forwarded unchanged.  `host` is "127.0.0.1:PORT"."""
+    everything else is forwarded unchanged.  With `match` (a regular
+    expression searched in "METHOD /path?query"), only the writes it matches
+    count and fail.  `host` is "127.0.0.1:PORT".
+
+    Note: BuildKit itself retries a 5xx during its push ("retrying in 1s"), so
+    a few failed blob writes never reach buildx's caller; `imagetools create`
+    does not retry."""
 
     WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
-    def __init__(self, upstream_host, fail_writes):
+    def __init__(self, upstream_host, fail_writes, match=None):
         self.upstream_host = upstream_host
         self.fail_writes = fail_writes
+        self.match = re.compile(match) if match else None
+        self.failed_requests = []
         self.failed = 0
         self.forwarded_writes = 0
         self.lock = threading.Lock()
@@ -187,11 +197,12 @@ class FaultProxy:
     def host(self):
         return f"127.0.0.1:{self.port}"
 
-    def _should_fail(self, method):
+    def _should_fail(self, method, target):
         with self.lock:
-            if method in self.WRITES:
+            if method in self.WRITES and (self.match is None or self.match.search(f"{method} {target}")):
                 if self.failed < self.fail_writes:
                     self.failed += 1
+                    self.failed_requests.append(f"{method} {target}")
                     return True
                 self.forwarded_writes += 1
             return False
@@ -220,10 +231,23 @@ class FaultProxy:
             self.server = None
 
     def _one_request(self, rfile, wfile):
+        first = rfile.peek(1)[:1]
+        if first == b"\x16":
+            # a TLS ClientHello: answer as Go's plain-HTTP server does, so that
+            # containerd's resolver sees "server gave HTTP response to HTTPS
+            # client" and falls back to plain HTTP, as with the registry itself
+            wfile.write(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+            wfile.flush()
+            return False
         line = rfile.readline(65536)
         if not line or not line.strip():
             return False
-        method, target, _ = line.decode("latin-1").split(" ", 2)
+        parts = line.decode("latin-1").split(" ", 2)
+        if len(parts) != 3:
+            wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            wfile.flush()
+            return False
+        method, target, _ = parts
         headers = {}
         order = []
         while True:
@@ -246,7 +270,7 @@ class FaultProxy:
                 chunks.append(rfile.read(size))
                 rfile.readline()
             body = b"".join(chunks)
-        if self._should_fail(method):
+        if self._should_fail(method, target):
             msg = b'{"errors":[{"code":"UNAVAILABLE","message":"injected by the test proxy"}]}'
             wfile.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                         b"Content-Length: " + str(len(msg)).encode() + b"\r\n\r\n" + msg)
@@ -281,8 +305,8 @@ class FaultProxy:
 def fault_proxy(registry):
     proxies = []
 
-    def make(fail_writes):
-        proxy = FaultProxy(registry.host, fail_writes).start()
+    def make(fail_writes, match=None):
+        proxy = FaultProxy(registry.host, fail_writes, match).start()
         proxies.append(proxy)
         return proxy
 
@@ -293,7 +317,7 @@ def fault_proxy(registry):
 
 def catalog(registry):
     """Every repository the registry holds (tagged or not), without host."""
-    with registry.open_url("/v2/_catalog?n=10000", timeout=30) as response:
+    with registry.open_url("/v2/_catalog?n=1000", timeout=30) as response:  # distribution's maximum
         return json.loads(response.read()).get("repositories") or []
 
 
