@@ -9,7 +9,6 @@ import json
 import random
 import re
 import signal
-import subprocess
 import threading
 import time
 import urllib.error

@@ -29,7 +29,6 @@ import socketserver
 import subprocess
 import tarfile
 import threading
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
