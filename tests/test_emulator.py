@@ -1,21 +1,22 @@
 """Tests of the TEST SUPPORT itself: the buildx emulator (tests/support/docker)
 against a real docker-registry, checked with real tools (skopeo and, once,
 the real `docker manifest inspect`).  If these fail, the product tests that
-rely on the emulator can't be trusted."""
+rely on the emulator can't be trusted.  They cover only what those remaining
+emulator tests use (tests/test_publish.py, tests/test_matrix.py: the call log,
+login, builder creation, a publish's build/push/imagetools/cache commands and
+the no-metadata, bad-metadata and wrong-platforms faults); everything else
+runs on the real stack (tests/test_real_*.py)."""
 
-import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
 from support.fixtures import EMULATOR_SCRIPT
-from support.registry import Registry, free_port
+from support.registry import free_port
 
 QUIET = {"MULTIARCH_EMULATOR_DELAY": "0"}
 DOCKERFILE = """\
@@ -31,7 +32,6 @@ COPY --from=build /src/target/release/broker /usr/bin/broker
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 CACHE_CONFIG = "application/vnd.buildkit.cacheconfig.v0"
-NO_ATTESTATIONS = {"BUILDX_NO_DEFAULT_ATTESTATIONS": "1"}
 
 
 @pytest.fixture
@@ -59,43 +59,6 @@ def build(emulator, context, *extra, env=None, builder="multiarch"):
 def metadata(path):
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
-
-
-def push_by_digest(emulator, context, registry, repo, platform, meta, *extra, env=None):
-    """One single-platform push-by-digest build, as a CI matrix job does it;
-    returns the digest the metadata file reports."""
-    name = registry.ref(repo)
-    res = build(emulator, context, "--platform", platform, "--output",
-                f"type=image,name={name},push-by-digest=true,name-canonical=true,push=true",
-                "--metadata-file", str(meta), *extra, env=env)
-    assert res.returncode == 0, res.stderr
-    data = metadata(meta)
-    assert data["image.name"] == f"{name}@{data['containerimage.digest']}"
-    return data["containerimage.digest"]
-
-
-def create(emulator, *args, env=None):
-    return emulator.run(["buildx", "imagetools", "create", *args],
-                        extra_env=dict(QUIET, **(env or {})))
-
-
-def go_index(entries, media_type=OCI_INDEX):
-    """The bytes Go's json.MarshalIndent(index, "", "  ") gives for an index
-    of ENTRIES [(mediaType, digest, size, platform dict or None)], written
-    out by hand so the test does not share the emulator's encoder."""
-    parts = []
-    for media, digest, size, plat in entries:
-        text = (f'    {{\n      "mediaType": "{media}",\n      "digest": "{digest}",\n'
-                f'      "size": {size}')
-        if plat is not None:
-            fields = [f'        "architecture": "{plat["architecture"]}"',
-                      f'        "os": "{plat["os"]}"']
-            if plat.get("variant"):
-                fields.append(f'        "variant": "{plat["variant"]}"')
-            text += ',\n      "platform": {\n' + ",\n".join(fields) + "\n      }"
-        parts.append(text + "\n    }")
-    return (f'{{\n  "schemaVersion": 2,\n  "mediaType": "{media_type}",\n  "manifests": [\n'
-            + ",\n".join(parts) + "\n  ]\n}").encode()
 
 
 def blob(registry, repo, digest):
@@ -307,82 +270,6 @@ def test_default_provenance_adds_attestation_manifests(emulator, registry, regis
                                                                   "unknown/unknown"]
 
 
-def test_load(emulator, context, builder):
-    multi = build(emulator, context, "--platform", "linux/amd64,linux/arm64", "--load",
-                  "-t", "broker:dev")
-    assert multi.returncode == 1
-    assert multi.stderr.endswith(
-        "ERROR: docker exporter does not currently support exporting manifest lists\n")
-    single = build(emulator, context, "--platform", "linux/arm64", "--output", "type=docker",
-                   "-t", "broker:dev")
-    assert single.returncode == 0, single.stderr
-    loaded = emulator.loaded()
-    assert [(x["names"], x["platform"]) for x in loaded] == \
-        [(["docker.io/library/broker:dev"], "linux/arm64")]
-
-
-def test_build_argument_errors(emulator, registry, registry_repo, context, builder, tmp_path):
-    ref = registry.ref(registry_repo, "v1")
-    unknown = build(emulator, context, "--bogus", "--push", "-t", ref)
-    assert (unknown.returncode, unknown.stderr) == (1, "ERROR: unknown flag: --bogus\n")
-
-    no_tag = build(emulator, context, "--platform", "linux/amd64,linux/arm64", "--push")
-    assert no_tag.returncode == 1
-    assert "tag is needed when pushing to registry" in no_tag.stderr.splitlines()[-1]
-
-    missing = emulator.run(["buildx", "build", "--builder", "multiarch", "--file",
-                            str(tmp_path / "Dockerfile.nope"), "--push", "-t", ref,
-                            str(context)], extra_env=QUIET)
-    assert missing.returncode == 1
-    assert missing.stderr.splitlines()[-1] == ("ERROR: failed to solve: failed to read "
-                                               "dockerfile: open Dockerfile.nope: no such file "
-                                               "or directory")
-
-    bad_platform = build(emulator, context, "--platform", "linux/amd64,plan10/z80", "--push",
-                         "-t", ref)
-    assert bad_platform.returncode == 1 and "plan10/z80" in bad_platform.stderr
-
-    no_builder = build(emulator, context, "--push", "-t", ref, builder="nope")
-    assert (no_builder.returncode, no_builder.stderr) == (1, 'ERROR: no builder "nope" found\n')
-
-    docker_driver = build(emulator, context, "--platform", "linux/amd64,linux/arm64", "--push",
-                          "-t", ref, builder="default")
-    assert docker_driver.returncode == 1
-    assert "Multi-platform build is not supported for the docker driver" in docker_driver.stderr
-
-    not_dir = emulator.run(["buildx", "build", "--builder", "multiarch", str(tmp_path / "x")])
-    assert not_dir.returncode == 1 and "unable to prepare context" in not_dir.stderr
-    assert registry.tags(registry_repo) == []
-
-
-def test_push_to_unreachable_registry(emulator, context, builder):
-    ref = f"127.0.0.1:{free_port()}/t/down:v1"
-    res = build(emulator, context, "--platform", "linux/amd64", "-t", ref, "--push")
-    assert res.returncode == 1
-    last = res.stderr.splitlines()[-1]
-    assert last.startswith(f"ERROR: failed to solve: failed to push {ref}: ")
-    assert last.endswith("connect: connection refused")
-
-
-def test_progress_streams_live(emulator, registry, registry_repo, context, builder):
-    ref = registry.ref(registry_repo, "v1")
-    args = [emulator.docker, "buildx", "build", "--builder", "multiarch",
-            "-f", str(context / "Dockerfile.broker"), "--platform", "linux/amd64,linux/arm64",
-            "-t", ref, "--push", str(context)]
-    proc = subprocess.Popen(args, env=emulator.env({"MULTIARCH_EMULATOR_DELAY": "0.05"}),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = proc.stderr.readline()
-        assert first.startswith("#0 building with")
-        assert proc.poll() is None  # the first line arrived while still building
-        rest = proc.stderr.read()
-        assert proc.wait(timeout=60) == 0, rest
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 # -- imagetools --------------------------------------------------------------------
 
 
@@ -464,87 +351,7 @@ def test_imagetools_create_errors(emulator, registry, registry_repo):
     assert registry.tags(registry_repo) == []
 
 
-def test_imagetools_create_wraps_a_single_manifest(emulator, registry, registry_repo, context,
-                                                   builder):
-    """As in buildx: a single image manifest source becomes a new index."""
-    src = registry.ref(registry_repo, "single")
-    assert build(emulator, context, "--platform", "linux/arm64", "--provenance=false", "-t",
-                 src, "--push").returncode == 0
-    dst = registry.ref(registry_repo, "wrapped")
-    res = emulator.run(["buildx", "imagetools", "create", "-t", dst, src])
-    assert res.returncode == 0, res.stderr
-    assert registry.digest(dst) != registry.digest(src)
-    assert [m["digest"] for m in registry.manifest(dst)["manifests"]] == [registry.digest(src)]
-    assert registry.platforms(dst) == ["linux/arm64"]
-    # the new index is Go-marshalled; --dry-run shows exactly what was pushed
-    dry = emulator.run(["buildx", "imagetools", "create", "--dry-run", src])
-    assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.encode() == registry.raw(dst) + b"\n"
-    assert registry.raw(dst) == go_index([(OCI_MANIFEST, registry.digest(src),
-                                           len(registry.raw(src)),
-                                           {"architecture": "arm64", "os": "linux"})])
-    # --prefer-index=false keeps the manifest itself (a carbon copy)
-    kept = registry.ref(registry_repo, "kept")
-    res = emulator.run(["buildx", "imagetools", "create", "--prefer-index=false", "-t", kept,
-                        src])
-    assert res.returncode == 0, res.stderr
-    assert registry.digest(kept) == registry.digest(src)
-
-
 # -- faults ------------------------------------------------------------------------
-
-
-def test_fault_push_5xx_counts_across_calls(emulator, registry, registry_repo, context,
-                                            builder):
-    ref = registry.ref(registry_repo, "v1")
-    fault = emulator.faults("push-5xx=2")
-    first = build(emulator, context, "--platform", "linux/amd64,linux/arm64", "-t", ref,
-                  "--push", env=fault)
-    assert first.returncode == 1
-    assert first.stderr.splitlines()[-1] == (
-        f"ERROR: failed to solve: failed to push {ref}: unexpected status from PUT request "
-        f"to http://{registry.host}/v2/{registry_repo}/manifests/v1: 503 Service Unavailable")
-    assert registry.tags(registry_repo) == []
-
-    second = build(emulator, context, "--platform", "linux/amd64,linux/arm64", "-t", ref,
-                   "--push", env=fault)
-    assert second.returncode == 1 and "503 Service Unavailable" in second.stderr
-    third = build(emulator, context, "--platform", "linux/amd64,linux/arm64", "-t", ref,
-                  "--push", env=fault)
-    assert third.returncode == 0, third.stderr
-    assert registry.tags(registry_repo) == ["v1"]
-
-    # imagetools create draws from the same counter: 2 used, so a budget of 3
-    # fails exactly one more write
-    fault = emulator.faults("push-5xx=3")
-    promoted = registry.ref(registry_repo, "release")
-    args = ["buildx", "imagetools", "create", "-t", promoted, ref]
-    failed = emulator.run(args, extra_env=fault)
-    assert failed.returncode == 1
-    assert failed.stderr.splitlines()[-1] == (
-        f"ERROR: failed to push {promoted}: unexpected status from PUT request to "
-        f"http://{registry.host}/v2/{registry_repo}/manifests/release: 503 Service Unavailable")
-    assert registry.tags(registry_repo) == ["v1"]
-    retried = emulator.run(args, extra_env=fault)
-    assert retried.returncode == 0, retried.stderr
-    assert registry.digest(promoted) == registry.digest(ref)
-
-
-def test_fault_build_fail(emulator, registry, registry_repo, context, builder):
-    ok_ref = registry.ref(registry_repo, "fine")
-    bad_ref = registry.ref(registry_repo, "broker-bad")
-    fault = emulator.faults("build-fail=broker-bad")
-    bad = build(emulator, context, "--platform", "linux/amd64", "-t", bad_ref, "--push",
-                env=fault)
-    assert bad.returncode == 1
-    assert bad.stderr.splitlines()[-1] == (
-        'ERROR: failed to solve: process "/bin/sh -c cargo build --release" did not complete '
-        "successfully: exit code: 101")
-    assert "#0 building with" in bad.stderr
-    ok = build(emulator, context, "--platform", "linux/amd64", "-t", ok_ref, "--push",
-               env=fault)
-    assert ok.returncode == 0, ok.stderr
-    assert registry.tags(registry_repo) == ["fine"]
 
 
 def test_fault_metadata(emulator, registry, registry_repo, context, builder, tmp_path):
@@ -570,53 +377,6 @@ def test_fault_wrong_platforms(emulator, registry, registry_repo, context, build
     assert registry.platforms(ref) == ["linux/arm64"]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_fault_slow_build_is_cancelled_by_signal(emulator, registry, registry_repo, context,
-                                                 builder, signum):
-    ref = registry.ref(registry_repo, "v1")
-    args = [emulator.docker, "buildx", "build", "--builder", "multiarch",
-            "-f", str(context / "Dockerfile.broker"), "-t", ref, "--push", str(context)]
-    env = emulator.env(dict(QUIET, **emulator.faults("slow-build=30")))
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    try:
-        marker = os.path.join(emulator.state_dir, f"build-started.{proc.pid}")
-        deadline = time.monotonic() + 15
-        while not os.path.exists(marker) and time.monotonic() < deadline \
-                and proc.poll() is None:
-            time.sleep(0.02)
-        assert os.path.exists(marker)
-        started = time.monotonic()
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=15)
-        assert time.monotonic() - started < 5
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-    assert proc.returncode == 1
-    assert err.splitlines()[-1] == "ERROR: failed to solve: Canceled: context canceled"
-    assert registry.tags(registry_repo) == []
-
-
-# -- the registry fixture itself ----------------------------------------------------
-
-
-def test_registry_restart_keeps_storage(emulator, context, builder):
-    with Registry() as reg:
-        ref = reg.ref("t/keep", "v1")
-        assert build(emulator, context, "--platform", "linux/amd64,linux/arm64", "-t", ref,
-                     "--push").returncode == 0
-        digest = reg.digest(ref)
-        reg.stop()
-        down = emulator.run(["buildx", "imagetools", "inspect", "--raw", ref])
-        assert down.returncode == 1 and "connection refused" in down.stderr
-        reg.restart()
-        assert reg.digest(ref) == digest
-        assert reg.tags("t/keep") == ["v1"]
-        assert reg.tags("t/never-pushed") == []
-
-
 def test_output_names_follow_buildx_csv_rules(emulator, registry, registry_repo, context,
                                               builder):
     a, b = registry.ref(registry_repo, "a"), registry.ref(registry_repo, "b")
@@ -632,227 +392,7 @@ def test_output_names_follow_buildx_csv_rules(emulator, registry, registry_repo,
         'ERROR: failed to solve: target stage "nope" could not be found'
 
 
-# -- imagetools create with several sources (buildx's Resolver.combine) ---------------
-
-
-def test_single_platform_by_digest_metadata(emulator, registry, registry_repo, context,
-                                            builder, tmp_path):
-    """With the default provenance a single-platform push is an index (image +
-    attestation); without attestations it is the plain image manifest."""
-    name = registry.ref(registry_repo)
-    with_att = push_by_digest(emulator, context, registry, registry_repo, "linux/arm64",
-                              tmp_path / "a.json")
-    data = metadata(tmp_path / "a.json")
-    assert data["containerimage.descriptor"] == {
-        "mediaType": OCI_INDEX, "digest": with_att,
-        "size": len(registry.raw(f"{name}@{with_att}"))}
-    assert registry.manifest(f"{name}@{with_att}")["mediaType"] == OCI_INDEX
-    assert registry.platforms(f"{name}@{with_att}", include_attestations=True) == [
-        "linux/arm64", "unknown/unknown"]
-
-    plain = push_by_digest(emulator, context, registry, registry_repo, "linux/arm64",
-                           tmp_path / "p.json", env=NO_ATTESTATIONS)
-    assert metadata(tmp_path / "p.json")["containerimage.descriptor"]["mediaType"] == OCI_MANIFEST
-    raw, digest = registry.fetch_manifest(registry_repo, plain)
-    assert digest == plain and json.loads(raw)["mediaType"] == OCI_MANIFEST
-    assert registry.platform_images(registry.ref(registry_repo), plain) == [
-        {"platform": "linux/arm64", "digest": plain, "media_type": OCI_MANIFEST, "labels": {}}]
-    with pytest.raises(LookupError):
-        registry.fetch_manifest(registry_repo, "nope")
-    # the image of the index is that same manifest
-    assert registry.child_digest(f"{name}@{with_att}", "linux/arm64") == plain
-    assert registry.tags(registry_repo) == []
-
-
-def test_merge_two_by_digest_builds_into_one_index(emulator, registry, registry_repo, context,
-                                                   builder, tmp_path):
-    name, v1 = registry.ref(registry_repo), registry.ref(registry_repo, "v1")
-    d_amd = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64",
-                           tmp_path / "amd.json", "--label", "team=infra")
-    d_arm = push_by_digest(emulator, context, registry, registry_repo, "linux/arm64",
-                           tmp_path / "arm.json", "--label", "team=infra")
-    res = create(emulator, "--tag", v1, f"{name}@{d_amd}", f"{name}@{d_arm}")
-    assert res.returncode == 0, res.stderr
-    assert f"#1 [internal] pushing {name}\n" in res.stderr
-
-    raw, digest = registry.fetch_manifest(registry_repo, "v1")
-    assert f" pushing {digest} to {v1}\n" in res.stderr
-    assert registry.fetch_manifest(registry_repo, digest) == (raw, digest)
-    index = json.loads(raw)
-    assert index["mediaType"] == OCI_INDEX
-    # each source index contributes all its entries: image + attestation
-    assert registry.platforms(v1, include_attestations=True) == [
-        "linux/amd64", "unknown/unknown", "linux/arm64", "unknown/unknown"]
-    sources = registry.manifest(f"{name}@{d_amd}")["manifests"] + \
-        registry.manifest(f"{name}@{d_arm}")["manifests"]
-    assert [m["digest"] for m in index["manifests"]] == [m["digest"] for m in sources]
-    images = registry.platform_images(registry_repo, "v1")
-    assert [(i["platform"], i["labels"]) for i in images] == [
-        ("linux/amd64", {"team": "infra"}), ("linux/arm64", {"team": "infra"})]
-    assert [i["digest"] for i in images] == [
-        registry.child_digest(f"{name}@{d_amd}", "linux/amd64"),
-        registry.child_digest(f"{name}@{d_arm}", "linux/arm64")]
-    assert registry.tag_exists(registry_repo, "v1")
-    assert not registry.tag_exists(registry_repo, "v2")
-    assert registry.tags(registry_repo) == ["v1"]
-
-
-def test_dry_run_prints_exactly_the_bytes_pushed(emulator, registry, registry_repo, context,
-                                                 builder, tmp_path):
-    name = registry.ref(registry_repo)
-    other = registry_repo + "-release"
-    d_amd = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64",
-                           tmp_path / "amd.json", env=NO_ATTESTATIONS)
-    d_arm = push_by_digest(emulator, context, registry, registry_repo, "linux/arm/v7",
-                           tmp_path / "arm.json", env=NO_ATTESTATIONS)
-    expected = go_index([
-        (OCI_MANIFEST, d_amd, len(registry.raw(f"{name}@{d_amd}")),
-         {"architecture": "amd64", "os": "linux"}),
-        (OCI_MANIFEST, d_arm, len(registry.raw(f"{name}@{d_arm}")),
-         {"architecture": "arm", "os": "linux", "variant": "v7"})])
-
-    tag, release = registry.ref(registry_repo, "v1"), registry.ref(other, "v1")
-    dry = create(emulator, "--dry-run", "-t", tag, "-t", release, f"{name}@{d_amd}",
-                 f"{name}@{d_arm}")
-    assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.encode() == expected + b"\n"
-    # bare digests take the repository of the tags
-    bare = create(emulator, "--dry-run", "-t", tag, d_amd, d_arm)
-    assert bare.returncode == 0, bare.stderr
-    assert bare.stdout == dry.stdout
-    assert registry.tags(registry_repo) == [] and registry.tags(other) == []
-
-    meta = tmp_path / "create.json"
-    res = create(emulator, "-t", tag, "-t", release, "--metadata-file", str(meta),
-                 f"{name}@{d_amd}", f"{name}@{d_arm}")
-    assert res.returncode == 0, res.stderr
-    want = "sha256:" + hashlib.sha256(dry.stdout[:-1].encode()).hexdigest()
-    assert registry.digest(tag) == want and registry.digest(release) == want
-    assert registry.raw(release) == expected
-    # the children were copied into the other repository before the index
-    assert f"copying {d_arm} from {name}@{d_arm} to {registry.ref(other)}" in res.stderr
-    assert registry.platforms(release) == ["linux/amd64", "linux/arm/v7"]
-    assert registry.digest(registry.ref(other, digest=d_arm)) == d_arm
-    assert metadata(meta) == {
-        "containerimage.descriptor": {"mediaType": OCI_INDEX, "digest": want,
-                                      "size": len(expected)},
-        "image.name": ",".join(sorted([registry.ref(registry_repo), registry.ref(other)]))}
-
-
-def test_imagetools_create_missing_source_pushes_nothing(emulator, registry, registry_repo,
-                                                         context, builder, tmp_path):
-    name = registry.ref(registry_repo)
-    other = registry_repo + "-release"
-    d_amd = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64",
-                           tmp_path / "amd.json")
-    missing = "sha256:" + "0" * 64
-    tags = ["-t", registry.ref(other, "v1"), "-t", registry.ref(registry_repo, "v1")]
-    res = create(emulator, *tags, f"{name}@{d_amd}", f"{name}@{missing}")
-    assert (res.returncode, res.stderr) == (1, f"ERROR: {name}@{missing}: not found\n")
-    assert registry.tags(registry_repo) == [] and registry.tags(other) == []
-    assert not registry.exists(registry.ref(other, digest=d_amd))  # nothing copied either
-
-    no_repo = registry.ref(registry_repo + "-never", digest=d_amd)
-    res = create(emulator, "-t", registry.ref(registry_repo, "v1"), no_repo, d_amd)
-    assert res.returncode == 1
-    assert res.stderr == (f'ERROR: multiple repositories specified, cannot infer repository '
-                          f'for "{d_amd}"\n')
-    res = create(emulator, "-t", registry.ref(registry_repo, "v1"), f"{name}@{d_amd}", no_repo)
-    assert (res.returncode, res.stderr) == (1, f"ERROR: {no_repo}: not found\n")
-    short = create(emulator, "-t", registry.ref(registry_repo, "v1"), "sha256:abc")
-    assert short.returncode == 1 and short.stderr.endswith(
-        "valid sources are digests, references and descriptors: "
-        "invalid checksum digest length\n")
-    nowhere = create(emulator, "--dry-run", d_amd)
-    assert nowhere.stderr == ("ERROR: no repositories specified, please set a reference in "
-                              "tag or source\n")
-    assert registry.tags(registry_repo) == [] and registry.tags(other) == []
-
-
-def test_imagetools_create_duplicates_as_buildx(emulator, registry, registry_repo, context,
-                                                builder, tmp_path):
-    name = registry.ref(registry_repo)
-    one = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64",
-                         tmp_path / "1.json", "--build-arg", "V=1", env=NO_ATTESTATIONS)
-    two = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64",
-                         tmp_path / "2.json", "--build-arg", "V=2", env=NO_ATTESTATIONS)
-    assert one != two
-
-    # the same platform twice is no error: the index just holds it twice
-    tag = registry.ref(registry_repo, "twice")
-    res = create(emulator, "-t", tag, f"{name}@{one}", f"{name}@{two}")
-    assert res.returncode == 0, res.stderr
-    assert registry.platforms(tag) == ["linux/amd64", "linux/amd64"]
-    assert [m["digest"] for m in registry.manifest(tag)["manifests"]] == [one, two]
-
-    # the same digest twice is one entry
-    same = create(emulator, "--dry-run", "-t", tag, f"{name}@{one}", one)
-    assert same.returncode == 0, same.stderr
-    assert [m["digest"] for m in json.loads(same.stdout)["manifests"]] == [one]
-
-    # an index and one of its own children: the child is merged into the first
-    # entry for its digest (later platform and annotations win)
-    meta = tmp_path / "idx.json"
-    idx = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64", meta)
-    entries = registry.manifest(f"{name}@{idx}")["manifests"]
-    att = entries[1]["digest"]
-    merged = create(emulator, "--dry-run", "-t", tag, f"{name}@{att}", f"{name}@{idx}")
-    assert merged.returncode == 0, merged.stderr
-    doc = json.loads(merged.stdout)
-    assert [m["digest"] for m in doc["manifests"]] == [att, entries[0]["digest"]]
-    assert doc["manifests"][0]["annotations"] == entries[1]["annotations"]
-    assert doc["manifests"][0]["platform"] == {"architecture": "unknown", "os": "unknown"}
-    assert registry.tags(registry_repo) == ["twice"]
-
-
-def test_imagetools_create_push_5xx_with_several_sources(emulator, registry, registry_repo,
-                                                         context, builder, tmp_path):
-    name = registry.ref(registry_repo)
-    d_amd = push_by_digest(emulator, context, registry, registry_repo, "linux/amd64",
-                           tmp_path / "amd.json", env=NO_ATTESTATIONS)
-    d_arm = push_by_digest(emulator, context, registry, registry_repo, "linux/arm64",
-                           tmp_path / "arm.json", env=NO_ATTESTATIONS)
-    other = registry_repo + "-release"
-    args = ["-t", registry.ref(other, "v1"), f"{name}@{d_amd}", f"{name}@{d_arm}"]
-    fault = emulator.faults("push-5xx=1")
-    failed = create(emulator, *args, env=fault)
-    assert failed.returncode == 1
-    assert failed.stderr.splitlines()[-1].endswith("/manifests/v1: 503 Service Unavailable")
-    assert registry.tags(other) == [] and not registry.exists(registry.ref(other, digest=d_amd))
-    retried = create(emulator, *args, env=fault)
-    assert retried.returncode == 0, retried.stderr
-    assert registry.platforms(registry.ref(other, "v1")) == ["linux/amd64", "linux/arm64"]
-
-
-# -- build arguments, labels and the build cache -----------------------------------------
-
-
-def test_labels_and_declared_build_args(emulator, registry, registry_repo, context, builder):
-    (context / "Dockerfile.broker").write_text(
-        "ARG BASE=debian\nFROM rust:1.80 AS build\nLABEL stage=build\nRUN cargo build\n"
-        "FROM build AS test\nLABEL tested=yes\n"
-        "FROM debian:bookworm-slim\nARG VERSION\nLABEL component=broker vendor=acme\n"
-        "COPY --from=build /x /y\n")
-    refs = {t: registry.ref(registry_repo, t) for t in ("a", "b", "c", "d")}
-    common = ["--platform", "linux/amd64,linux/arm64", "--provenance=false", "--push",
-              "--label", "vendor=other", "--label", "team=infra"]
-    for tag, args in (("a", ["--build-arg", "VERSION=1"]), ("b", ["--build-arg", "VERSION=2"]),
-                      ("c", ["--build-arg", "VERSION=1", "--build-arg", "UNUSED=1"]),
-                      ("d", ["--build-arg", "VERSION=1", "--build-arg", "UNUSED=2"])):
-        res = build(emulator, context, *common, *args, "-t", refs[tag])
-        assert res.returncode == 0, res.stderr
-    digests = {t: registry.digest(r) for t, r in refs.items()}
-    assert digests["a"] != digests["b"]              # a declared ARG changes the image
-    assert digests["a"] == digests["c"] == digests["d"]  # an undeclared one does not
-    for image in registry.platform_images(registry_repo, "a"):
-        # the final stage's LABELs (not the build stage's), --label winning
-        assert image["labels"] == {"component": "broker", "vendor": "other", "team": "infra"}
-
-    target = build(emulator, context, "--platform", "linux/amd64", "--provenance=false",
-                   "--target", "test", "--push", "-t", registry.ref(registry_repo, "t"))
-    assert target.returncode == 0, target.stderr
-    assert registry.labels(registry.ref(registry_repo, "t"), "linux/amd64") == {
-        "stage": "build", "tested": "yes"}  # a stage inherits the labels it is FROM
+# -- the build cache (every emulated publish passes --cache-from/--cache-to) ----------------
 
 
 def test_cache_to_pushes_a_registry_cache(emulator, registry, registry_repo, context, builder):
@@ -899,60 +439,3 @@ def test_cache_to_pushes_a_registry_cache(emulator, registry, registry_repo, con
     assert f"writing manifest {registry.digest(bare)} " in res.stderr
 
 
-def test_cache_spec_errors(emulator, registry, registry_repo, context, builder):
-    ref = registry.ref(registry_repo, "v1")
-
-    def run(*args, env=None):
-        return build(emulator, context, "--platform", "linux/amd64", "-t", ref, "--push", *args,
-                     env=env)
-
-    for spec, message in (
-            ("type=bogus,ref=x", 'ERROR: failed to solve: unknown cache exporter: "bogus"'),
-            ("ref=x,mode=max", 'ERROR: type required for "ref=x,mode=max"'),
-            ("type=registry,ref", "ERROR: invalid value ref"),
-            ("type=registry,mode=max",
-             "ERROR: failed to solve: failed to configure registry cache exporter: missing ref"),
-            (f"type=registry,ref={ref}-cache,image-manifest=maybe",
-             'ERROR: failed to solve: failed to parse image-manifest: strconv.ParseBool: '
-             'parsing "maybe": invalid syntax'),
-            (f"type=registry,ref={registry.ref(registry_repo, 'c')},image-manifest=true,"
-             "oci-mediatypes=false",
-             "ERROR: failed to solve: invalid configuration for remote cache")):
-        res = run("--cache-to", spec)
-        assert res.returncode == 1, spec
-        assert res.stderr.splitlines()[-1] == message, spec
-    cache = registry.ref(registry_repo, "c")
-    dup = run("--cache-to", f"type=registry,ref={cache}",
-              "--cache-to", f"type=registry,ref={cache},mode=max")
-    assert dup.returncode == 1
-    assert dup.stderr.splitlines()[-1] == \
-        "ERROR: failed to solve: duplicate cache exports [registry]"
-    remote = run("--cache-to", "type=registry,ref=ghcr.io/acme/broker:cache")
-    assert remote.returncode == 1 and "refusing to contact ghcr.io" in remote.stderr
-    docker_driver = build(emulator, context, "--cache-to", f"type=registry,ref={cache}",
-                          builder="default")
-    assert docker_driver.returncode == 1
-    assert docker_driver.stderr.startswith(
-        "ERROR: Cache export is not supported for the docker driver.\n")
-    # the v1 image of the failed builds was pushed once (the image export runs
-    # before the cache export, as in buildkit), but no cache went anywhere
-    assert "c" not in registry.tags(registry_repo)
-
-    # cache sources never fail a build
-    ok = run("--cache-from", "type=registry,ref=ghcr.io/acme/broker:cache",
-             "--cache-from", "type=bogus", "--cache-from", "type=gha,scope=broker",
-             env={"ACTIONS_RUNTIME_TOKEN": ""})
-    assert ok.returncode == 0, ok.stderr
-    assert "importing cache manifest from ghcr.io/acme/broker:cache\n" in ok.stderr
-    assert "not contacting ghcr.io" in ok.stderr
-    assert "ERROR: unknown cache importer: bogus\n" in ok.stderr
-    assert "gha" not in ok.stderr  # no token, no URL: buildx drops the entry
-
-    # credentials in a cache spec are not written to the emulator's call log
-    secret = "s3cr3t-cache-token"
-    res = build(emulator, context, "--platform", "linux/amd64",
-                "--cache-from", f"type=gha,token={secret},url=http://127.0.0.1:1/",
-                f"--cache-to=type=gha,mode=max,token={secret},url=http://127.0.0.1:1/")
-    assert res.returncode == 1 and 'cache type "gha" is not supported' in res.stderr
-    logged = json.dumps(emulator.calls()[-1])
-    assert secret not in logged and "token=<redacted>" in logged

@@ -9,8 +9,9 @@ docker_env            a per-test DOCKER_CONFIG (logins never leak between
                       the PATH of the real docker CLI: the env for the product.
 real_project          a GitProject whose Dockerfiles build FROM the base image
                       and RUN a step on every platform (`uname -m` into /arch).
-faulty_registry       a loopback HTTP proxy in front of the test registry that
-                      answers 503 to the first N writes (FaultProxy).
+fault_proxy           fault_proxy(n, match=None): a loopback HTTP proxy in front
+                      of the test registry that answers 503 to the first N
+                      (matching) writes (FaultProxy).
 
 Helpers read what landed: layer_file() fetches an image's layers straight
 from the registry's blob API and returns one file's bytes.
@@ -22,12 +23,12 @@ import http.client
 import io
 import json
 import os
+import re
 import shutil
 import socketserver
 import subprocess
 import tarfile
 import threading
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,8 +136,7 @@ def real_project(tmp_path, docker_env):
 # -- reading what landed ---------------------------------------------------------
 
 def _blob(registry, repo, digest):
-    url = f"{registry.url}/v2/{repo}/blobs/{digest}"
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with registry.open_url(f"/v2/{repo}/blobs/{digest}", timeout=60) as response:
         data = response.read()
     assert "sha256:" + hashlib.sha256(data).hexdigest() == digest, f"blob {digest} does not hash to its digest"
     return data
@@ -170,13 +170,21 @@ def layer_file(registry, repo, reference, platform, path):
 class FaultProxy:
     """A loopback HTTP proxy in front of a registry.  The first `fail_writes`
     write requests (POST, PUT, PATCH, DELETE) get `503 Service Unavailable`;
-    everything else is forwarded unchanged.  `host` is "127.0.0.1:PORT"."""
+    everything else is forwarded unchanged.  With `match` (a regular
+    expression searched in "METHOD /path?query"), only the writes it matches
+    count and fail.  `host` is "127.0.0.1:PORT".
+
+    Note: BuildKit itself retries a 5xx during its push ("retrying in 1s"), so
+    a few failed blob writes never reach buildx's caller; `imagetools create`
+    does not retry."""
 
     WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
-    def __init__(self, upstream_host, fail_writes):
+    def __init__(self, upstream_host, fail_writes, match=None):
         self.upstream_host = upstream_host
         self.fail_writes = fail_writes
+        self.match = re.compile(match) if match else None
+        self.failed_requests = []
         self.failed = 0
         self.forwarded_writes = 0
         self.lock = threading.Lock()
@@ -188,11 +196,12 @@ class FaultProxy:
     def host(self):
         return f"127.0.0.1:{self.port}"
 
-    def _should_fail(self, method):
+    def _should_fail(self, method, target):
         with self.lock:
-            if method in self.WRITES:
+            if method in self.WRITES and (self.match is None or self.match.search(f"{method} {target}")):
                 if self.failed < self.fail_writes:
                     self.failed += 1
+                    self.failed_requests.append(f"{method} {target}")
                     return True
                 self.forwarded_writes += 1
             return False
@@ -221,10 +230,23 @@ class FaultProxy:
             self.server = None
 
     def _one_request(self, rfile, wfile):
+        first = rfile.peek(1)[:1]
+        if first == b"\x16":
+            # a TLS ClientHello: answer as Go's plain-HTTP server does, so that
+            # containerd's resolver sees "server gave HTTP response to HTTPS
+            # client" and falls back to plain HTTP, as with the registry itself
+            wfile.write(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+            wfile.flush()
+            return False
         line = rfile.readline(65536)
         if not line or not line.strip():
             return False
-        method, target, _ = line.decode("latin-1").split(" ", 2)
+        parts = line.decode("latin-1").split(" ", 2)
+        if len(parts) != 3:
+            wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            wfile.flush()
+            return False
+        method, target, _ = parts
         headers = {}
         order = []
         while True:
@@ -247,7 +269,7 @@ class FaultProxy:
                 chunks.append(rfile.read(size))
                 rfile.readline()
             body = b"".join(chunks)
-        if self._should_fail(method):
+        if self._should_fail(method, target):
             msg = b'{"errors":[{"code":"UNAVAILABLE","message":"injected by the test proxy"}]}'
             wfile.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                         b"Content-Length: " + str(len(msg)).encode() + b"\r\n\r\n" + msg)
@@ -282,14 +304,106 @@ class FaultProxy:
 def fault_proxy(registry):
     proxies = []
 
-    def make(fail_writes):
-        proxy = FaultProxy(registry.host, fail_writes).start()
+    def make(fail_writes, match=None):
+        proxy = FaultProxy(registry.host, fail_writes, match).start()
         proxies.append(proxy)
         return proxy
 
     yield make
     for proxy in proxies:
         proxy.stop()
+
+
+def catalog(registry):
+    """Every repository the registry holds (tagged or not), without host."""
+    with registry.open_url("/v2/_catalog?n=1000", timeout=30) as response:  # distribution's maximum
+        return json.loads(response.read()).get("repositories") or []
+
+
+def descendants(pid):
+    """{pid: cmdline} of every live process below PID (read from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode("latin-1")
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] == "Z":
+                continue
+            parents[int(entry)] = int(fields[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = {}, {pid}
+    for _ in range(64):  # bounded depth
+        children = {p for p, pp in parents.items() if pp in frontier and p not in found}
+        if not children:
+            break
+        for child in children:
+            found[child] = cmdline(child)
+        frontier = children
+    return found
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+
+
+def alive(pid):
+    """True while PID runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read().decode("latin-1")
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def processes_matching(text):
+    """PIDs of every process on the machine whose command line holds TEXT."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            line = cmdline(int(entry))
+            if line and text in line and alive(int(entry)):
+                pids.append(int(entry))
+    return pids
+
+
+def cache_records(docker_env, token):
+    """IDs of the builder's cache records whose description holds TOKEN
+    (`docker buildx du --verbose`)."""
+    out = docker_env.docker("buildx", "du", "--builder", docker_env.builder, "--verbose").stdout
+    ids, current = [], None
+    for line in out.splitlines():
+        if line.startswith("ID:"):
+            current = line.split(None, 1)[1].strip()
+        elif line.startswith("Description:") and token in line and current:
+            ids.append(current)
+    return ids
+
+
+def prune_cache_records(docker_env, token, attempts=5):
+    """Remove only the builder's cache records that TOKEN names (by id: the
+    builder is dockerd's BuildKit, shared with everything else on the
+    machine); returns how many were removed.  Fails when any remains."""
+    removed = 0
+    for _ in range(attempts):
+        ids = cache_records(docker_env, token)
+        if not ids:
+            return removed
+        for record in ids:
+            docker_env.docker("buildx", "prune", "--builder", docker_env.builder, "--all", "--force",
+                              "--filter", f"id={record}")
+            removed += 1
+    left = cache_records(docker_env, token)
+    assert not left, f"cache records of {token} survived the prune: {left}"
+    return removed
 
 
 def docker_has_image(docker_env, ref):

@@ -1,11 +1,13 @@
 """TEST SUPPORT: a real OCI registry for the tests (not product code).
 
 Runs Debian's `docker-registry` (distribution 2.8) on 127.0.0.1 with a free
-port, plain HTTP, no auth, deletes enabled and filesystem storage in a
-temporary directory.  The read-back helpers go through real tools (skopeo),
+port, plain HTTP, no auth (or, with `htpasswd=(user, password)`, htpasswd
+basic auth made with apache2-utils' `htpasswd -Bbn`), deletes enabled and
+filesystem storage in a temporary directory.  The read-back helpers go through real tools (skopeo),
 never through the buildx emulator, so the tests check what really landed.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -44,7 +46,15 @@ http:
   addr: 127.0.0.1:{port}
   headers:
     X-Content-Type-Options: [nosniff]
+{auth}"""
+
+AUTH_TEMPLATE = """\
+auth:
+  htpasswd:
+    realm: multiarch-test
+    path: {path}
 """
+HTPASSWD_BIN = "/usr/bin/htpasswd"
 
 
 class RegistryToolError(RuntimeError):
@@ -70,7 +80,11 @@ def _is_attestation(entry):
 
 
 class Registry:
-    def __init__(self, workdir=None):
+    def __init__(self, workdir=None, htpasswd=None):
+        """htpasswd: None (no auth) or (user, password): the registry then
+        answers 401 without those basic-auth credentials; the read-back
+        helpers send them."""
+        self.auth = tuple(htpasswd) if htpasswd else None
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="multiarch-registry-")
         self.storage = os.path.join(self.workdir, "storage")
@@ -104,8 +118,16 @@ class Registry:
         os.makedirs(self.storage, exist_ok=True)
         if self.port is None:
             self.port = free_port()
+        auth = ""
+        if self.auth:
+            path = os.path.join(self.workdir, "htpasswd")
+            line = subprocess.run([HTPASSWD_BIN, "-Bbn", *self.auth], capture_output=True, text=True,
+                                  timeout=30, check=True).stdout.strip()
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+            auth = AUTH_TEMPLATE.format(path=path)
         with open(self.config_path, "w", encoding="utf-8") as fh:
-            fh.write(CONFIG_TEMPLATE.format(storage=self.storage, port=self.port))
+            fh.write(CONFIG_TEMPLATE.format(storage=self.storage, port=self.port, auth=auth))
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([REGISTRY_BIN, "serve", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=self._log,
@@ -128,8 +150,22 @@ class Registry:
         try:
             with urllib.request.urlopen(self.url + "/v2/", timeout=1) as response:
                 return response.status == 200
+        except urllib.error.HTTPError as err:
+            return bool(self.auth) and err.code == 401  # up, and asking for the credentials
         except (urllib.error.URLError, OSError):
             return False
+
+    def creds_args(self):
+        """skopeo's credential flags: the htpasswd user, else none at all."""
+        return [f"--creds={self.auth[0]}:{self.auth[1]}"] if self.auth else ["--no-creds"]
+
+    def open_url(self, path, timeout=60):
+        """GET url+PATH (basic auth when the registry has it)."""
+        req = urllib.request.Request(self.url + path)
+        if self.auth:
+            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
+            req.add_header("Authorization", "Basic " + token)
+        return urllib.request.urlopen(req, timeout=timeout)
 
     def stop(self):
         if self.proc is not None:
@@ -186,7 +222,7 @@ class Registry:
 
     def raw(self, ref):
         """Exact manifest bytes of REF (tag or @digest); LookupError if absent."""
-        return self._skopeo(["inspect", "--raw", "--tls-verify=false", "--no-creds",
+        return self._skopeo(["inspect", "--raw", "--tls-verify=false", *self.creds_args(),
                              "docker://" + self._full(ref)])
 
     def exists(self, ref):
@@ -208,7 +244,7 @@ class Registry:
         manifests, e.g. after a push-by-digest)."""
         repo = repo[len(self.host) + 1:] if repo.startswith(self.host + "/") else repo
         try:
-            out = self._skopeo(["list-tags", "--tls-verify=false", "--no-creds",
+            out = self._skopeo(["list-tags", "--tls-verify=false", *self.creds_args(),
                                 f"docker://{self.host}/{repo}"])
         except LookupError:
             return []
@@ -245,7 +281,7 @@ class Registry:
     def _config_by_digest(self, ref, child_digest):
         child = f"{self._repo_of(ref)}@{child_digest}"
         return json.loads(self._skopeo(["inspect", "--config", "--raw", "--tls-verify=false",
-                                        "--no-creds", "docker://" + child]))
+                                        *self.creds_args(), "docker://" + child]))
 
     def config(self, ref, platform):
         """The image config JSON of PLATFORM's image in REF."""
