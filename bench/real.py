@@ -86,33 +86,47 @@ def bench_stack(table, tmp):
     nonce = uuid.uuid4().hex[:8]
     path = project(tmp, "publish", f"RUN echo {{comp}}-{nonce} > /name && uname -m > /arch")
     tasks, bares = [], []
-    for i in range(4):
-        ns = f"{REGISTRY}/bench-{uuid.uuid4().hex[:8]}"
-        took, _ = task(path, "all", "--tag", f"v1.0.{i}", "--push", "--registry", ns, "--builder", BUILDER)
-        if i:  # the first round warms BuildKit's cache for both
-            tasks.append(took)
+    # each side pushes into a fresh namespace (so both upload every blob), and
+    # they take turns going first (so neither always finds the other's cache)
+    for i in range(7):
+        ns_task, ns_bare = (f"{REGISTRY}/bench-{uuid.uuid4().hex[:8]}" for _ in range(2))
         argvs = [["docker", "buildx", "build", "--builder", BUILDER, "--platform", "linux/amd64,linux/arm64",
-                  "--file", f"docker/Dockerfile.{c}", "--push", "--tag", f"{ns}/bare-{c}:v1.0.{i}", "."]
+                  "--file", f"docker/Dockerfile.{c}", "--push", "--tag", f"{ns_bare}/brokkr-{c}:v1.0.{i}", "."]
                  for c in COMPONENTS]
-        took = parallel(argvs, path)
-        if i:
-            bares.append(took)
+        sides = [lambda: task(path, "all", "--tag", f"v1.0.{i}", "--push", "--registry", ns_task, "--builder",
+                              BUILDER)[0],
+                 lambda: parallel(argvs, path)]
+        order = (0, 1) if i % 2 else (1, 0)
+        took = {side: sides[side]() for side in order}
+        if i:  # the first round warms BuildKit's cache for both
+            tasks.append(took[0])
+            bares.append(took[1])
     t, b = statistics.median(tasks), statistics.median(bares)
     table.add("real: `all --push` (3 images x 2 platforms, 4 tags) over 3 bare `buildx build --push` in parallel",
               f"{t / b:.2f}x ({t:.2f} s vs {b:.2f} s)", "<= 1.3x", t / b <= 1.3)
+    t_nc = statistics.median(task(path, "all", "--tag", f"v2.0.{i}", "--push", "--registry",
+                                  f"{REGISTRY}/bench-{uuid.uuid4().hex[:8]}", "--builder", BUILDER,
+                                  "--cache-from", "none", "--cache-to", "none")[0] for i in range(3))
+    table.add("real: the same `all --push` with --cache-from none --cache-to none, over the bare builds",
+              f"{t_nc / b:.2f}x ({t_nc:.2f} s)")
 
     print("real stack: registry cache ...", file=sys.stderr)
-    nonce = uuid.uuid4().hex[:8]
-    path = project(tmp, "cache", f"RUN sleep 6 && echo {{comp}}-{nonce} > /built")
-    ns = f"{REGISTRY}/bench-cache-{nonce}"
-    prune_builder()
-    cold, _ = task(path, "ui", "--tag", "v1.0.0", "--push", "--registry", ns, "--builder", BUILDER)
-    prune_builder()
-    warm, proc = task(path, "ui", "--tag", "v1.0.1", "--push", "--registry", ns, "--builder", BUILDER)
-    hit = "CACHED" in proc.stderr
-    table.add("real: warm build from the registry cache on a pruned builder over a cold one (RUN sleep 6)",
-              f"{warm / cold:.2f}x ({warm:.2f} s vs {cold:.2f} s{'' if hit else ', NO CACHE HIT'})", "<= 0.3x",
-              hit and warm / cold <= 0.3)
+    ratios = []
+    for _ in range(2):
+        nonce = uuid.uuid4().hex[:8]
+        path = project(tmp, f"cache-{nonce}", f"RUN sleep 6 && echo {{comp}}-{nonce} > /built")
+        ns = f"{REGISTRY}/bench-cache-{nonce}"
+        prune_builder()
+        cold, _ = task(path, "ui", "--tag", "v1.0.0", "--push", "--registry", ns, "--builder", BUILDER)
+        prune_builder()
+        warm, proc = task(path, "ui", "--tag", "v1.0.1", "--push", "--registry", ns, "--builder", BUILDER)
+        hits = len(re.findall(r"RUN sleep 6 .*\n(?:\[ui\] )?#\d+ CACHED", proc.stderr))
+        ratios.append((warm / cold, warm, cold, hits))
+    ratio, warm, cold, hits = sorted(ratios)[len(ratios) // 2]
+    misses = sum(1 for r in ratios if r[3] < 2)
+    table.add("real: warm build from the registry cache on a pruned builder over a cold one (RUN sleep 6), median of 2",
+              f"{ratio:.2f}x ({warm:.2f} s vs {cold:.2f} s; {misses} of 2 rounds missed the cache)", "<= 0.3x",
+              ratio <= 0.3)
 
     print("real stack: QEMU ...", file=sys.stderr)
     times = {}
