@@ -39,7 +39,7 @@ echo "== Read back from the registry =="
 platforms='{{range .Manifest.Manifests}}{{if ne .Platform.OS "unknown"}}  {{.Platform.OS}}/{{.Platform.Architecture}}  {{.Digest}}{{"\n"}}{{end}}{{end}}'
 for image in hello-web hello-worker; do
   ref="127.0.0.1:5555/examples/$image:v1.0.0"
-  echo "$ref -> $(docker buildx imagetools inspect "$ref" --format '{{.Manifest.Digest}}')"
+  echo "$ref -> sha256:$(docker buildx imagetools inspect --raw "$ref" | sha256sum | cut -d' ' -f1)"
   docker buildx imagetools inspect "$ref" --format "$platforms"
   for platform in linux/amd64 linux/arm64; do
     echo "  docker run --platform $platform: $(docker run --rm -q --pull always --platform "$platform" "$ref")"
