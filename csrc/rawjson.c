@@ -418,20 +418,31 @@ const ma_rawjson_step *ma_rawjson_current(const ma_rawjson *rj)
     return running != NULL ? running : last;
 }
 
+/* How likely a failed step is the one that failed the build: 2 when buildx's
+ * closing error line quotes its error, 1 when it was not cancelled, else 0. */
+static int blame(const ma_rawjson *rj, const ma_rawjson_step *s)
+{
+    for (size_t k = 0; k < rj->text_tail.len; k++)
+        if (s->error[0] != '\0' && strstr(rj->text_tail.items[k], s->error) != NULL)
+            return 2;
+    return strstr(s->error, "canceled") == NULL && strstr(s->error, "cancelled") == NULL;
+}
+
 const ma_rawjson_step *ma_rawjson_failed(const ma_rawjson *rj)
 {
-    const ma_rawjson_step *first = NULL, *real = NULL;
+    const ma_rawjson_step *best = NULL;
+    int best_blame = -1;
     for (size_t i = 0; i < rj->len; i++) {
         const ma_rawjson_step *s = &rj->steps[i];
         if (s->error == NULL)
             continue;
-        if (first == NULL || s->failed_order < first->failed_order)
-            first = s;
-        if (strstr(s->error, "canceled") == NULL && strstr(s->error, "cancelled") == NULL &&
-            (real == NULL || s->failed_order < real->failed_order))
-            real = s;
+        int b = blame(rj, s);
+        if (b > best_blame || (b == best_blame && s->failed_order < best->failed_order)) {
+            best = s;
+            best_blame = b;
+        }
     }
-    return real != NULL ? real : first;
+    return best;
 }
 
 int ma_rawjson_exporting(const ma_rawjson *rj)

@@ -61,9 +61,11 @@ size_t ma_rawjson_done(const ma_rawjson *rj);
  * before any started. */
 const ma_rawjson_step *ma_rawjson_current(const ma_rawjson *rj);
 
-/* The step that failed: the first error that is not a cancellation (the
- * other platforms' steps are cancelled when one fails), else the first
- * error; NULL when none failed. */
+/* The step that failed the build: the one whose error buildx's closing
+ * `ERROR: failed to solve: ...` quotes, else the first error that is not a
+ * cancellation (the other platforms' steps are cancelled when one fails; a
+ * missing registry cache fails its import step but not the build), else
+ * the first error; NULL when none failed. */
 const ma_rawjson_step *ma_rawjson_failed(const ma_rawjson *rj);
 
 /* 1 while the current step exports the result (`exporting to image`,

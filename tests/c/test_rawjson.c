@@ -45,6 +45,9 @@ static const char *const FAILING =
     "    }\n"
     "  ]\n"
     "}\n"
+    "{\"vertexes\":[{\"digest\":\"sha256:cache\",\"name\":\"importing cache manifest from r/x:buildcache\","
+    "\"started\":\"2026-11-30T19:16:57.1Z\",\"completed\":\"2026-11-30T19:16:57.2Z\","
+    "\"error\":\"failed to configure registry cache importer: r/x:buildcache: not found\"}]}\n"
     "{\n"
     "  \"vertexes\": [\n"
     "    {\n"
@@ -103,7 +106,7 @@ static void test_a_failing_build(void)
     ma_rawjson_init(&rj);
     sink out = {"", 0};
     feed_text(&rj, FAILING, &out);
-    CHECK(ma_rawjson_total(&rj) == 2 && ma_rawjson_done(&rj) == 2);
+    CHECK(ma_rawjson_total(&rj) == 3 && ma_rawjson_done(&rj) == 3);
     CHECK(contains(out.text, "#1 [linux/amd64 2/2] RUN echo fails && exit 3\n#1 fails\n#1 oops\n"));
     CHECK(contains(out.text, "#1 ERROR: process \"/bin/sh -c echo fails && exit 3\" did not complete successfully"));
     CHECK(contains(out.text, "#2 ERROR: context canceled\n"));
