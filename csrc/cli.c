@@ -176,9 +176,10 @@ static int run_and_report(ma_plan *plan, const ma_cli_options *opt, ma_run_optio
     if (kept != NULL) {
         kept->runs = runs;
         kept->nruns = runs ? plan->nimages : 0;
-        for (size_t i = 0; runs != NULL && i < plan->nimages && rc == 0; i++) {
+        for (size_t i = 0; runs != NULL && i < plan->nimages; i++) {
             const char *path = ma_console_log_path(console, i);
-            rc = ma_strlist_push(&kept->logs, path ? path : "") ? ma_nomem(err) : 0;
+            if (ma_strlist_push(&kept->logs, path ? path : "") != 0 && rc == 0)
+                rc = ma_nomem(err);
         }
     } else {
         ma_run_plan_free(runs, plan->nimages);

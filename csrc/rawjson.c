@@ -447,7 +447,9 @@ const ma_rawjson_step *ma_rawjson_failed(const ma_rawjson *rj)
 
 int ma_rawjson_exporting(const ma_rawjson *rj)
 {
-    const ma_rawjson_step *s = ma_rawjson_current(rj);
-    return s != NULL && !s->completed &&
-           (strncmp(s->name, "exporting", 9) == 0 || strncmp(s->name, "pushing", 7) == 0);
+    for (size_t i = 0; i < rj->len; i++)
+        if (rj->steps[i].started &&
+            (strncmp(rj->steps[i].name, "exporting", 9) == 0 || strncmp(rj->steps[i].name, "pushing", 7) == 0))
+            return 1;
+    return 0;
 }

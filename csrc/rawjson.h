@@ -68,8 +68,9 @@ const ma_rawjson_step *ma_rawjson_current(const ma_rawjson *rj);
  * the first error; NULL when none failed. */
 const ma_rawjson_step *ma_rawjson_failed(const ma_rawjson *rj);
 
-/* 1 while the current step exports the result (`exporting to image`,
- * `exporting cache`, `pushing ...`): the push of a publish. */
+/* 1 once the build exports its result (a step `exporting to image`,
+ * `exporting cache ...` or `pushing ...` started): what is left of a
+ * publish's build is its push. */
 int ma_rawjson_exporting(const ma_rawjson *rj);
 
 /* Decode standard base64 (padding optional, stops at the first other byte)
