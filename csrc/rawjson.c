@@ -160,8 +160,16 @@ static int emitf(ma_rawjson_line_fn emit, void *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (emit != NULL && n > 0)
-        emit(ctx, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    if (emit == NULL || n <= 0)
+        return 0;
+    /* names and errors may hold line breaks: each piece is a line of its own */
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, start = 0;
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || line[i] == '\n' || line[i] == '\r') {
+            if (i > start)
+                emit(ctx, line + start, i - start);
+            start = i + 1;
+        }
     return 0;
 }
 

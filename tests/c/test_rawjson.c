@@ -159,6 +159,10 @@ static void test_broken_and_partial_input(void)
     /* not JSON: nothing learnt, the state stays usable */
     feed_text(&rj, "{ not json\n}\nplain text\n", &out);
     CHECK(contains(out.text, "plain text\n") && ma_rawjson_total(&rj) == 1);
+    /* a line break in a name or an error makes lines of their own */
+    feed_text(&rj, "{\"vertexes\":[{\"digest\":\"w\",\"name\":\"two\\nlines\",\"started\":\"x\","
+                   "\"completed\":\"y\",\"error\":\"a\\r\\nb\"}]}\n", &out);
+    CHECK(contains(out.text, "#2 two\nlines\n#2 ERROR: a\nb\n"));
     CHECK(ma_rawjson_time("2026-11-30T19:16:31.5Z") - ma_rawjson_time("2026-11-30T19:16:30Z") == 1.5);
     CHECK(ma_rawjson_time("1970-01-01T00:00:00Z") == 0 && ma_rawjson_time("yesterday") < 0);
     unsigned char dec[16];
