@@ -45,6 +45,9 @@ def log_paths(text):
 def test_the_board_at_a_terminal_shows_phases_redraws_in_place_and_ends_with_the_failure(
         real_project, ns, tmp_path):
     break_agent(real_project)
+    slow = f"RUN sleep 2 && echo {uuid.uuid4().hex}"  # never cached: the board sees it run
+    real_project.dockerfile("broker", real_dockerfile("broker", slow + "\n"))
+    real_project.commit("broker takes its time")
     token = "secret-" + uuid.uuid4().hex
     term = terminal(real_project, tmp_path, "all", "--tag", "v1.2.3", "--push", "--registry", ns,
                     "--username", "release-bot", env={"MULTIARCH_REGISTRY_TOKEN": token})
@@ -63,8 +66,8 @@ def test_the_board_at_a_terminal_shows_phases_redraws_in_place_and_ends_with_the
         assert any(re.match(rf"{comp}\s+waiting", line) for line in drawn)
         assert any(re.match(rf"{comp}\s+building", line) for line in drawn)
     assert any(re.match(r"(broker|ui)\s+pushing\s+\d+/\d+", line) for line in drawn)
-    assert any(re.match(r"(broker|ui)\s+building\s+\d+/\d+\s+\S+\s+\[linux/(amd64|arm64) \d/\d\] ", line)
-               for line in drawn)  # the step as buildx names it
+    assert any(re.match(rf"broker\s+building\s+\d+/\d+\s+\S+\s+\[linux/(amd64|arm64) 3/3\] {re.escape(slow)}$",
+                        line) for line in drawn)  # the step as buildx names it
     # the last frame: one line per image, each once on the screen, then the summary
     lines = screen.splitlines()
     board = [i for i, line in enumerate(lines) if re.match(r"(broker|agent|ui)\s+(done|failed|cancelled)\s+\d+/\d+ ", line)]
