@@ -28,6 +28,9 @@ OPTIONS = {
     "retries": dict(long="retries", help="retries of a transient registry failure [default: 3]"),
     "allow_overwrite": dict(long="allow-overwrite", is_flag=True, takes_value=False,
                             help="replace an immutable tag (vX.Y.Z, sha-...) that already names another digest"),
+    "progress": dict(long="progress",
+                     help="auto, tty (a board redrawn in place) or plain (prefixed lines) [default: auto: the board at "
+                          "a terminal, groups and annotations in GitHub Actions, else plain]"),
     "username": dict(long="username", help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN "
                                            "is set [default: $GITHUB_ACTOR]"),
 }
@@ -55,7 +58,7 @@ def options(*names):
 @angreal.argument(name="push", long="push", is_flag=True, takes_value=False, help="publish to the registry")
 @options("dry_run", "json")
 @angreal.argument(name="builder", long="builder", help="buildx builder to use [default: brokkr-builder]")
-@options("config", "jobs", "retries", "allow_overwrite", "username")
+@options("config", "jobs", "retries", "allow_overwrite", "username", "progress")
 @angreal.argument(
     name="push_by_digest", long="push-by-digest", is_flag=True, takes_value=False,
     help="build one platform (--platforms), push it by digest only (no tags) and record it in --digest-dir "
@@ -72,7 +75,7 @@ def options(*names):
 )
 def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, dry_run=False,
                json=False, builder=None, config=None, jobs=None, retries=None, allow_overwrite=False,
-               username=None, push_by_digest=False, digest_dir=None, cache_from=None, cache_to=None):
+               username=None, push_by_digest=False, digest_dir=None, cache_from=None, cache_to=None, progress=None):
     multiarch = _extension()
     if multiarch is None:
         return 1
@@ -80,7 +83,7 @@ def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, 
         component, tag=tag, registry=registry, platforms=platforms, push=push, dry_run=dry_run,
         json=json, repo=_project_root(), config=config, builder=builder, jobs=jobs, retries=retries,
         allow_overwrite=allow_overwrite, username=username, push_by_digest=push_by_digest,
-        digest_dir=digest_dir, cache_from=cache_from, cache_to=cache_to,
+        digest_dir=digest_dir, cache_from=cache_from, cache_to=cache_to, progress=progress,
     )
 
 
@@ -99,16 +102,16 @@ def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, 
     name="platforms", long="platforms",
     help="the platforms the index must hold, each exactly once [default: linux/amd64,linux/arm64]",
 )
-@options("dry_run", "json", "config", "jobs", "retries", "allow_overwrite", "username")
+@options("dry_run", "json", "config", "jobs", "retries", "allow_overwrite", "username", "progress")
 def merge(component, digest_dir=None, tag="dev", registry=None, platforms=None, dry_run=False, json=False,
-          config=None, jobs=None, retries=None, allow_overwrite=False, username=None):
+          config=None, jobs=None, retries=None, allow_overwrite=False, username=None, progress=None):
     multiarch = _extension()
     if multiarch is None:
         return 1
     return multiarch.cli(
         component, tag=tag, registry=registry, platforms=platforms, dry_run=dry_run, json=json,
         repo=_project_root(), config=config, jobs=jobs, retries=retries, allow_overwrite=allow_overwrite,
-        username=username, merge=True, digest_dir=digest_dir,
+        username=username, merge=True, digest_dir=digest_dir, progress=progress,
     )
 
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "env.h"
 #include "github.h"
 #include "planjson.h"
@@ -149,29 +150,52 @@ static int report_to_github(const ma_plan *plan, const char *const *envp, const 
     return rc;
 }
 
-/* Run the plan, then tell: the summary table, GitHub's files, the exit status. */
-static int run_and_report(ma_plan *plan, const ma_cli_options *opt, const ma_run_options *ro, ma_request *req,
-                          FILE *out, FILE *errout, ma_error *err)
+/* Run the plan, watched as the view says, then tell: the summary table,
+ * the failures and the logs, GitHub's files.  The runs go to *kept when
+ * asked (else they are freed). */
+static int run_and_report(ma_plan *plan, const ma_cli_options *opt, ma_run_options *ro, ma_request *req,
+                          ma_view view, FILE *out, FILE *errout, ma_cli_outcome *kept, ma_error *err)
 {
+    ma_console *console = NULL;
+    if (ma_console_open(&console, view, errout, opt->req.envp, plan, err) != 0)
+        return -1;
+    ro->watch = ma_console_watch(console);
+    ro->rawjson = ma_console_rawjson(console);
     ma_image_run *runs = NULL;
-    int rc = ma_run_plan(plan, ro, replan, req, errout, &runs, err);
-    if (runs == NULL)
-        return rc;
-    ma_report_summary(out, runs, plan->nimages);
-    rc = report_to_github(plan, opt->req.envp, runs, rc, err);
-    if (rc == 0)
-        rc = ma_run_plan_check(plan, runs, err);
-    ma_run_plan_free(runs, plan->nimages);
+    int rc = ma_run_plan(plan, ro, replan, req, ma_console_setup_log(console), &runs, err);
+    ma_console_close(console, runs, runs ? plan->nimages : 0);
+    if (runs != NULL) {
+        ma_report_summary(out, runs, plan->nimages);
+        ma_console_epilogue(console, runs, plan->nimages);
+        rc = report_to_github(plan, opt->req.envp, runs, rc, err);
+        if (rc == 0)
+            rc = ma_run_plan_check(plan, runs, err);
+    } else {
+        ma_console_epilogue(console, NULL, 0);
+    }
+    if (kept != NULL) {
+        kept->runs = runs;
+        kept->nruns = runs ? plan->nimages : 0;
+        for (size_t i = 0; runs != NULL && i < plan->nimages; i++) {
+            const char *path = ma_console_log_path(console, i);
+            if (ma_strlist_push(&kept->logs, path ? path : "") != 0 && rc == 0)
+                rc = ma_nomem(err);
+        }
+    } else {
+        ma_run_plan_free(runs, plan->nimages);
+    }
+    ma_console_free(console);
     return rc;
 }
 
-static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
+/* The run itself; the error (if any) in *err, the exit status returned. */
+static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *errout, ma_cli_outcome *kept,
+                    ma_error *err)
 {
-    ma_error err = {0};
     ma_run_options ro = {0};
-    if (parse_count(opt->jobs, "--jobs", 1, 64, MA_DEFAULT_JOBS, &ro.jobs, &err) != 0 ||
-        parse_count(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &ro.retries, &err) != 0)
-        return fail(errout, &err);
+    if (parse_count(opt->jobs, "--jobs", 1, 64, MA_DEFAULT_JOBS, &ro.jobs, err) != 0 ||
+        parse_count(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &ro.retries, err) != 0)
+        return ma_exit_status(err->kind);
     ro.backoff_ms = opt->backoff_ms ? opt->backoff_ms : MA_DEFAULT_BACKOFF_MS;
     ro.allow_overwrite = opt->allow_overwrite;
     ro.token = registry_token(opt->req.envp);
@@ -182,12 +206,12 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     char run_dir[4096] = "";
     ma_request req = opt->req;
     if (req.push && req.mode != MA_MODE_MERGE) {
-        if (make_run_dir(req.envp, run_dir, sizeof run_dir, &err) != 0)
-            return fail(errout, &err);
+        if (make_run_dir(req.envp, run_dir, sizeof run_dir, err) != 0)
+            return ma_exit_status(err->kind);
         req.run_dir = run_dir;
     }
     ma_plan plan;
-    int rc = ma_pipeline_plan(&req, &plan, &err);
+    int rc = ma_pipeline_plan(&req, &plan, err);
     if (rc == 0) {
         char *tags = ma_strlist_join(&plan.tags, ", ");
         const char *verb = plan.mode == MA_MODE_MERGE ? "Merging" : plan.mode == MA_MODE_PUSH ? "Publishing" : "Building";
@@ -198,23 +222,62 @@ static int real_run(const ma_cli_options *opt, FILE *out, FILE *errout)
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
         free(tags);
-        rc = run_and_report(&plan, opt, &ro, &req, out, errout, &err);
-        ma_plan_free(&plan);
+        rc = run_and_report(&plan, opt, &ro, &req, view, out, errout, kept, err);
+        if (kept != NULL && kept->runs != NULL) {
+            kept->plan = plan; /* the runs point into it */
+            kept->has_plan = 1;
+        } else {
+            ma_plan_free(&plan);
+        }
     }
     if (run_dir[0] != '\0')
         remove_run_dir(run_dir);
-    return rc == 0 ? MA_EXIT_OK : fail(errout, &err);
+    return rc == 0 ? MA_EXIT_OK : ma_exit_status(err->kind);
+}
+
+/* The checks every call makes before anything runs. */
+static int prepare(const ma_cli_options *given, FILE *errout, ma_cli_options *opt, ma_view *view, ma_error *err)
+{
+    if (given->json && !given->dry_run)
+        return ma_fail(err, MA_ERR_INPUT, "--json prints the plan and goes with --dry-run");
+    *opt = *given;
+    if (ma_request_set_mode(&opt->req, opt->push_by_digest, opt->merge, err) != 0)
+        return -1;
+    return ma_console_choose(opt->progress, opt->req.envp, fileno(errout), view, err);
 }
 
 int ma_cli_main(const ma_cli_options *given, FILE *out, FILE *errout)
 {
     ma_error err = {0};
-    if (given->json && !given->dry_run) {
-        ma_fail(&err, MA_ERR_INPUT, "--json prints the plan and goes with --dry-run");
+    ma_cli_options opt;
+    ma_view view;
+    if (prepare(given, errout, &opt, &view, &err) != 0)
         return fail(errout, &err);
+    if (opt.dry_run)
+        return dry_run(&opt, out, errout);
+    int status = real_run(&opt, view, out, errout, NULL, &err);
+    return status == MA_EXIT_OK ? status : fail(errout, &err);
+}
+
+int ma_cli_publish(const ma_cli_options *given, FILE *out, FILE *errout, ma_cli_outcome *outcome)
+{
+    memset(outcome, 0, sizeof *outcome);
+    ma_cli_options opt;
+    ma_view view;
+    if (prepare(given, errout, &opt, &view, &outcome->err) != 0)
+        return ma_exit_status(outcome->err.kind);
+    if (opt.dry_run)
+        return ma_fail(&outcome->err, MA_ERR_INPUT, "publish() runs the release; for a dry run call plan()"),
+               MA_EXIT_USAGE;
+    return real_run(&opt, view, out, errout, outcome, &outcome->err);
+}
+
+void ma_cli_outcome_free(ma_cli_outcome *outcome)
+{
+    if (outcome->has_plan) {
+        ma_run_plan_free(outcome->runs, outcome->nruns);
+        ma_plan_free(&outcome->plan);
     }
-    ma_cli_options opt = *given;
-    if (ma_request_set_mode(&opt.req, opt.push_by_digest, opt.merge, &err) != 0)
-        return fail(errout, &err);
-    return opt.dry_run ? dry_run(&opt, out, errout) : real_run(&opt, out, errout);
+    ma_strlist_free(&outcome->logs);
+    memset(outcome, 0, sizeof *outcome);
 }

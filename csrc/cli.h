@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "jobrunner.h"
 #include "pipeline.h"
 
 enum {
@@ -28,7 +29,20 @@ typedef struct {
     unsigned backoff_ms;     /* first retry delay (0: 1000) */
     const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
                                     * held the GIL (NULL: `environ`, for callers with no other threads) */
+    const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
 } ma_cli_options;
+
+/* What publish() hands back: the plan and every image's run (when the images
+ * ran; runs point into plan), each image's log file ("" in plain view), and
+ * the error that ended the run (kind MA_ERR_NONE when all went well). */
+typedef struct {
+    ma_plan plan;
+    int has_plan;
+    ma_image_run *runs;
+    size_t nruns;
+    ma_strlist logs;
+    ma_error err;
+} ma_cli_outcome;
 
 #define MA_DEFAULT_JOBS 3
 #define MA_DEFAULT_RETRIES 3
@@ -37,6 +51,12 @@ typedef struct {
 #define MA_TOKEN_VARIABLES {"MULTIARCH_REGISTRY_TOKEN", "GITHUB_TOKEN"}
 
 int ma_cli_main(const ma_cli_options *opt, FILE *out, FILE *errout);
+
+/* The same run for programs: prints the same board or lines and summary, but
+ * no `error:` line; the outcome (freed with ma_cli_outcome_free) says how it
+ * went.  Returns the exit status ma_cli_main would. */
+int ma_cli_publish(const ma_cli_options *opt, FILE *out, FILE *errout, ma_cli_outcome *outcome);
+void ma_cli_outcome_free(ma_cli_outcome *outcome);
 
 /* The exit status for an error kind. */
 int ma_exit_status(ma_error_kind kind);

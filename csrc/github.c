@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console.h"
 #include "report.h"
 
 static int pushed(ma_result r)
@@ -98,6 +99,12 @@ void ma_github_summary(FILE *out, const ma_plan *plan, const ma_image_run *runs)
         const ma_image_plan *ip = &plan->images[i];
         const ma_job *job = &runs[i].job;
         fprintf(out, "| %s | %s | ", ip->component, ma_result_name(runs[i].result));
+        const char *step = ma_console_failed_step(&runs[i]);
+        if (step != NULL) {
+            fputs("failed at `", out);
+            put_cell(out, step);
+            fputs("`: ", out);
+        }
         if (runs[i].result == MA_RESULT_FAILED)
             put_cell(out, job->error);
         else if (job->digest[0] != '\0')

@@ -44,6 +44,28 @@ int ma_job_phases(const ma_job *job)
     return job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE ? 4 : 1;
 }
 
+ma_activity ma_job_activity(const ma_job *job)
+{
+    switch (job->step) {
+    case STEP_BUILD:
+        return MA_ACTIVITY_BUILDING;
+    case STEP_PROMOTE_IMMUTABLE:
+    case STEP_PROMOTE_MUTABLE:
+        return MA_ACTIVITY_TAGGING;
+    case STEP_PRECHECK:
+    case 0:
+        return MA_ACTIVITY_CHECKING;
+    default:
+        return MA_ACTIVITY_VERIFYING;
+    }
+}
+
+const char *ma_job_phase_name(const ma_job *job)
+{
+    static const char *const names[] = {"checking", "building", "verifying", "tagging", "signing"};
+    return names[ma_job_activity(job)];
+}
+
 int ma_job_has_digest(const ma_job *job)
 {
     return job->digest[0] != '\0';

@@ -97,6 +97,24 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err);
  * errors return -1: failures of the work are MA_NEXT_FAILED with job->error. */
 int ma_job_continue(ma_job *job, const ma_outcome *outcome, ma_next *next, ma_error *err);
 
+/* What the job's current (or last) command does, for the people watching:
+ * checking (phase 1: the registry read before building), building (the
+ * buildx build; a watcher that reads buildx's progress may call its export
+ * "pushing"), verifying (read-backs), tagging (imagetools create).  New
+ * kinds of step (signing) add a value here and a case in ma_job_activity. */
+typedef enum {
+    MA_ACTIVITY_CHECKING = 0,
+    MA_ACTIVITY_BUILDING,
+    MA_ACTIVITY_VERIFYING,
+    MA_ACTIVITY_TAGGING,
+    MA_ACTIVITY_SIGNING
+} ma_activity;
+
+ma_activity ma_job_activity(const ma_job *job);
+
+/* "checking", "building", "verifying", "tagging", "signing". */
+const char *ma_job_phase_name(const ma_job *job);
+
 /* 1 once the job has a digest in the registry (built, reused or resumed). */
 int ma_job_has_digest(const ma_job *job);
 

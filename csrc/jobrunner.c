@@ -13,9 +13,12 @@
 
 typedef struct {
     ma_image_run *run;
+    size_t index;
+    const ma_jobrunner_options *opt;
     ma_next next;
     ma_exec exec;
-    ma_progress progress; /* where exec's lines go: the log, behind the component */
+    ma_progress progress; /* without a watch, where exec's lines go: the log, behind the component */
+    int reading_rawjson;  /* the running command is a build with --progress rawjson */
     int running;       /* exec holds a live process */
     int waiting;       /* parked at the end of a phase */
     int finished;      /* done, failed or cancelled */
@@ -23,11 +26,33 @@ typedef struct {
     long started_at;
 } slot;
 
+/* Tell the watch runs[i] changed, with its running/waiting state current. */
+static void changed(slot *s)
+{
+    s->run->running = s->running;
+    s->run->waiting = s->waiting;
+    const ma_run_watch *w = s->opt->watch;
+    if (w != NULL && w->changed != NULL)
+        w->changed(w->ctx, s->index);
+}
+
+static void note(const ma_jobrunner_options *opt, size_t i, const char *prefix, const char *text)
+{
+    if (opt->watch != NULL) {
+        if (opt->watch->note != NULL)
+            opt->watch->note(opt->watch->ctx, i, text);
+    } else if (opt->log != NULL) {
+        fprintf(opt->log, "%s%s%s%s\n", prefix ? "[" : "", prefix ? prefix : "", prefix ? "] " : "", text);
+    }
+}
+
 static void finish(slot *s, ma_result result)
 {
     s->finished = 1;
+    s->running = s->waiting = 0;
     s->run->result = result;
     s->run->seconds = (double)(ma_monoclock_ms() - s->started_at) / 1000.0;
+    changed(s);
 }
 
 /* Act on what the state machine decided. */
@@ -39,6 +64,7 @@ static void take(slot *s)
         break;
     case MA_NEXT_WAIT:
         s->waiting = 1;
+        changed(s);
         break;
     case MA_NEXT_DONE:
         finish(s, s->run->job.mode == MA_MODE_LOCAL       ? MA_RESULT_BUILT
@@ -52,14 +78,70 @@ static void take(slot *s)
     }
 }
 
+/* A readable line of the build's rawjson progress, or any other line. */
+static void show_line(void *ctx, const char *line, size_t len)
+{
+    slot *s = ctx;
+    const ma_run_watch *w = s->opt->watch;
+    if (w == NULL)
+        ma_progress_line(&s->progress, MA_STREAM_STDERR, line, len);
+    else if (w->line != NULL)
+        w->line(w->ctx, s->index, line, len);
+}
+
+static void on_line(void *ctx, ma_stream stream, const char *line, size_t len)
+{
+    slot *s = ctx;
+    if (s->reading_rawjson && stream == MA_STREAM_STDERR) {
+        /* out of memory only costs progress: the build's outcome is its exit status */
+        (void)ma_rawjson_feed(&s->run->build, line, len, show_line, s);
+        changed(s);
+    } else {
+        show_line(s, line, len);
+    }
+}
+
+/* The build argv with `--progress rawjson` after `docker buildx build`. */
+static int add_rawjson(ma_strlist *argv)
+{
+    ma_strlist with = MA_STRLIST_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < argv->len; i++) {
+        rc = ma_strlist_push(&with, argv->items[i]);
+        if (rc == 0 && i == 2)
+            rc = ma_strlist_push(&with, "--progress") || ma_strlist_push(&with, "rawjson");
+    }
+    if (rc != 0) {
+        ma_strlist_free(&with);
+        return -1;
+    }
+    ma_strlist_free(argv);
+    *argv = with;
+    return 0;
+}
+
 static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
 {
     ma_spawn_spec spec = {&s->next.argv, opt->cwd, NULL, opt->envp};
-    if (s->next.delay_ms > 0 && opt->log != NULL)
-        fprintf(opt->log, "[%s] retrying after a transient failure (attempt %d of %d)\n",
-                s->run->job.image->component, s->run->job.attempt + 1, s->run->job.retries + 1);
-    ma_progress_command(&s->progress, &s->next.argv);
-    ma_exec_output output = ma_progress_output(&s->progress, s->next.capture);
+    if (s->next.delay_ms > 0) {
+        char text[128];
+        snprintf(text, sizeof text, "retrying after a transient failure (attempt %d of %d)",
+                 s->run->job.attempt + 1, s->run->job.retries + 1);
+        note(opt, s->index, s->run->job.image->component, text);
+    }
+    int building = ma_job_activity(&s->run->job) == MA_ACTIVITY_BUILDING;
+    s->reading_rawjson = opt->rawjson && building && s->next.argv.len > 3 &&
+                         strcmp(s->next.argv.items[2], "build") == 0;
+    if (s->reading_rawjson) {
+        if (strcmp(s->next.argv.items[3], "--progress") != 0 && add_rawjson(&s->next.argv) != 0)
+            return ma_nomem(err);
+        ma_rawjson_free(&s->run->build); /* a build run again starts afresh */
+    }
+    if (opt->watch == NULL)
+        ma_progress_command(&s->progress, &s->next.argv);
+    else if (opt->watch->command != NULL)
+        opt->watch->command(opt->watch->ctx, s->index, &s->next.argv);
+    ma_exec_output output = {on_line, s, s->next.capture};
     ma_error why = {0};
     if (ma_exec_start(&s->exec, &spec, &output, &why) != 0) {
         ma_exec_free(&s->exec);
@@ -70,6 +152,7 @@ static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
         return 0;
     }
     s->running = 1;
+    changed(s);
     return 0;
 }
 
@@ -77,6 +160,7 @@ static int completed(slot *s, ma_error *err)
 {
     ma_outcome o = {s->exec.status, s->exec.out.data, s->exec.out.len, ma_exec_stderr(&s->exec)};
     s->running = 0;
+    s->reading_rawjson = 0;
     int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
     ma_exec_free(&s->exec);
     if (rc == 0)
@@ -126,6 +210,7 @@ static int advance_phase(slot *slots, size_t n, int *phase, ma_error *err)
         if (ma_job_begin(&slots[i].run->job, *phase, &slots[i].next, err) != 0)
             return -1;
         take(&slots[i]);
+        changed(&slots[i]);
     }
     return 1;
 }
@@ -181,6 +266,8 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
     poll_now:;
         size_t nfd = 0;
         int timeout = poll_timeout(wait);
+        if (opt->watch != NULL && (timeout < 0 || timeout > MA_WATCH_TICK_MS))
+            timeout = MA_WATCH_TICK_MS;
         for (size_t i = 0; i < n; i++) {
             if (!slots[i].running)
                 continue;
@@ -198,8 +285,7 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
         }
         int sig = ma_interrupt_take(intr);
         if (sig != 0) {
-            if (opt->log != NULL)
-                fprintf(opt->log, "interrupted: stopping the running builds\n");
+            note(opt, MA_WATCH_RUN, NULL, "interrupted: stopping the running builds");
             stop_all(slots, n, sig);
             rc = ma_fail(err, MA_ERR_INTERRUPTED, "interrupted by %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
@@ -221,6 +307,8 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
         }
         if (rc != 0)
             break;
+        if (opt->watch != NULL && opt->watch->tick != NULL)
+            opt->watch->tick(opt->watch->ctx);
     }
     free(pfd);
     free(owner);
@@ -235,8 +323,14 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         return ma_nomem(err);
     long t0 = ma_monoclock_ms();
     int rc = 0;
+    ma_jobrunner_options o = *opt;
+    o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
+    if (o.watch != NULL && o.watch->begin != NULL)
+        o.watch->begin(o.watch->ctx, runs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         slots[i].run = &runs[i];
+        slots[i].index = i;
+        slots[i].opt = &o;
         slots[i].started_at = t0;
         slots[i].progress.log = opt->log;
         slots[i].progress.prefix = runs[i].job.image->component;
@@ -244,8 +338,6 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         if (rc == 0)
             take(&slots[i]);
     }
-    ma_jobrunner_options o = *opt;
-    o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
     if (rc == 0)
         rc = loop(slots, n, &o, intr, err);
     if (rc != 0 && err->kind != MA_ERR_INTERRUPTED)

@@ -8,6 +8,7 @@
 
 #include "interrupt.h"
 #include "job.h"
+#include "rawjson.h"
 
 typedef enum {
     MA_RESULT_PENDING = 0,
@@ -28,13 +29,34 @@ typedef struct {
     ma_job job;
     ma_result result;
     double seconds;
+    int running;        /* one of its commands runs now */
+    int waiting;        /* parked at the end of a phase, for the other images */
+    ma_rawjson build;   /* its build's progress, when builds run with --progress rawjson */
 } ma_image_run;
+
+/* Someone watching the run (the terminal board, GitHub groups, log files):
+ * told every command and line, and when an image's state changes.  Every
+ * callback may be NULL. */
+typedef struct {
+    void *ctx;
+    void (*begin)(void *ctx, ma_image_run *runs, size_t n);     /* before anything runs */
+    void (*command)(void *ctx, size_t i, const ma_strlist *argv); /* runs[i] starts argv */
+    void (*line)(void *ctx, size_t i, const char *line, size_t len); /* a line it printed (rawjson: readable) */
+    void (*note)(void *ctx, size_t i, const char *text);        /* i == MA_WATCH_RUN: about the whole run */
+    void (*changed)(void *ctx, size_t i);                       /* runs[i]'s step, progress or state changed */
+    void (*tick)(void *ctx);                                    /* at least every MA_WATCH_TICK_MS meanwhile */
+} ma_run_watch;
+
+#define MA_WATCH_RUN ((size_t)-1)
+#define MA_WATCH_TICK_MS 100
 
 typedef struct {
     int max_procs;            /* commands at once (at least 1) */
     const char *cwd;          /* where the commands run */
     const char *const *envp;  /* their environment (see ma_spawn_spec) */
-    FILE *log;                /* progress, each line behind its component; NULL: none */
+    FILE *log;                /* without a watch: progress, each line behind its component; NULL: none */
+    const ma_run_watch *watch; /* NULL: the log */
+    int rawjson;              /* builds run with `--progress rawjson`, their stderr read into runs[i].build */
 } ma_jobrunner_options;
 
 /* Run every job; returns 0 when the loop ran to its end (results say how each

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "console.h"
+#include "report.h"
 #include "env.h"
 #include "gitctx.h"
 #include "pipeline.h"
@@ -187,33 +189,50 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
-static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
+/* cli() and publish() take the same arguments, parsed here once. */
+typedef struct {
+    ma_cli_options opt;
+    PyObject *jobs_text, *retries_text;
+    char **envp, **spawn_envp;
+} cli_call;
+
+static void cli_call_free(cli_call *call)
 {
-    (void)module;
+    ma_env_free(call->envp);
+    ma_env_free(call->spawn_envp);
+    Py_XDECREF(call->jobs_text);
+    Py_XDECREF(call->retries_text);
+}
+
+static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, cli_call *call)
+{
     static char *kwlist[] = {"component", "tag",     "registry", "platforms", "push",
                              "dry_run",   "json",    "repo",     "config",    "builder",
                              "env",       "jobs",    "retries",  "allow_overwrite", "username",
                              "retry_backoff_ms", "merge", "push_by_digest", "digest_dir", "cache_from",
-                             "cache_to", NULL};
-    ma_cli_options opt = {0};
+                             "cache_to", "progress", NULL};
+    char format[64];
+    snprintf(format, sizeof format, "z|zzzppp$zzzOOOpzIppzzzz:%s", name);
+    memset(call, 0, sizeof *call);
+    ma_cli_options *opt = &call->opt;
     PyObject *env = NULL, *jobs = NULL, *retries = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOOOpzIppzzz:cli", kwlist, &opt.req.component,
-                                     &opt.req.tag, &opt.req.registry, &opt.req.platforms, &opt.req.push,
-                                     &opt.dry_run, &opt.json, &opt.req.project_dir, &opt.req.config_path,
-                                     &opt.req.builder, &env, &jobs, &retries, &opt.allow_overwrite,
-                                     &opt.username, &opt.backoff_ms, &opt.merge, &opt.push_by_digest,
-                                     &opt.req.digest_dir, &opt.req.cache_from, &opt.req.cache_to))
-        return NULL;
-    PyObject *jobs_text = NULL, *retries_text = NULL;
-    char **envp = NULL, **spawn_envp = NULL;
-    PyObject *result = NULL;
-    if (count_text(jobs, "jobs", &jobs_text) != 0 || count_text(retries, "retries", &retries_text) != 0 ||
-        (jobs_text != NULL && (opt.jobs = PyUnicode_AsUTF8(jobs_text)) == NULL) ||
-        (retries_text != NULL && (opt.retries = PyUnicode_AsUTF8(retries_text)) == NULL) ||
-        env_from(env, &envp) != 0 || env_from(NULL, &spawn_envp) != 0)
-        goto done;
-    opt.req.envp = (const char *const *)envp;
-    opt.spawn_envp = (const char *const *)spawn_envp;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &opt->req.component,
+                                     &opt->req.tag, &opt->req.registry, &opt->req.platforms, &opt->req.push,
+                                     &opt->dry_run, &opt->json, &opt->req.project_dir, &opt->req.config_path,
+                                     &opt->req.builder, &env, &jobs, &retries, &opt->allow_overwrite,
+                                     &opt->username, &opt->backoff_ms, &opt->merge, &opt->push_by_digest,
+                                     &opt->req.digest_dir, &opt->req.cache_from, &opt->req.cache_to,
+                                     &opt->progress))
+        return -1;
+    if (count_text(jobs, "jobs", &call->jobs_text) != 0 || count_text(retries, "retries", &call->retries_text) != 0 ||
+        (call->jobs_text != NULL && (opt->jobs = PyUnicode_AsUTF8(call->jobs_text)) == NULL) ||
+        (call->retries_text != NULL && (opt->retries = PyUnicode_AsUTF8(call->retries_text)) == NULL) ||
+        env_from(env, &call->envp) != 0 || env_from(NULL, &call->spawn_envp) != 0) {
+        cli_call_free(call);
+        return -1;
+    }
+    opt->req.envp = (const char *const *)call->envp;
+    opt->spawn_envp = (const char *const *)call->spawn_envp;
     /* Output goes straight to the C streams; flush Python's first so order holds. */
     const char *streams[] = {"stdout", "stderr"};
     for (size_t i = 0; i < 2; i++) {
@@ -222,16 +241,115 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
         Py_XDECREF(r);
     }
     PyErr_Clear();
+    return 0;
+}
+
+static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    (void)module;
+    cli_call call;
+    if (cli_call_parse(args, kwargs, "cli", &call) != 0)
+        return NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = ma_cli_main(&opt, stdout, stderr);
+    status = ma_cli_main(&call.opt, stdout, stderr);
     Py_END_ALLOW_THREADS
-    result = PyLong_FromLong(status);
-done:
-    ma_env_free(envp);
-    ma_env_free(spawn_envp);
-    Py_XDECREF(jobs_text);
-    Py_XDECREF(retries_text);
+    cli_call_free(&call);
+    return PyLong_FromLong(status);
+}
+
+/* ---- publish(): the run's result as plain data ---- */
+
+static PyObject *text_or_none(const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        Py_RETURN_NONE;
+    return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "surrogateescape");
+}
+
+/* Set key to value in dict, taking the reference; -1 (and dict untouched) on failure. */
+static int put(PyObject *dict, const char *key, PyObject *value)
+{
+    if (value == NULL)
+        return -1;
+    int rc = PyDict_SetItemString(dict, key, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *image_result(const ma_image_run *run, const char *log)
+{
+    const ma_job *job = &run->job;
+    const ma_image_plan *ip = job->image;
+    int failed = run->result == MA_RESULT_FAILED;
+    char ref[2048] = "";
+    if (job->digest[0] != '\0')
+        snprintf(ref, sizeof ref, "%s@%s", ip->image, job->digest);
+    PyObject *d = PyDict_New();
+    if (d == NULL || put(d, "component", text_or_none(ip->component)) || put(d, "image", text_or_none(ip->image)) ||
+        put(d, "result", text_or_none(ma_result_name(run->result))) || put(d, "digest", text_or_none(job->digest)) ||
+        put(d, "ref", text_or_none(ref)) || put(d, "platforms", list_from(&ip->platforms)) ||
+        put(d, "tags", list_from(&ip->tags)) || put(d, "moved", list_from(&job->moved)) ||
+        put(d, "kept", list_from(&job->kept)) || put(d, "unchanged", list_from(&job->done)) ||
+        put(d, "notes", list_from(&job->notes)) || put(d, "seconds", PyFloat_FromDouble(run->seconds)) ||
+        put(d, "error", text_or_none(failed ? job->error : NULL)) ||
+        put(d, "failed_step", text_or_none(ma_console_failed_step(run))) || put(d, "log", text_or_none(log))) {
+        Py_XDECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+static PyObject *run_result(const ma_cli_outcome *o)
+{
+    PyObject *images = PyList_New(0), *d = PyDict_New();
+    for (size_t i = 0; images != NULL && i < o->nruns; i++) {
+        PyObject *img = image_result(&o->runs[i], i < o->logs.len ? o->logs.items[i] : NULL);
+        if (img == NULL || PyList_Append(images, img) != 0)
+            Py_CLEAR(images);
+        Py_XDECREF(img);
+    }
+    if (images == NULL || d == NULL || put(d, "ok", PyBool_FromLong(o->err.kind == MA_ERR_NONE)) ||
+        put(d, "error", text_or_none(o->err.kind == MA_ERR_NONE ? NULL : o->err.msg)) ||
+        put(d, "tags", o->has_plan ? list_from(&o->plan.tags) : PyList_New(0)) || put(d, "images", images)) {
+        Py_XDECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* multiarch.Error(message) with .result set. */
+static PyObject *raise_with_result(PyObject *module, const char *msg, PyObject *result)
+{
+    PyObject *exc = PyObject_CallFunction(state_of(module)->error, "s", msg);
+    if (exc != NULL && PyObject_SetAttrString(exc, "result", result) == 0)
+        PyErr_SetObject(state_of(module)->error, exc);
+    Py_XDECREF(exc);
+    return NULL;
+}
+
+static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    cli_call call;
+    if (cli_call_parse(args, kwargs, "publish", &call) != 0)
+        return NULL;
+    ma_cli_outcome outcome;
+    Py_BEGIN_ALLOW_THREADS
+    ma_cli_publish(&call.opt, stdout, stderr, &outcome);
+    Py_END_ALLOW_THREADS
+    cli_call_free(&call);
+    PyObject *result = NULL;
+    ma_error_kind kind = outcome.err.kind;
+    if (kind == MA_ERR_NONE || kind == MA_ERR_BUILD || kind == MA_ERR_ENV) {
+        result = run_result(&outcome);
+        if (result != NULL && kind != MA_ERR_NONE) {
+            raise_with_result(module, outcome.err.msg, result);
+            Py_CLEAR(result);
+        }
+    } else {
+        raise_error(module, &outcome.err);
+    }
+    ma_cli_outcome_free(&outcome);
     return result;
 }
 
@@ -246,7 +364,12 @@ static PyMethodDef methods[] = {
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
      "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
      "username=None, retry_backoff_ms=0, merge=False, push_by_digest=False, digest_dir=None, cache_from=None, "
-     "cache_to=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the exit status"},
+     "cache_to=None, progress=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the "
+     "exit status"},
+    {"publish", (PyCFunction)(void (*)(void))py_publish, METH_VARARGS | METH_KEYWORDS,
+     "publish(component, ...) -> dict: run as cli() does (the same options) and return the result as plain data; "
+     "raises ValueError for bad input, multiarch.Error (with .result) when an image failed, KeyboardInterrupt on "
+     "Ctrl-C"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,7 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
         runs[i].job.version = plan->images[i].tags.items[0];
         runs[i].job.push_by_tag = plan->push_by_tag;
     }
-    ma_jobrunner_options ro = {opt->jobs, plan->workdir, opt->envp, log};
+    ma_jobrunner_options ro = {opt->jobs, plan->workdir, opt->envp, log, opt->watch, opt->rawjson};
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
     if (plan->mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
@@ -90,7 +90,9 @@ int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *e
 
 void ma_run_plan_free(ma_image_run *runs, size_t n)
 {
-    for (size_t i = 0; runs != NULL && i < n; i++)
+    for (size_t i = 0; runs != NULL && i < n; i++) {
         ma_job_free(&runs[i].job);
+        ma_rawjson_free(&runs[i].build);
+    }
     free(runs);
 }

@@ -103,3 +103,11 @@ def test_text_dry_run_quotes_arguments_for_the_shell(project):
     line = next(l for l in r.stdout.splitlines() if "buildx build" in l)
     assert "'GREETING=hello world; rm -rf /'" in line
     assert "GREETING=hello world; rm -rf /" in shlex.split(line.strip()[2:])
+
+
+def test_a_bad_progress_value_is_exit_2(project):
+    r = project.angreal("build", "multi-arch", "broker", "--dry-run", "--progress", "fancy")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == "error: invalid --progress 'fancy': expected auto, tty or plain"
+    r = project.angreal("build", "multi-arch", "broker", "--dry-run", "--progress", "tty")
+    assert r.returncode == 0 and "--progress" not in r.stdout  # the plan is the same in every view

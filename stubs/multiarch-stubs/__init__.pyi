@@ -10,8 +10,50 @@ from typing import Mapping, Optional, TypedDict, Union
 
 DEFAULT_TAG: str
 
+class ImageResult(TypedDict):
+    component: str
+    image: str
+    """Registry and repository without a tag."""
+    result: str
+    """``"published"``, ``"resumed"``, ``"built"``, ``"pushed"``, ``"not tagged"``, ``"not built"``,
+    ``"failed"`` or ``"cancelled"``."""
+    digest: Optional[str]
+    """``sha256:…`` of what the registry holds (None when nothing was pushed)."""
+    ref: Optional[str]
+    """``image@sha256:…``: what to deploy by."""
+    platforms: list[str]
+    tags: list[str]
+    """The tags the plan gives the image."""
+    moved: list[str]
+    """Tags this run pointed at the digest."""
+    kept: list[str]
+    """``sha-…`` tags left where an earlier build of this commit put them."""
+    unchanged: list[str]
+    """Tags that already named the digest."""
+    notes: list[str]
+    """What the summary says under the image (``kept …``, ``already published …``)."""
+    seconds: float
+    error: Optional[str]
+    """Why it failed (None unless ``result == "failed"``)."""
+    failed_step: Optional[str]
+    """The failing build step as buildx names it (``[linux/arm64 4/7] RUN cargo build``), when the
+    build's progress was read (the board or GitHub view); else None."""
+    log: Optional[str]
+    """The image's full log file (board and GitHub views), else None."""
+
+class RunResult(TypedDict):
+    ok: bool
+    error: Optional[str]
+    """The run's error, as ``cli()`` prints it after ``error:``; None when every image succeeded."""
+    tags: list[str]
+    images: list[ImageResult]
+
 class Error(Exception):
-    """The environment failed: not a git repository, an unreadable config, docker missing."""
+    """The environment failed: not a git repository, an unreadable config, docker missing,
+    or (from :func:`publish`) an image that did not publish."""
+
+    result: RunResult
+    """Set by :func:`publish`: the run's result, as it would have returned it."""
 
 class ImagePlan(TypedDict):
     component: str
@@ -130,6 +172,7 @@ def cli(
     digest_dir: Optional[str] = None,
     cache_from: Optional[str] = None,
     cache_to: Optional[str] = None,
+    progress: Optional[str] = None,
 ) -> int:
     """Run ``angreal build multi-arch`` (``merge=True``: ``angreal build merge``) and return
     its exit status.
@@ -146,6 +189,52 @@ def cli(
     ``GITHUB_ACTOR``) are read (default ``os.environ``); the docker processes
     inherit the process environment (copied when the call starts).  The GIL is released while they run.
 
+    ``progress`` (``--progress``): ``"auto"`` (default: a board redrawn in place when
+    stderr is a terminal and ``TERM`` is not ``dumb``; groups and annotations when
+    ``GITHUB_ACTIONS=true`` in ``env``; else the prefixed lines), ``"tty"`` (the board) or
+    ``"plain"`` (the prefixed lines).  The board and GitHub views run builds with
+    ``--progress rawjson`` and keep each image's log in
+    ``$TMPDIR/multiarch-logs-XXXXXX/<component>.log``, printed at the end.
+
     Errors are printed as one ``error:`` line on stderr; the status is 0 on
     success, 2 for bad input, 1 for other failures and 130 when interrupted.
+    """
+
+def publish(
+    component: Optional[str],
+    tag: Optional[str] = "dev",
+    registry: Optional[str] = None,
+    platforms: Optional[str] = None,
+    push: bool = False,
+    dry_run: bool = False,
+    json: bool = False,
+    *,
+    repo: Optional[str] = None,
+    config: Optional[str] = None,
+    builder: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    jobs: Optional[Union[int, str]] = None,
+    retries: Optional[Union[int, str]] = None,
+    allow_overwrite: bool = False,
+    username: Optional[str] = None,
+    retry_backoff_ms: int = 0,
+    merge: bool = False,
+    push_by_digest: bool = False,
+    digest_dir: Optional[str] = None,
+    cache_from: Optional[str] = None,
+    cache_to: Optional[str] = None,
+    progress: Optional[str] = None,
+) -> RunResult:
+    """Run as :func:`cli` does, with the same options, and return the result as plain data.
+
+    Prints the same board or lines and summary (no ``error:`` line: the exception
+    carries it).  Returns a :class:`RunResult`: per image the component, the result,
+    the digest and ``image@digest`` reference, the tags moved and kept, the time, the
+    error and the failing step.
+
+    Raises ``ValueError`` for bad input (what makes ``cli()`` exit 2, and ``dry_run=True``:
+    call :func:`plan` for that), :class:`Error` with ``.result`` (the same
+    :class:`RunResult`) when any image failed or the environment did, and
+    ``KeyboardInterrupt`` on Ctrl-C or SIGTERM once the builds it started are stopped.
+    The GIL is released while the builds run.
     """
