@@ -54,7 +54,7 @@ static void take(slot *s)
 
 static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
 {
-    ma_spawn_spec spec = {&s->next.argv, opt->cwd, NULL, opt->envp};
+    ma_spawn_spec spec = {&s->next.argv, opt->cwd, NULL, s->next.envp != NULL ? s->next.envp : opt->envp};
     if (s->next.delay_ms > 0 && opt->log != NULL)
         fprintf(opt->log, "[%s] retrying after a transient failure (attempt %d of %d)\n",
                 s->run->job.image->component, s->run->job.attempt + 1, s->run->job.retries + 1);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "buildcmd.h"
 #include "check.h"
 #include "config.h"
 #include "digestdir.h"
@@ -182,6 +183,18 @@ static int fixture_setup(fixture *f, ma_plan_mode mode, int push_by_tag, const c
         return -1;
     }
     f->ip = &f->plan.images[0];
+    /* the walks below are about tags and digests: their indexes carry no
+     * annotations (test_annotations_and_signing checks them) */
+    ma_image_plan *ip = &f->plan.images[0];
+    ma_strlist_free(&ip->annotations);
+    if (mode == MA_MODE_MERGE) {
+        ma_strlist_free(&ip->promote_immutable_argv);
+        ma_strlist_free(&ip->promote_mutable_argv);
+        CHECK(ma_buildcmd_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, NULL,
+                                       &ip->promote_immutable_argv) == 0);
+        CHECK(ip->mutable_tags.len == 0 || ma_buildcmd_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, NULL,
+                                                                    &ip->promote_mutable_argv) == 0);
+    }
     snprintf(f->at_digest, sizeof f->at_digest, IMG "@%s", digest);
     return 0;
 }
