@@ -160,15 +160,17 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"component", "tag",        "push",           "platforms", "registry",
                              "repo",      "env",        "config",         "builder",   "run_dir",
-                             "merge",     "push_by_digest", "digest_dir", "cache_from", "cache_to", NULL};
+                             "merge",     "push_by_digest", "digest_dir", "cache_from", "cache_to",
+                             "provenance", "sbom", "sign", "sign_key", "sign_offline", NULL};
     ma_request req = {0};
     PyObject *env = NULL;
     int merge = 0, push_by_digest = 0;
     ma_error err = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzzppzzz:plan", kwlist, &req.component, &req.tag,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzzppzzzzppzp:plan", kwlist, &req.component, &req.tag,
                                      &req.push, &req.platforms, &req.registry, &req.project_dir, &env,
                                      &req.config_path, &req.builder, &req.run_dir, &merge, &push_by_digest,
-                                     &req.digest_dir, &req.cache_from, &req.cache_to))
+                                     &req.digest_dir, &req.cache_from, &req.cache_to, &req.provenance, &req.sbom,
+                                     &req.sign, &req.sign_key, &req.sign_offline))
         return NULL;
     if (ma_request_set_mode(&req, push_by_digest, merge, &err) != 0)
         return raise_error(module, &err);
@@ -194,15 +196,17 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
                              "dry_run",   "json",    "repo",     "config",    "builder",
                              "env",       "jobs",    "retries",  "allow_overwrite", "username",
                              "retry_backoff_ms", "merge", "push_by_digest", "digest_dir", "cache_from",
-                             "cache_to", NULL};
+                             "cache_to", "provenance", "sbom", "sign", "sign_key", "sign_offline", NULL};
     ma_cli_options opt = {0};
     PyObject *env = NULL, *jobs = NULL, *retries = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOOOpzIppzzz:cli", kwlist, &opt.req.component,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "z|zzzppp$zzzOOOpzIppzzzzppzp:cli", kwlist, &opt.req.component,
                                      &opt.req.tag, &opt.req.registry, &opt.req.platforms, &opt.req.push,
                                      &opt.dry_run, &opt.json, &opt.req.project_dir, &opt.req.config_path,
                                      &opt.req.builder, &env, &jobs, &retries, &opt.allow_overwrite,
                                      &opt.username, &opt.backoff_ms, &opt.merge, &opt.push_by_digest,
-                                     &opt.req.digest_dir, &opt.req.cache_from, &opt.req.cache_to))
+                                     &opt.req.digest_dir, &opt.req.cache_from, &opt.req.cache_to,
+                                     &opt.req.provenance, &opt.req.sbom, &opt.req.sign, &opt.req.sign_key,
+                                     &opt.req.sign_offline))
         return NULL;
     PyObject *jobs_text = NULL, *retries_text = NULL;
     char **envp = NULL, **spawn_envp = NULL;
@@ -241,12 +245,13 @@ static PyMethodDef methods[] = {
     {"plan", (PyCFunction)(void (*)(void))py_plan, METH_VARARGS | METH_KEYWORDS,
      "plan(component, tag='dev', push=False, platforms=None, registry=None, repo=None, *, env=None, "
      "config=None, builder=None, run_dir=None, merge=False, push_by_digest=False, digest_dir=None, "
-     "cache_from=None, cache_to=None) -> dict"},
+     "cache_from=None, cache_to=None, provenance=None, sbom=False, sign=False, sign_key=None, "
+     "sign_offline=False) -> dict"},
     {"cli", (PyCFunction)(void (*)(void))py_cli, METH_VARARGS | METH_KEYWORDS,
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
      "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
      "username=None, retry_backoff_ms=0, merge=False, push_by_digest=False, digest_dir=None, cache_from=None, "
-     "cache_to=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the exit status"},
+     "cache_to=None, provenance=None, sbom=False, sign=False, sign_key=None, sign_offline=False) -> int: run `build multi-arch` (or `build merge` with merge=True), return the exit status"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -19,6 +19,8 @@ typedef struct {
     const char *username;
     int builder_given;
     const char *const *envp; /* the environment the commands run in (see ma_spawn_spec) */
+    const char *const *cosign_envp; /* cosign's: envp plus COSIGN_PASSWORD, which no docker process sees */
+    int oidc;                /* GitHub Actions may hand out an OIDC token (keyless signing) */
 } ma_run_options;
 
 /* Preflight may pick another builder than the plan names (the configured one
