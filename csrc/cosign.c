@@ -24,7 +24,7 @@ int ma_registry_is_loopback(const char *registry)
     /* 127.a.b.c: four numbers below 256 */
     if (name < 9 || strncmp(registry, "127.", 4) != 0)
         return 0;
-    int parts = 1, digits = 0, value = 0;
+    int parts = 2, digits = 0, value = 0; /* "127." is the first */
     for (size_t i = 4; i < name; i++) {
         char c = registry[i];
         if (c == '.' && digits > 0) {
