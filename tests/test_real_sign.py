@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -207,3 +208,17 @@ def test_provenance_asked_for_is_read_back(real_project, registry, ns):
     assert kinds.count("attestation-manifest") == 1 and registry.platforms(f"{repo}:v1.2.3") == ["linux/amd64"]
     # one platform, but attestations make an index: the annotations are on it
     assert index_annotations(registry, f"{repo}:v1.2.3")[A + "description"] == DESCRIPTIONS["broker"]
+
+
+def test_cosign_missing_is_said_before_anything_is_built(real_project, registry, ns, tmp_path):
+    # a PATH with docker (its buildx plugin is found without PATH) and angreal, but no cosign
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    real = subprocess.run(["sh", "-c", "command -v docker"], capture_output=True, text=True).stdout.strip()
+    (bindir / "docker").symlink_to(real)
+    path = f"{bindir}:{os.path.dirname(sys.executable)}"  # the venv's angreal and python
+    r = multi_arch(real_project, "broker", "--tag", "v1.2.3", "--push", "--registry", ns, "--sign", "--sign-key",
+                   "k.key", env={"PATH": path})
+    assert_error(r, 1, "--sign needs cosign, which is not installed")
+    assert "apt-get install -t trixie cosign" in r.stderr
+    assert image_tags(registry, image(ns, "broker")) == []
