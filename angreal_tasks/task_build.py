@@ -33,6 +33,15 @@ OPTIONS = {
                           "a terminal, groups and annotations in GitHub Actions, else plain]"),
     "username": dict(long="username", help="user for docker login when MULTIARCH_REGISTRY_TOKEN or GITHUB_TOKEN "
                                            "is set [default: $GITHUB_ACTOR]"),
+    "sign": dict(long="sign", is_flag=True, takes_value=False,
+                 help="sign each image's index digest with cosign after verification, before any tag moves"),
+    "sign_key": dict(long="sign-key", help="with --sign: cosign --key (a file, env://VAR or a KMS URI; password in "
+                                           "COSIGN_PASSWORD) [default: keyless, the GitHub Actions OIDC identity]"),
+    "sign_offline": dict(long="sign-offline", is_flag=True, takes_value=False,
+                         help="with --sign: no transparency log upload (private setups)"),
+    "provenance": dict(long="provenance", help="provenance attestation: min, max or false [default: buildx's, "
+                                               "min where the builder supports attestations]"),
+    "sbom": dict(long="sbom", is_flag=True, takes_value=False, help="attach an SBOM attestation [default: off]"),
 }
 
 
@@ -73,9 +82,11 @@ def options(*names):
     name="cache_to", long="cache-to",
     help="buildx --cache-to, or 'none' [default with a push: <image>:buildcache-<platforms>, mode=max]",
 )
+@options("sign", "sign_key", "sign_offline", "provenance", "sbom")
 def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, dry_run=False,
                json=False, builder=None, config=None, jobs=None, retries=None, allow_overwrite=False,
-               username=None, push_by_digest=False, digest_dir=None, cache_from=None, cache_to=None, progress=None):
+               username=None, push_by_digest=False, digest_dir=None, cache_from=None, cache_to=None, progress=None,
+               sign=False, sign_key=None, sign_offline=False, provenance=None, sbom=False):
     multiarch = _extension()
     if multiarch is None:
         return 1
@@ -83,7 +94,8 @@ def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, 
         component, tag=tag, registry=registry, platforms=platforms, push=push, dry_run=dry_run,
         json=json, repo=_project_root(), config=config, builder=builder, jobs=jobs, retries=retries,
         allow_overwrite=allow_overwrite, username=username, push_by_digest=push_by_digest,
-        digest_dir=digest_dir, cache_from=cache_from, cache_to=cache_to, progress=progress,
+        digest_dir=digest_dir, cache_from=cache_from, cache_to=cache_to, progress=progress, sign=sign,
+        sign_key=sign_key, sign_offline=sign_offline, provenance=provenance, sbom=sbom,
     )
 
 
@@ -102,16 +114,19 @@ def multi_arch(component, tag="dev", registry=None, platforms=None, push=False, 
     name="platforms", long="platforms",
     help="the platforms the index must hold, each exactly once [default: linux/amd64,linux/arm64]",
 )
-@options("dry_run", "json", "config", "jobs", "retries", "allow_overwrite", "username", "progress")
+@options("dry_run", "json", "config", "jobs", "retries", "allow_overwrite", "username", "progress", "sign",
+         "sign_key", "sign_offline")
 def merge(component, digest_dir=None, tag="dev", registry=None, platforms=None, dry_run=False, json=False,
-          config=None, jobs=None, retries=None, allow_overwrite=False, username=None, progress=None):
+          config=None, jobs=None, retries=None, allow_overwrite=False, username=None, progress=None, sign=False,
+          sign_key=None, sign_offline=False):
     multiarch = _extension()
     if multiarch is None:
         return 1
     return multiarch.cli(
         component, tag=tag, registry=registry, platforms=platforms, dry_run=dry_run, json=json,
         repo=_project_root(), config=config, jobs=jobs, retries=retries, allow_overwrite=allow_overwrite,
-        username=username, merge=True, digest_dir=digest_dir, progress=progress,
+        username=username, merge=True, digest_dir=digest_dir, progress=progress, sign=sign, sign_key=sign_key,
+        sign_offline=sign_offline,
     )
 
 

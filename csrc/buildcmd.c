@@ -3,13 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annotations.h"
+
 #define CACHE_NONE "none"
 
 int ma_buildcmd_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
-                         ma_strlist *argv)
+                             const ma_strlist *annotations, ma_strlist *argv)
 {
     if (ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
         ma_strlist_push(argv, "imagetools") || ma_strlist_push(argv, "create"))
+        return -1;
+    if (annotations != NULL && ma_annotation_args(annotations, MA_ANNOTATE_INDEX, argv) != 0)
         return -1;
     for (size_t i = 0; i < tags->len; i++)
         if (ma_strlist_push(argv, "--tag") || ma_strlist_pushf(argv, "%s:%s", image, tags->items[i]))
@@ -99,6 +103,25 @@ static int build_args(const ma_plan_inputs *in, const ma_component *c, const ma_
     return rc ? -1 : 0;
 }
 
+/* On the index where there is one, and on each platform manifest. */
+static int annotation_args(const ma_image_plan *ip, ma_strlist *argv)
+{
+    if (ip->index_annotations && ma_annotation_args(&ip->annotations, MA_ANNOTATE_INDEX, argv) != 0)
+        return -1;
+    return ma_annotation_args(&ip->annotations, MA_ANNOTATE_MANIFEST, argv);
+}
+
+/* --provenance and --sbom only when asked for: otherwise buildx's defaults hold. */
+static int attestation_args(const ma_plan *plan, ma_strlist *argv)
+{
+    const char *p = plan->provenance;
+    if (p != NULL && push_pair(argv, "--provenance", strcmp(p, "min") == 0   ? "mode=min"
+                                                     : strcmp(p, "max") == 0 ? "mode=max"
+                                                                             : "false"))
+        return -1;
+    return plan->sbom && push_pair(argv, "--sbom", "true") ? -1 : 0;
+}
+
 int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
 {
     ma_strlist *argv = &ip->build_argv;
@@ -113,6 +136,7 @@ int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const 
     rc = rc || build_args(in, c, ip, argv);
     for (size_t i = 0; i < ip->labels.len; i++)
         rc = rc || push_pair(argv, "--label", ip->labels.items[i]);
+    rc = rc || annotation_args(ip, argv) || attestation_args(plan, argv);
     rc = rc || cache_args(in, plan, ip, argv);
     if (plan->push && plan->push_by_tag) {
         /* the docker driver cannot push by digest: land on the first immutable tag */

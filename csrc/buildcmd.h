@@ -8,9 +8,10 @@
 #include "strlist.h"
 
 /* The `imagetools create` argv pointing `tags` of image at the index made of
- * `sources` (one image@digest: that index itself), appended to argv. */
+ * `sources` (one image@digest: that index itself), appended to argv.  With
+ * annotations (a merge: NULL otherwise), the index gets them. */
 int ma_buildcmd_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
-                             ma_strlist *argv);
+                             const ma_strlist *annotations, ma_strlist *argv);
 
 /* The `docker buildx build` argv of one image, into ip->build_argv. */
 int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "cosign.h"
 #include "env.h"
 #include "github.h"
 #include "planjson.h"
@@ -102,6 +103,26 @@ static const char *registry_token(const char *const *envp)
             return v;
     }
     return NULL;
+}
+
+extern char **environ;
+
+/* The environments of the run: docker's never holds COSIGN_PASSWORD; cosign's
+ * is the same plus the password (read where the token is read). */
+static int run_environments(const ma_cli_options *opt, char ***docker_env, char ***cosign_env, ma_error *err)
+{
+    const char *const *base = opt->spawn_envp != NULL ? opt->spawn_envp : (const char *const *)environ;
+    const char *password = ma_env_lookup(opt->req.envp, MA_COSIGN_PASSWORD_VARIABLE);
+    char *entry = password != NULL ? ma_strdupf(MA_COSIGN_PASSWORD_VARIABLE "=%s", password) : NULL;
+    *docker_env = ma_env_edit(base, MA_COSIGN_PASSWORD_VARIABLE, NULL);
+    *cosign_env = (password == NULL || entry != NULL) && *docker_env != NULL
+                      ? ma_env_edit((const char *const *)*docker_env, NULL, entry)
+                      : NULL;
+    if (entry != NULL) {
+        memset(entry, 0, strlen(entry));
+        free(entry);
+    }
+    return *docker_env != NULL && *cosign_env != NULL ? 0 : ma_nomem(err);
 }
 
 /* The plan again with the builder preflight chose. */
@@ -201,13 +222,24 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
     ro.token = registry_token(opt->req.envp);
     ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
     ro.builder_given = opt->req.builder != NULL;
-    ro.envp = opt->spawn_envp;
+    ro.oidc = ma_env_lookup(opt->req.envp, MA_COSIGN_OIDC_VARIABLE) != NULL;
+    char **docker_env = NULL, **cosign_env = NULL;
+    if (run_environments(opt, &docker_env, &cosign_env, err) != 0) {
+        ma_env_free(docker_env);
+        return ma_exit_status(err->kind);
+    }
+    ro.envp = (const char *const *)docker_env;
+    ro.cosign_envp = (const char *const *)cosign_env;
 
     char run_dir[4096] = "";
     ma_request req = opt->req;
-    if (req.push && req.mode != MA_MODE_MERGE) {
-        if (make_run_dir(req.envp, run_dir, sizeof run_dir, err) != 0)
+    /* metadata files, and the public half of a signing key */
+    if (req.push && (req.mode != MA_MODE_MERGE || req.sign)) {
+        if (make_run_dir(req.envp, run_dir, sizeof run_dir, err) != 0) {
+            ma_env_free(docker_env);
+            ma_env_free(cosign_env);
             return ma_exit_status(err->kind);
+        }
         req.run_dir = run_dir;
     }
     ma_plan plan;
@@ -232,6 +264,8 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
     }
     if (run_dir[0] != '\0')
         remove_run_dir(run_dir);
+    ma_env_free(docker_env);
+    ma_env_free(cosign_env);
     return rc == 0 ? MA_EXIT_OK : ma_exit_status(err->kind);
 }
 

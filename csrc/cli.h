@@ -47,6 +47,8 @@ typedef struct {
 #define MA_DEFAULT_JOBS 3
 #define MA_DEFAULT_RETRIES 3
 #define MA_DEFAULT_BACKOFF_MS 1000
+/* The signing key's password: only cosign's environment holds it. */
+#define MA_COSIGN_PASSWORD_VARIABLE "COSIGN_PASSWORD"
 /* Registry token variables, first set wins. */
 #define MA_TOKEN_VARIABLES {"MULTIARCH_REGISTRY_TOKEN", "GITHUB_TOKEN"}
 

@@ -15,6 +15,9 @@
 #define CONFIG_MAX_BYTES (1 << 20)
 
 static const char *const BROKKR_COMPONENTS[] = {"broker", "agent", "ui"};
+/* The spec's Purpose column: what GHCR shows as each package's description. */
+static const char *const BROKKR_DESCRIPTIONS[] = {"Central management service", "Kubernetes cluster agent",
+                                                  "Administrative web interface"};
 
 static void component_free(ma_component *c)
 {
@@ -23,6 +26,8 @@ static void component_free(ma_component *c)
     free(c->image);
     free(c->context);
     free(c->target);
+    free(c->description);
+    free(c->licenses);
     ma_strlist_free(&c->build_args);
 }
 
@@ -52,6 +57,17 @@ static int component_default(ma_component *c, const char *name, const char *pref
     return c->name && c->dockerfile && c->image && c->context ? 0 : -1;
 }
 
+/* The Brokkr components' descriptions (only under their own names). */
+static int brokkr_descriptions(ma_config *cfg)
+{
+    for (size_t i = 0; i < cfg->ncomponents; i++)
+        for (size_t k = 0; k < 3; k++)
+            if (strcmp(cfg->components[i].name, BROKKR_COMPONENTS[k]) == 0 && cfg->components[i].description == NULL &&
+                (cfg->components[i].description = ma_strdup(BROKKR_DESCRIPTIONS[k])) == NULL)
+                return -1;
+    return 0;
+}
+
 static int set_components(ma_config *cfg, const char *const *names, size_t n, const char *prefix,
                           const char *context)
 {
@@ -63,7 +79,7 @@ static int set_components(ma_config *cfg, const char *const *names, size_t n, co
         if (component_default(&cfg->components[i], names[i], prefix, context) != 0)
             return -1;
     }
-    return 0;
+    return names == BROKKR_COMPONENTS ? brokkr_descriptions(cfg) : 0;
 }
 
 int ma_config_defaults(ma_config *out, ma_error *err)
@@ -153,7 +169,8 @@ static int parse_build_args(const cJSON *obj, ma_component *c, const char *origi
 static int parse_components(const cJSON *root, ma_config *cfg, const char *prefix,
                             const char *context, const char *origin, ma_error *err)
 {
-    static const char *const known[] = {"dockerfile", "image", "context", "target", "build_args", NULL};
+    static const char *const known[] = {"dockerfile", "image",       "context",  "target",
+                                        "build_args", "description", "licenses", NULL};
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components");
     if (comps == NULL)
         return 0;
@@ -186,10 +203,12 @@ static int parse_components(const cJSON *root, ma_config *cfg, const char *prefi
             take_string(item, "image", &c->image, origin, where, err) != 0 ||
             take_string(item, "context", &c->context, origin, where, err) != 0 ||
             take_string(item, "target", &c->target, origin, where, err) != 0 ||
+            take_string(item, "description", &c->description, origin, where, err) != 0 ||
+            take_string(item, "licenses", &c->licenses, origin, where, err) != 0 ||
             parse_build_args(item, c, origin, err) != 0)
             return -1;
     }
-    return 0;
+    return brokkr_descriptions(cfg) != 0 ? ma_nomem(err) : 0;
 }
 
 static int parse_platforms(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
@@ -212,10 +231,25 @@ static int parse_platforms(const cJSON *root, ma_config *cfg, const char *origin
     return 0;
 }
 
+/* A top-level "licenses" holds for every component that names none. */
+static int default_licenses(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
+{
+    char *licenses = NULL;
+    if (take_string(root, "licenses", &licenses, origin, "", err) != 0)
+        return -1;
+    for (size_t i = 0; licenses != NULL && i < cfg->ncomponents; i++)
+        if (cfg->components[i].licenses == NULL && (cfg->components[i].licenses = ma_strdup(licenses)) == NULL) {
+            free(licenses);
+            return ma_nomem(err);
+        }
+    free(licenses);
+    return 0;
+}
+
 static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
 {
-    static const char *const known[] = {"registry", "builder", "platforms", "image_prefix",
-                                        "context", "components", "$schema", NULL};
+    static const char *const known[] = {"registry", "builder",    "platforms", "image_prefix",
+                                        "context",  "components", "licenses",  "$schema", NULL};
     if (!cJSON_IsObject(root))
         return ma_fail(err, MA_ERR_ENV, "%s: the configuration must be a JSON object", origin);
     if (check_keys(root, known, origin, "", err) != 0)
@@ -250,6 +284,8 @@ static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_
     } else if (rc == 0) {
         rc = parse_components(root, cfg, prefix, context, origin, err);
     }
+    if (rc == 0)
+        rc = default_licenses(root, cfg, origin, err);
     free(prefix);
     free(context);
     return rc;

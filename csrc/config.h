@@ -18,6 +18,8 @@ typedef struct {
     char *context;         /* build context, relative to the project directory */
     char *target;          /* build stage, or NULL for the last one */
     ma_strlist build_args; /* "NAME=value" */
+    char *description;     /* the description annotation, or NULL */
+    char *licenses;        /* SPDX expression for the licenses annotation, or NULL */
 } ma_component;
 
 typedef struct {

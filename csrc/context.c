@@ -40,6 +40,11 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
         rc = ma_epoch_parse(out->source_date_epoch, &out->epoch, err);
     if (rc == 0 && in->digest_dir != NULL)
         rc = ma_digestdir_read(in->digest_dir, &out->digests, err);
+    const char *server = ma_env_lookup(in->envp, "GITHUB_SERVER_URL"),
+               *workflow = ma_env_lookup(in->envp, "GITHUB_WORKFLOW_REF");
+    if (rc == 0 && server != NULL && workflow != NULL &&
+        (out->workflow_identity = ma_strdupf("%s/%s", server, workflow)) == NULL)
+        rc = ma_nomem(err);
     struct utsname host;
     if (rc == 0 && uname(&host) == 0)
         ma_platform_from_machine(host.machine, out->host_platform, sizeof out->host_platform);
@@ -85,6 +90,7 @@ void ma_context_free(ma_context *ctx)
     if (ctx == NULL)
         return;
     free(ctx->project_dir);
+    free(ctx->workflow_identity);
     ma_gitctx_free(&ctx->git);
     ma_cienv_free(&ctx->ci);
     ma_config_free(&ctx->config);

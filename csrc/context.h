@@ -31,6 +31,8 @@ typedef struct {
     const char *source_date_epoch; /* $SOURCE_DATE_EPOCH (validated; points into envp), or NULL */
     long long epoch;          /* its value */
     ma_digest_set digests;    /* merge: the records of digest_dir */
+    char *workflow_identity;  /* GitHub Actions: $GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF, the certificate
+                                 identity of a keyless signature; else NULL */
 } ma_context;
 
 int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err);

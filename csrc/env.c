@@ -28,6 +28,27 @@ char **ma_env_copy(const char *const *envp)
     return copy;
 }
 
+char **ma_env_edit(const char *const *envp, const char *drop, const char *add)
+{
+    size_t n = 0, k = 0, dn = drop != NULL ? strlen(drop) : 0;
+    while (envp != NULL && envp[n] != NULL)
+        n++;
+    char **copy = calloc(n + 2, sizeof *copy);
+    for (size_t i = 0; copy != NULL && i < n; i++) {
+        if (drop != NULL && strncmp(envp[i], drop, dn) == 0 && envp[i][dn] == '=')
+            continue;
+        if ((copy[k++] = strdup(envp[i])) == NULL) {
+            ma_env_free(copy);
+            return NULL;
+        }
+    }
+    if (copy != NULL && add != NULL && (copy[k] = strdup(add)) == NULL) {
+        ma_env_free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 void ma_env_free(char **env)
 {
     for (char **p = env; p != NULL && *p != NULL; p++)

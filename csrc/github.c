@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "planjson.h"
 #include "report.h"
 
 static int pushed(ma_result r)
@@ -60,6 +61,12 @@ int ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs, 
         fprintf(out, "%s-digest=%s\n", job->image->component, job->digest);
         fprintf(out, "%s-ref=%s@%s\n", job->image->component, job->image->image, job->digest);
     }
+    char *annotations = plan->push ? ma_plan_annotations_json(plan) : NULL;
+    if (plan->push && annotations == NULL)
+        return -1;
+    if (annotations != NULL)
+        put_output(out, "annotations", annotations);
+    free(annotations);
     if (plan_json != NULL)
         put_output(out, "json", plan_json);
     fflush(out);

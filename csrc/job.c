@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annotations.h"
 #include "buildcmd.h"
+#include "cosign.h"
 #include "buildx.h"
 #include "digestdir.h"
 #include "manifest.h"
@@ -26,6 +28,10 @@ enum step {
     STEP_PROMOTE_MUTABLE,
     STEP_CHECK_MUTABLE,
     STEP_READ_MUTABLE,   /* a re-run: does mutable tag i already name the digest? */
+    STEP_PUSH_INDEX,     /* merge with --sign: push the index by digest, untagged, to sign it */
+    STEP_SIGN_CHECK,     /* cosign verify: is the digest signed already (a re-run)? */
+    STEP_SIGN,           /* cosign sign */
+    STEP_SIGN_VERIFY,    /* cosign verify after signing: must pass before any tag moves */
 };
 
 void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
@@ -55,6 +61,10 @@ ma_activity ma_job_activity(const ma_job *job)
     case STEP_PRECHECK:
     case 0:
         return MA_ACTIVITY_CHECKING;
+    case STEP_SIGN_CHECK:
+    case STEP_SIGN:
+    case STEP_SIGN_VERIFY:
+        return MA_ACTIVITY_SIGNING;
     default:
         return MA_ACTIVITY_VERIFYING;
     }
@@ -106,6 +116,7 @@ static int run(ma_job *job, ma_next *next, int step, int capture)
     next->kind = MA_NEXT_RUN;
     next->capture = capture;
     next->delay_ms = 0;
+    next->envp = NULL;
     return 0;
 }
 
@@ -147,8 +158,48 @@ static int inspect_source(ma_job *job, ma_next *next)
 static int combine(ma_job *job, ma_next *next)
 {
     int rc = imagetools(next, "create") || ma_strlist_push(&next->argv, "--dry-run") ||
+             ma_annotation_args(&job->image->annotations, MA_ANNOTATE_INDEX, &next->argv) ||
              ma_strlist_extend(&next->argv, &job->image->sources);
     return rc ? -1 : run(job, next, STEP_COMBINE, 1);
+}
+
+/* ---- signing: the end of phase 2 ---- */
+
+static int cosign(ma_job *job, ma_next *next, int step, int verify)
+{
+    ma_strlist_free(&next->argv);
+    char ref[1024];
+    snprintf(ref, sizeof ref, "%s@%s", job->image->image, job->digest);
+    int rc = verify ? ma_cosign_verify_argv(job->sign, ref, &next->argv)
+                    : ma_cosign_sign_argv(job->sign, ref, &next->argv);
+    if (rc != 0 || run(job, next, step, verify) != 0)
+        return -1;
+    next->envp = job->sign_envp;
+    return 0;
+}
+
+/* A merge's index exists only once created: push it by digest, no tag. */
+static int push_index(ma_job *job, ma_next *next)
+{
+    int rc = imagetools(next, "create") ||
+             ma_annotation_args(&job->image->annotations, MA_ANNOTATE_INDEX, &next->argv) ||
+             ma_strlist_push(&next->argv, "--tag") ||
+             ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest) ||
+             ma_strlist_extend(&next->argv, &job->image->sources);
+    return rc ? -1 : run(job, next, STEP_PUSH_INDEX, 0);
+}
+
+/* The last step of phase 2: sign (when asked) before phase 3 moves a tag. */
+static int begin_signing(ma_job *job, ma_next *next)
+{
+    job->tag_index = 0;
+    if (job->sign == NULL || !job->sign->enabled) {
+        next->kind = MA_NEXT_WAIT;
+        return 0;
+    }
+    if (job->mode == MA_MODE_MERGE && !job->resume)
+        return push_index(job, next);
+    return cosign(job, next, STEP_SIGN_CHECK, 1);
 }
 
 /* Tags point at the pushed index, or (merge) at the index of the recorded digests. */
@@ -163,12 +214,14 @@ static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_t
         if (!ma_strlist_contains(&job->kept, tag) && !ma_strlist_contains(&job->done, tag))
             rc = ma_strlist_push(&tags_left, tag) || ma_strlist_push(&job->moved, tag);
     }
-    if (rc == 0 && (job->mode != MA_MODE_MERGE || job->resume)) {
+    int from_digests = job->mode == MA_MODE_MERGE && !job->resume;
+    if (rc == 0 && !from_digests) {
         rc = ma_strlist_pushf(&pushed, "%s@%s", job->image->image, job->digest);
         sources = &pushed;
     }
     if (rc == 0)
-        rc = ma_buildcmd_promote_argv(job->image->image, &tags_left, sources, &next->argv);
+        rc = ma_buildcmd_promote_argv(job->image->image, &tags_left, sources,
+                                      from_digests ? &job->image->annotations : NULL, &next->argv);
     ma_strlist_free(&pushed);
     ma_strlist_free(&tags_left);
     return rc != 0 ? -1 : run(job, next, step, 0);
@@ -261,7 +314,7 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
         if (ip->mutable_tags.len > 0)
             rc = inspect(job, next, STEP_READ_MUTABLE, ip->mutable_tags.items[0]);
         else
-            next->kind = MA_NEXT_WAIT;
+            rc = begin_signing(job, next);
     } else if (phase == 2 && job->mode == MA_MODE_MERGE) {
         rc = ip->sources.len > 0 ? inspect_source(job, next) : combine(job, next);
     } else if (phase == 1 && job->mode == MA_MODE_BY_DIGEST) {
@@ -291,6 +344,8 @@ static int next_tag(ma_job *job, ma_next *next, int step, const ma_strlist *tags
         job->tag_index++;
     if (job->tag_index < tags->len)
         return inspect(job, next, step, tags->items[job->tag_index]);
+    if (step == STEP_GUARD)
+        return begin_signing(job, next);
     job->tag_index = 0;
     next->kind = last_phase ? MA_NEXT_DONE : MA_NEXT_WAIT;
     return 0;
@@ -311,6 +366,18 @@ static int after_build(ma_job *job, ma_next *next, ma_error *err)
     return inspect(job, next, STEP_VERIFY_INDEX, NULL);
 }
 
+/* What the pushed index must carry besides its platforms: the annotations
+ * (where there is an index), and attestations when they were asked for. */
+static int check_metadata(const ma_job *job, const char *ref, const char *raw, size_t len, ma_error *why)
+{
+    const ma_image_plan *ip = job->image;
+    if (ip->index_annotations && ma_index_annotations_check(ref, raw, len, &ip->annotations, why) != 0)
+        return -1;
+    if (ip->attestations && ma_index_attestations_check(ref, raw, len, why) != 0)
+        return -1;
+    return 0;
+}
+
 static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
     char ref[1024];
@@ -321,11 +388,16 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
      * platform is checked when the merge combines it. */
     const ma_strlist *want = job->mode == MA_MODE_BY_DIGEST && !ma_raw_is_index(raw, o->out_len)
                                  ? NULL : &job->image->platforms;
-    if (ma_index_verify(ref, raw, o->out_len, job->digest, want, &why) != 0) {
+    if (ma_index_verify(ref, raw, o->out_len, job->digest, want, &why) != 0 ||
+        check_metadata(job, ref, raw, o->out_len, &why) != 0) {
         if (why.kind == MA_ERR_NOMEM)
             return ma_nomem(err);
         return failed(job, next, "%s", why.msg);
     }
+    if (job->mode == MA_MODE_PUSH && !job->image->index_annotations &&
+        ma_strlist_pushf(&job->notes, "one platform without attestations makes no image index: the annotations "
+                                      "are on the image manifest only") != 0)
+        return ma_nomem(err);
     if (job->mode == MA_MODE_BY_DIGEST) {
         next->kind = MA_NEXT_DONE;
         return job->reused ? ma_strlist_pushf(&job->notes, "reused %s: this commit's %s digest is in the registry; "
@@ -369,7 +441,8 @@ static int after_combine(ma_job *job, const ma_outcome *o, ma_next *next, ma_err
     char shown[512];
     snprintf(shown, sizeof shown, "the index of %s's digests", job->image->component);
     ma_error why = {0};
-    if (ma_index_verify_exact(shown, o->out, len, &job->image->platforms, &why) != 0) {
+    if (ma_index_verify_exact(shown, o->out, len, &job->image->platforms, &why) != 0 ||
+        ma_index_annotations_check(shown, o->out, len, &job->image->annotations, &why) != 0) {
         if (why.kind == MA_ERR_NOMEM)
             return ma_nomem(err);
         return failed(job, next, "%s", why.msg);
@@ -521,9 +594,7 @@ static int after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *next)
         return -1;
     if (++job->tag_index < tags->len)
         return inspect(job, next, STEP_READ_MUTABLE, tags->items[job->tag_index]);
-    job->tag_index = 0;
-    next->kind = MA_NEXT_WAIT;
-    return 0;
+    return begin_signing(job, next);
 }
 
 /* `what` names the failed step: "build failed", "tagging failed", ... */
@@ -543,8 +614,47 @@ static int retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const 
     return failed(job, next, "%s: %s (exit status %d)", what, line[0] ? line : "no error output", o->status);
 }
 
+/* The signing steps: the command ran with cosign's environment. */
+static int after_signing_step(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    char ref[1024], line[512];
+    snprintf(ref, sizeof ref, "%s@%s", job->image->image, job->digest);
+    int rc = 0;
+    if (job->step == STEP_PUSH_INDEX) {
+        if (o->status != 0)
+            return retry_or_fail(job, o, next, "cannot push the index to sign it");
+        rc = cosign(job, next, STEP_SIGN_CHECK, 1);
+    } else if (job->step == STEP_SIGN_CHECK) {
+        ma_cosign_verdict v = ma_cosign_verdict_of(o->status, o->err_text);
+        if (v == MA_COSIGN_ERROR)
+            return retry_or_fail(job, o, next, "cannot check the signature (cosign verify)");
+        if (v == MA_COSIGN_UNSIGNED)
+            rc = cosign(job, next, STEP_SIGN, 0);
+        else if (ma_strlist_pushf(&job->notes, "%s was signed already: signed nothing", ref) != 0)
+            rc = -1;
+        else
+            next->kind = MA_NEXT_WAIT;
+    } else if (job->step == STEP_SIGN) {
+        if (o->status != 0)
+            return retry_or_fail(job, o, next, "signing failed (cosign sign); no tag was moved");
+        rc = cosign(job, next, STEP_SIGN_VERIFY, 1);
+    } else {
+        if (o->status != 0 && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)
+            return retry_or_fail(job, o, next, "cannot verify the signature (cosign verify)");
+        if (o->status != 0) {
+            ma_buildx_last_error_line(o->err_text, line, sizeof line);
+            return failed(job, next, "the signature of %s does not verify: %s; no tag was moved", ref,
+                          line[0] ? line : "no error output");
+        }
+        next->kind = MA_NEXT_WAIT;
+    }
+    return rc ? ma_nomem(err) : 0;
+}
+
 static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
+    if (job->step >= STEP_PUSH_INDEX)
+        return after_signing_step(job, o, next, err);
     const ma_image_plan *ip = job->image;
     int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD || job->step == STEP_CHECK_SOURCE ||
                   job->step == STEP_COMBINE || job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||

@@ -8,10 +8,15 @@
  *   a conflict, refused here, before a minute is spent building.
  * Phase 2 (every image, concurrently): build and push (by digest; on the
  *   docker driver under the first immutable tag), read the digest from the
- *   metadata file, read the index back and check every platform is in it,
- *   and check no immutable tag already names another digest.  A re-run
- *   builds nothing: phase 1 read its index (which must hold every platform)
- *   and its immutable tags; it reads which mutable tags already name it.
+ *   metadata file, read the index back and check every platform is in it
+ *   (and the annotations and attestations asked for), and check no immutable
+ *   tag already names another digest.  A re-run builds nothing: phase 1 read
+ *   its index (which must hold every platform) and its immutable tags; it
+ *   reads which mutable tags already name it.  With --sign, phase 2 ends
+ *   with the signature: `cosign verify` of the digest (a re-run finds it
+ *   signed and signs nothing), else `cosign sign`, then `cosign verify` must
+ *   pass; a merge first pushes its index by digest, so there is something to
+ *   sign before any tag names it.
  * Phase 3 (only when every image passed phase 2): point the immutable tags
  *   that do not name the digest yet at it and read them back.
  * Phase 4 (only when every image passed phase 3): the same for the mutable
@@ -58,6 +63,7 @@ typedef struct {
     ma_strlist argv;
     int capture;        /* the outcome needs stdout */
     unsigned delay_ms;  /* back-off before a retry, at most MA_JOB_BACKOFF_MAX_MS */
+    const char *const *envp; /* the command's own environment (cosign's), or NULL: the runner's */
 } ma_next;
 
 typedef struct {
@@ -69,6 +75,8 @@ typedef struct {
     int allow_overwrite;   /* replace an immutable tag that names another digest */
     int retries;           /* how often a transient failure is retried */
     unsigned backoff_ms;   /* first retry delay; doubles each time */
+    const ma_sign_plan *sign;      /* how to sign (sign->enabled), or NULL: set after init */
+    const char *const *sign_envp;  /* cosign's environment (COSIGN_PASSWORD is only there): set after init */
     /* progress */
     int step;
     size_t tag_index;

@@ -122,7 +122,7 @@ static int add_rawjson(ma_strlist *argv)
 
 static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
 {
-    ma_spawn_spec spec = {&s->next.argv, opt->cwd, NULL, opt->envp};
+    ma_spawn_spec spec = {&s->next.argv, opt->cwd, NULL, s->next.envp != NULL ? s->next.envp : opt->envp};
     if (s->next.delay_ms > 0) {
         char text[128];
         snprintf(text, sizeof text, "retrying after a transient failure (attempt %d of %d)",

@@ -226,3 +226,72 @@ int ma_index_verify_exact(const char *shown, const char *raw, size_t len, const 
     ma_strlist_free(&wrong);
     return rc;
 }
+
+int ma_index_annotations_check(const char *shown, const char *raw, size_t len, const ma_strlist *want,
+                               ma_error *err)
+{
+    cJSON *root = parse_manifest(raw, len, err);
+    if (root == NULL)
+        return -1;
+    const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(root, "annotations");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < want->len; i++) {
+        const char *item = want->items[i], *eq = strchr(item, '=');
+        if (eq == NULL)
+            continue;
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - item), item);
+        const char *got = string_field(annotations, key);
+        if (got == NULL || strcmp(got, eq + 1) != 0)
+            rc = ma_fail(err, MA_ERR_BUILD, "%s %s annotation %s%s%s%s", shown,
+                         got == NULL ? "has no" : "has another", key, got == NULL ? "" : " ('", got == NULL ? "" : got,
+                         got == NULL ? ": buildx did not put it on the index" : "')");
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* 1 when an attestation manifest of the index refers to digest. */
+static int attested(const cJSON *manifests, const char *digest)
+{
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, manifests)
+    {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(entry, "annotations");
+        const char *type = string_field(a, "vnd.docker.reference.type"), *ref = string_field(a, "vnd.docker.reference.digest");
+        if (type != NULL && strcmp(type, "attestation-manifest") == 0 && ref != NULL && strcmp(ref, digest) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int ma_index_attestations_check(const char *shown, const char *raw, size_t len, ma_error *err)
+{
+    cJSON *root = parse_manifest(raw, len, err);
+    if (root == NULL)
+        return -1;
+    const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(root, "manifests"), *entry;
+    int rc = 0, images = 0;
+    if (!cJSON_IsArray(manifests)) {
+        rc = ma_fail(err, MA_ERR_BUILD, "%s is a single image manifest: it holds no attestations", shown);
+        manifests = NULL;
+    }
+    cJSON_ArrayForEach(entry, manifests)
+    {
+        const cJSON *platform = cJSON_GetObjectItemCaseSensitive(entry, "platform");
+        const char *digest = string_field(entry, "digest");
+        if (rc != 0 || is_attestation(entry, platform) || digest == NULL)
+            continue;
+        images++;
+        if (!attested(manifests, digest)) {
+            const char *os = string_field(platform, "os"), *arch = string_field(platform, "architecture");
+            rc = ma_fail(err, MA_ERR_BUILD, "%s holds no attestation for its %s/%s image %s: the builder did not "
+                                            "attach the --sbom/--provenance asked for",
+                         shown, os ? os : "?", arch ? arch : "?", digest);
+        }
+    }
+    if (rc == 0 && images == 0)
+        rc = ma_fail(err, MA_ERR_BUILD, "%s holds no platform image", shown);
+    cJSON_Delete(root);
+    return rc;
+}

@@ -30,4 +30,14 @@ int ma_raw_is_index(const char *raw, size_t len);
 int ma_index_verify_exact(const char *shown, const char *raw, size_t len, const ma_strlist *want,
                           ma_error *err);
 
+/* The index (raw bytes) carries every "key=value" of `want` as an annotation:
+ * MA_ERR_BUILD naming `shown` and the first one missing or different. */
+int ma_index_annotations_check(const char *shown, const char *raw, size_t len, const ma_strlist *want,
+                               ma_error *err);
+
+/* Every platform image of the index (raw bytes) has an attestation manifest
+ * referring to it (what --sbom and --provenance make): MA_ERR_BUILD naming
+ * `shown` and the platform without one. */
+int ma_index_attestations_check(const char *shown, const char *raw, size_t len, ma_error *err);
+
 #endif

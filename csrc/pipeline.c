@@ -82,6 +82,12 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .cache_to = req->cache_to,
             .digest_dir = req->digest_dir,
             .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
+            .provenance = req->provenance,
+            .sbom = req->sbom,
+            .sign = req->sign,
+            .sign_key = req->sign_key,
+            .sign_offline = req->sign_offline,
+            .sign_identity = ctx.workflow_identity,
         };
         ma_context_label_facts(&ctx, &in.label_facts);
         rc = ma_plan_build(&in, plan, err);

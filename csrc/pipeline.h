@@ -25,6 +25,11 @@ typedef struct {
     const char *cache_from;   /* --cache-from (NULL: the registry cache default; "none") */
     const char *cache_to;     /* --cache-to */
     int push_by_tag;          /* the builder cannot push by digest (docker driver) */
+    const char *provenance;   /* --provenance min|max|false (NULL: buildx's default) */
+    int sbom;                 /* --sbom */
+    int sign;                 /* --sign */
+    const char *sign_key;     /* --sign-key (NULL: keyless in GitHub Actions) */
+    int sign_offline;         /* --sign-offline */
 } ma_request;
 
 #define MA_DEFAULT_TAG "dev"

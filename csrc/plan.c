@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annotations.h"
 #include "buildcmd.h"
 #include "merge.h"
 #include "platform.h"
@@ -82,6 +83,9 @@ static void image_plan_free(ma_image_plan *ip)
     free(ip->metadata_file);
     free(ip->digest_file);
     ma_strlist_free(&ip->labels);
+    ma_strlist_free(&ip->annotations);
+    ma_strlist_free(&ip->sign_argv);
+    ma_strlist_free(&ip->sign_verify_argv);
     ma_strlist_free(&ip->sources);
     ma_strlist_free(&ip->platforms);
     ma_strlist_free(&ip->tags);
@@ -106,6 +110,8 @@ void ma_plan_free(ma_plan *plan)
     free(plan->registry);
     free(plan->workdir);
     free(plan->config);
+    free(plan->provenance);
+    ma_sign_plan_free(&plan->sign);
     ma_strlist_free(&plan->tags);
     memset(plan, 0, sizeof *plan);
 }
@@ -163,13 +169,36 @@ static int plan_files(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     return 0;
 }
 
-static int plan_labels(const ma_plan_inputs *in, const ma_plan *plan, ma_image_plan *ip, ma_error *err)
+static int plan_labels(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip,
+                       ma_error *err)
 {
     ma_label_inputs facts = in->label_facts;
     facts.revision = plan->revision;
     facts.version = ip->tags.items[0];
     facts.title = image_title(ip->image);
-    return ma_labels_compute(&facts, &ip->labels, err);
+    if (ma_labels_compute(&facts, &ip->labels, err) != 0)
+        return -1;
+    if (plan->mode == MA_MODE_LOCAL)
+        return 0; /* a local build carries labels only */
+    if (ma_annotations_compute(&ip->labels, c->description, c->licenses, &ip->annotations) != 0)
+        return ma_nomem(err);
+    /* buildx refuses index annotations where it makes no index: one platform, no attestations */
+    ip->attestations = plan->sbom || (plan->provenance != NULL && strcmp(plan->provenance, "false") != 0);
+    ip->index_annotations = plan->mode == MA_MODE_MERGE ||
+                            (plan->mode == MA_MODE_PUSH && (ip->platforms.len > 1 || ip->attestations));
+    return 0;
+}
+
+/* The cosign commands of a signed publish, shown with the digest stand-in. */
+static int plan_signing(const ma_plan *plan, ma_image_plan *ip, ma_error *err)
+{
+    if (!plan->sign.enabled)
+        return 0;
+    char *ref = ma_strdupf("%s@%s", ip->image, MA_PLAN_DIGEST);
+    int rc = ref == NULL || ma_cosign_sign_argv(&plan->sign, ref, &ip->sign_argv) ||
+             ma_cosign_verify_argv(&plan->sign, ref, &ip->sign_verify_argv);
+    free(ref);
+    return rc ? ma_nomem(err) : 0;
 }
 
 /* What the tags point at: the digest the build pushes, or merge's digests. */
@@ -195,13 +224,18 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     if (!ip->component || !ip->dockerfile || !ip->context || ma_strlist_extend(&ip->platforms, platforms) ||
         plan_tags(plan, ip) || plan_files(in, plan, c, ip))
         return ma_nomem(err);
-    if (plan_labels(in, plan, ip, err) != 0 || plan_sources(in, plan, ip, err) != 0)
+    if (plan_labels(in, plan, c, ip, err) != 0 || plan_sources(in, plan, ip, err) != 0 ||
+        plan_signing(plan, ip, err) != 0)
         return -1;
     int rc = plan->mode != MA_MODE_MERGE && ma_buildcmd_build_argv(in, plan, c, ip);
+    /* a merge creates its index from the digests: with the index annotations */
+    const ma_strlist *annotations = plan->mode == MA_MODE_MERGE ? &ip->annotations : NULL;
     if (!rc && plan->push && ip->immutable_tags.len > 0)
-        rc = ma_buildcmd_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, &ip->promote_immutable_argv);
+        rc = ma_buildcmd_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, annotations,
+                                      &ip->promote_immutable_argv);
     if (!rc && plan->push && ip->mutable_tags.len > 0)
-        rc = ma_buildcmd_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, &ip->promote_mutable_argv);
+        rc = ma_buildcmd_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, annotations,
+                                      &ip->promote_mutable_argv);
     return rc ? ma_nomem(err) : 0;
 }
 
@@ -235,6 +269,52 @@ static ma_plan_mode effective_mode(const ma_plan_inputs *in)
     return in->mode != MA_MODE_LOCAL ? in->mode : in->push ? MA_MODE_PUSH : MA_MODE_LOCAL;
 }
 
+static int check_attestation_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
+{
+    const char *p = in->provenance;
+    if (p != NULL && strcmp(p, "min") != 0 && strcmp(p, "max") != 0 && strcmp(p, "false") != 0)
+        return ma_fail(err, MA_ERR_INPUT, "invalid --provenance '%s': expected min, max or false", p);
+    if (mode == MA_MODE_MERGE && (p != NULL || in->sbom))
+        return ma_fail(err, MA_ERR_INPUT, "%s goes with the builds (`multi-arch --push-by-digest`): a merge builds "
+                                          "nothing and keeps the attestations of the digests it merges",
+                       p != NULL ? "--provenance" : "--sbom");
+    return 0;
+}
+
+static int check_sign_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
+{
+    if (!in->sign && in->sign_key != NULL)
+        return ma_fail(err, MA_ERR_INPUT, "--sign-key goes with --sign");
+    if (!in->sign && in->sign_offline)
+        return ma_fail(err, MA_ERR_INPUT, "--sign-offline goes with --sign");
+    if (in->sign && in->sign_key != NULL && in->sign_key[strspn(in->sign_key, " ")] == '\0')
+        return ma_fail(err, MA_ERR_INPUT, "empty --sign-key: give a key file, env://VAR or a KMS URI");
+    if (in->sign && mode == MA_MODE_LOCAL)
+        return ma_fail(err, MA_ERR_INPUT, "--sign signs what a publish pushes: add --push");
+    if (in->sign && mode == MA_MODE_BY_DIGEST)
+        return ma_fail(err, MA_ERR_INPUT, "--sign signs the index: pass it to `angreal build merge`, not to "
+                                          "--push-by-digest");
+    return 0;
+}
+
+static int plan_sign(const ma_plan_inputs *in, ma_plan *out, ma_error *err)
+{
+    ma_sign_plan *s = &out->sign;
+    if (!in->sign)
+        return 0;
+    s->enabled = 1;
+    s->offline = in->sign_offline;
+    s->allow_http = ma_registry_is_loopback(out->registry);
+    if (in->sign_key != NULL &&
+        ((s->key = ma_strdup(in->sign_key)) == NULL ||
+         (s->public_key = ma_strdupf("%s/%s", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR,
+                                     MA_COSIGN_PUBLIC_KEY_FILE)) == NULL))
+        return ma_nomem(err);
+    if (in->sign_key == NULL && in->sign_identity != NULL && (s->identity = ma_strdup(in->sign_identity)) == NULL)
+        return ma_nomem(err);
+    return 0;
+}
+
 static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
 {
     if ((mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE) && (in->digest_dir == NULL || in->digest_dir[0] == '\0'))
@@ -247,6 +327,8 @@ static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_err
         return ma_fail(err, MA_ERR_INPUT, "merge: no digest records were read");
     if (in->digest_dir != NULL && mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
         return ma_fail(err, MA_ERR_INPUT, "--digest-dir goes with --push-by-digest (or with `angreal build merge`)");
+    if (check_attestation_inputs(in, mode, err) != 0 || check_sign_inputs(in, mode, err) != 0)
+        return -1;
     const char *cache[] = {in->cache_from, in->cache_to}, *flag[] = {"--cache-from", "--cache-to"};
     for (size_t i = 0; i < 2; i++)
         if (cache[i] != NULL && cache[i][strspn(cache[i], " ")] == '\0')
@@ -298,6 +380,10 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     for (size_t i = 0; i < out->tags.len; i++)
         if (!ma_tag_is_valid(out->tags.items[i]))
             return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s'", out->tags.items[i]);
+    if ((in->provenance != NULL && (out->provenance = ma_strdup(in->provenance)) == NULL) ||
+        plan_sign(in, out, err) != 0)
+        return ma_nomem(err);
+    out->sbom = in->sbom;
     out->push_by_tag = in->push_by_tag && mode == MA_MODE_PUSH;
     if (out->push_by_tag && add_landing_tag(out, err) != 0)
         return -1;

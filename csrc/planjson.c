@@ -1,6 +1,8 @@
 #include "planjson.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
 
 static cJSON *string_array(const ma_strlist *l)
 {
@@ -50,6 +52,24 @@ static cJSON *promote_steps(const ma_image_plan *ip)
     return steps;
 }
 
+/* With --sign: `cosign sign`, then `cosign verify` (no password: cosign reads COSIGN_PASSWORD). */
+static cJSON *sign_steps(const ma_image_plan *ip)
+{
+    cJSON *steps = cJSON_CreateArray();
+    const ma_strlist *argvs[] = {&ip->sign_argv, &ip->sign_verify_argv};
+    for (size_t i = 0; steps != NULL && i < 2; i++) {
+        if (argvs[i]->len == 0)
+            continue;
+        cJSON *argv = string_array(argvs[i]);
+        if (argv == NULL || !cJSON_AddItemToArray(steps, argv)) {
+            cJSON_Delete(argv);
+            cJSON_Delete(steps);
+            return NULL;
+        }
+    }
+    return steps;
+}
+
 static cJSON *image_json(const ma_image_plan *ip)
 {
     cJSON *o = cJSON_CreateObject();
@@ -63,12 +83,29 @@ static cJSON *image_json(const ma_image_plan *ip)
              add(o, "mutable_tags", string_array(&ip->mutable_tags)) &&
              add_str(o, "metadata_file", ip->metadata_file) && add_str(o, "digest_file", ip->digest_file) &&
              add(o, "labels", string_array(&ip->labels)) && add(o, "sources", string_array(&ip->sources)) &&
-             add(o, "command", string_array(&ip->build_argv)) && add(o, "promote", promote_steps(ip));
+             add(o, "annotations", string_array(&ip->annotations)) &&
+             add(o, "index_annotations", cJSON_CreateBool(ip->index_annotations)) &&
+             add(o, "attestations", cJSON_CreateBool(ip->attestations)) &&
+             add(o, "command", string_array(&ip->build_argv)) && add(o, "promote", promote_steps(ip)) &&
+             add(o, "sign", sign_steps(ip));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
     }
     return o;
+}
+
+static cJSON *sign_json(const ma_sign_plan *s)
+{
+    if (!s->enabled)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    if (o != NULL && add_str(o, "key", s->key) && add(o, "keyless", cJSON_CreateBool(s->key == NULL)) &&
+        add(o, "offline", cJSON_CreateBool(s->offline)) && add(o, "allow_http", cJSON_CreateBool(s->allow_http)) &&
+        add_str(o, "public_key", s->public_key) && add_str(o, "identity", s->identity))
+        return o;
+    cJSON_Delete(o);
+    return NULL;
 }
 
 static cJSON *plan_json(const ma_plan *plan)
@@ -79,7 +116,8 @@ static cJSON *plan_json(const ma_plan *plan)
              add_str(root, "digest_dir", plan->digest_dir) &&
              add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&
              add_str(root, "workdir", plan->workdir) && add_str(root, "config", plan->config) &&
-             add(root, "tags", string_array(&plan->tags));
+             add(root, "tags", string_array(&plan->tags)) && add_str(root, "provenance", plan->provenance) &&
+             add(root, "sbom", cJSON_CreateBool(plan->sbom)) && add(root, "sign", sign_json(&plan->sign));
     for (size_t i = 0; ok && i < plan->nimages; i++) {
         cJSON *img = image_json(&plan->images[i]);
         ok = img != NULL && cJSON_AddItemToArray(images, img);
@@ -112,4 +150,30 @@ char *ma_plan_json(const ma_plan *plan, ma_error *err)
 char *ma_plan_json_compact(const ma_plan *plan, ma_error *err)
 {
     return render(plan, 0, err);
+}
+
+char *ma_plan_annotations_json(const ma_plan *plan)
+{
+    cJSON *root = cJSON_CreateObject();
+    for (size_t i = 0; root != NULL && i < plan->nimages; i++) {
+        const ma_image_plan *ip = &plan->images[i];
+        cJSON *one = cJSON_CreateObject();
+        for (size_t k = 0; one != NULL && k < ip->annotations.len; k++) {
+            const char *item = ip->annotations.items[k], *eq = strchr(item, '=');
+            char *key = eq != NULL ? ma_strdupf("%.*s", (int)(eq - item), item) : NULL;
+            int ok = key != NULL && add_str(one, key, eq + 1);
+            free(key);
+            if (!ok) {
+                cJSON_Delete(one);
+                one = NULL;
+            }
+        }
+        if (!add(root, ip->component, one)) {
+            cJSON_Delete(root);
+            root = NULL;
+        }
+    }
+    char *text = root != NULL ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    return text;
 }

@@ -12,4 +12,9 @@ char *ma_plan_json(const ma_plan *plan, ma_error *err);
 /* The same on one line (a GitHub step output). */
 char *ma_plan_json_compact(const ma_plan *plan, ma_error *err);
 
+/* The index annotations of every image, one line of JSON:
+ * {"broker": {"org.opencontainers.image.source": "...", ...}, ...}
+ * (the GitHub output `annotations`).  NULL when out of memory. */
+char *ma_plan_annotations_json(const ma_plan *plan);
+
 #endif

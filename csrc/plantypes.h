@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "cosign.h"
 #include "digestdir.h"
 #include "labels.h"
 #include "strlist.h"
@@ -36,10 +37,16 @@ typedef struct {
     char *metadata_file;       /* where buildx writes the digest (push only), else NULL */
     char *digest_file;         /* by digest: the record written for merge, else NULL */
     ma_strlist labels;         /* OCI labels, "key=value" */
+    ma_strlist annotations;    /* OCI annotations, "key=value": on the index (and each platform manifest) */
+    int index_annotations;     /* the pushed index carries them (read back): a push of several platforms
+                                  or with attestations, or a merge */
+    int attestations;          /* attestations were asked for (--sbom, --provenance min|max): read back */
     ma_strlist sources;        /* what the tags point at: image@<digest>, or merge's digests */
     ma_strlist build_argv;     /* empty for a merge */
     ma_strlist promote_immutable_argv; /* empty when there is nothing to promote */
     ma_strlist promote_mutable_argv;
+    ma_strlist sign_argv;      /* with --sign: `cosign sign` of image@<digest>, else empty */
+    ma_strlist sign_verify_argv; /* with --sign: `cosign verify` of image@<digest>, else empty */
 } ma_image_plan;
 
 typedef struct {
@@ -53,6 +60,9 @@ typedef struct {
     char *registry;
     char *workdir;   /* the directory the commands run in */
     char *config;    /* the config file used, or NULL for the defaults */
+    char *provenance;          /* --provenance: "min", "max", "false", or NULL for buildx's default */
+    int sbom;                  /* --sbom: an SBOM attestation */
+    ma_sign_plan sign;         /* --sign: how each index digest is signed before any tag moves */
     ma_strlist tags;
     ma_image_plan *images;
     size_t nimages;
@@ -78,6 +88,12 @@ typedef struct {
     const char *cache_to;        /* --cache-to: likewise (the default only when pushing) */
     const char *digest_dir;      /* by digest: where the record goes; merge: where records came from */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
+    const char *provenance;      /* --provenance: min, max or false; NULL: buildx's default */
+    int sbom;                    /* --sbom */
+    int sign;                    /* --sign */
+    const char *sign_key;        /* --sign-key, or NULL: keyless in GitHub Actions */
+    int sign_offline;            /* --sign-offline */
+    const char *sign_identity;   /* keyless: the workflow's certificate identity, or NULL */
 } ma_plan_inputs;
 
 #endif

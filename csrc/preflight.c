@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "buildx.h"
+#include "cosign.h"
 #include "exec.h"
 #include "progress.h"
 
@@ -263,6 +264,57 @@ static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt,
     return check_platforms(plan, info, err);
 }
 
+#define COSIGN_INSTALL_HINT                                                                                   \
+    "install sigstore's cosign (Debian: apt-get install cosign from trixie, which installs on bookworm too: "   \
+    "apt-get install -t trixie cosign; else https://docs.sigstore.dev/cosign/system_config/installation/)"
+
+/* --sign: cosign answers, and the key opens (or keyless signing can get a token). */
+static int check_signing(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                         ma_error *err)
+{
+    const ma_sign_plan *s = &plan->sign;
+    ma_preflight_options with_password = *opt;
+    with_password.envp = opt->cosign_envp != NULL ? opt->cosign_envp : opt->envp;
+    const char *version[] = {"cosign", "version", NULL};
+    ma_exec ex;
+    int rc = docker(version, NULL, plan->workdir, &with_password, log, intr, &ex, err);
+    if (rc != 0 && err->kind == MA_ERR_ENV)
+        rc = ma_fail(err, MA_ERR_ENV, "--sign needs cosign, which is not installed (%s): " COSIGN_INSTALL_HINT, err->msg);
+    else if (rc == 0 && ex.status != 0)
+        rc = fail_with_output(err, &ex, "cosign does not answer (" COSIGN_INSTALL_HINT ")");
+    ma_exec_free(&ex);
+    if (rc != 0)
+        return -1;
+    if (s->key == NULL) {
+        if (!opt->oidc || s->identity == NULL)
+            return ma_fail(err, MA_ERR_INPUT, "--sign without --sign-key signs keyless, with the GitHub Actions "
+                                              "workflow's OIDC identity, and there is none here (no "
+                                              MA_COSIGN_OIDC_VARIABLE ", GITHUB_WORKFLOW_REF): give the job "
+                                              "`permissions: id-token: write`, or pass --sign-key KEY");
+        return 0;
+    }
+    /* writing the public half proves the password opens the key, before anything is built */
+    ma_strlist argv = MA_STRLIST_INIT;
+    if (ma_cosign_public_key_argv(s, &argv) != 0) {
+        ma_strlist_free(&argv);
+        return ma_nomem(err);
+    }
+    const char **args = calloc(argv.len + 1, sizeof *args);
+    for (size_t i = 0; args != NULL && i < argv.len; i++)
+        args[i] = argv.items[i];
+    rc = args == NULL ? ma_nomem(err) : docker(args, NULL, plan->workdir, &with_password, log, intr, &ex, err);
+    if (args != NULL && rc == 0 && ex.status != 0) {
+        char what[1024];
+        snprintf(what, sizeof what, "cannot open the signing key %s (is COSIGN_PASSWORD its password?)", s->key);
+        rc = fail_with_output(err, &ex, what);
+    }
+    if (args != NULL)
+        ma_exec_free(&ex);
+    free(args);
+    ma_strlist_free(&argv);
+    return rc;
+}
+
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
                  ma_builder_info *builder, ma_error *err)
 {
@@ -271,6 +323,8 @@ int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
     if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->workdir, opt, log, intr, err) != 0)
         return -1;
     if (plan->push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)
+        return -1;
+    if (plan->sign.enabled && check_signing(plan, opt, log, intr, err) != 0)
         return -1;
     if (merge)
         return 0;

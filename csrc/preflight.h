@@ -1,7 +1,10 @@
 /* Checks and set-up before any build starts, so a run that cannot succeed
  * fails before it pushes anything: the Dockerfiles and contexts exist, docker
  * and its buildx plugin answer, the registry login works, and the builder
- * boots and can build every platform asked for (with what to do if not). */
+ * boots and can build every platform asked for (with what to do if not).
+ * With --sign: cosign is installed, and the key opens with its password (its
+ * public half is written where the plan says), or keyless signing has an
+ * OIDC token to sign with. */
 #ifndef MA_PREFLIGHT_H
 #define MA_PREFLIGHT_H
 
@@ -17,6 +20,8 @@ typedef struct {
     const char *username;     /* user for the login */
     int builder_given;        /* --builder NAME: use it as it is, never create it */
     const char *const *envp;  /* the environment docker runs in (see ma_spawn_spec) */
+    const char *const *cosign_envp; /* cosign's: envp with COSIGN_PASSWORD (with --sign) */
+    int oidc;                 /* GitHub Actions may hand out an OIDC token (keyless signing) */
 } ma_preflight_options;
 
 /* The registry host of `registry` ("ghcr.io/colliery-io" -> "ghcr.io"), into out. */

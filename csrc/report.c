@@ -38,6 +38,8 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
             ma_shquote_command(out, "  $ ", &ip->build_argv);
         if (ip->digest_file != NULL)
             fprintf(out, "  then records the digest in %s\n", ip->digest_file);
+        if (ip->sign_argv.len) /* signed before any tag moves */
+            ma_shquote_command(out, "  $ ", &ip->sign_argv);
         if (ip->promote_immutable_argv.len)
             ma_shquote_command(out, "  $ ", &ip->promote_immutable_argv);
         if (ip->promote_mutable_argv.len)

@@ -35,6 +35,8 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
         runs[i].job.revision = plan->revision;
         runs[i].job.version = plan->images[i].tags.items[0];
         runs[i].job.push_by_tag = plan->push_by_tag;
+        runs[i].job.sign = &plan->sign;
+        runs[i].job.sign_envp = opt->cosign_envp;
     }
     ma_jobrunner_options ro = {opt->jobs, plan->workdir, opt->envp, log, opt->watch, opt->rawjson};
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
@@ -51,7 +53,7 @@ int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, v
     ma_interrupt intr;
     if (ma_interrupt_install(&intr, err) != 0)
         return -1;
-    ma_preflight_options pre = {opt->token, opt->username, opt->builder_given, opt->envp};
+    ma_preflight_options pre = {opt->token, opt->username, opt->builder_given, opt->envp, opt->cosign_envp, opt->oidc};
     ma_builder_info builder;
     int rc = ma_preflight(plan, &pre, log, &intr, &builder, err);
     int push_by_tag = rc == 0 && plan->mode == MA_MODE_PUSH && strcmp(builder.driver, "docker") == 0;

@@ -21,6 +21,8 @@ typedef struct {
     const char *const *envp; /* the environment the commands run in (see ma_spawn_spec) */
     const ma_run_watch *watch; /* who watches the images run (NULL: their lines go to the log) */
     int rawjson;             /* builds run with `--progress rawjson` (read into each run's `build`) */
+    const char *const *cosign_envp; /* cosign's: envp plus COSIGN_PASSWORD, which no docker process sees */
+    int oidc;                /* GitHub Actions may hand out an OIDC token (keyless signing) */
 } ma_run_options;
 
 /* Preflight may pick another builder than the plan names (the configured one

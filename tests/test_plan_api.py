@@ -39,6 +39,15 @@ def test_push_release_plan_for_all_components(project):
     assert broker["immutable_tags"] == ["v1.2.3"]
     assert broker["mutable_tags"] == ["v1.2", "v1", "latest"]
     assert broker["metadata_file"] == "<run-dir>/broker.metadata.json"
+    # the labels' facts, and the component's description (the spec's Purpose column), on the index
+    assert broker["annotations"] == [
+        f"org.opencontainers.image.revision={head}", "org.opencontainers.image.version=v1.2.3",
+        f"org.opencontainers.image.created={commit_time(project)}", "org.opencontainers.image.title=brokkr-broker",
+        "org.opencontainers.image.description=Central management service",
+    ]
+    assert broker["index_annotations"] is True and broker["attestations"] is False
+    annotations = [arg for level in ("index", "manifest") for a in broker["annotations"]
+                   for arg in ("--annotation", f"{level}:{a}")]
     assert broker["command"] == [
         "docker", "buildx", "build", "--builder", "brokkr-builder",
         "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
@@ -47,6 +56,7 @@ def test_push_release_plan_for_all_components(project):
         "--label", "org.opencontainers.image.version=v1.2.3",
         "--label", f"org.opencontainers.image.created={commit_time(project)}",
         "--label", "org.opencontainers.image.title=brokkr-broker",
+        *annotations,
         "--cache-from", f"type=registry,ref={image}:buildcache-linux-amd64",
         "--cache-from", f"type=registry,ref={image}:buildcache-linux-arm64",
         "--cache-from", f"type=registry,ref={image}:buildcache-linux-amd64_linux-arm64",

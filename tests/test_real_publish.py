@@ -39,6 +39,9 @@ def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_proje
     assert "digest" not in got  # three images: one digest each
     refs = got.pop("refs").split(",")
     plan = json.loads(got.pop("json"))
+    annotations = json.loads(got.pop("annotations"))
+    assert annotations["ui"]["org.opencontainers.image.description"] == "Administrative web interface"
+    assert annotations["broker"]["org.opencontainers.image.source"] == SOURCE
     assert plan["mode"] == "push" and [i["component"] for i in plan["images"]] == list(COMPONENTS)
     table = summary.read_text()
     for comp in COMPONENTS:

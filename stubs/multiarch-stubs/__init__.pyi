@@ -78,6 +78,15 @@ class ImagePlan(TypedDict):
     """Push by digest: the record written for ``merge``."""
     labels: list[str]
     """OCI labels, ``org.opencontainers.image.<key>=<value>``: source, revision, version, created, title."""
+    annotations: list[str]
+    """OCI annotations, ``org.opencontainers.image.<key>=<value>``: the labels' keys, then description,
+    licenses and url; on the image index (what GHCR reads) and on each platform manifest.
+    Empty for a local build."""
+    index_annotations: bool
+    """The pushed index carries ``annotations`` (a push of several platforms or with attestations,
+    or a merge); a one-platform push without attestations makes no index: only its manifest has them."""
+    attestations: bool
+    """``--sbom`` or ``--provenance min|max`` was asked for: the read-back checks every platform has one."""
     sources: list[str]
     """What the tags point at: ``image@<digest>``, or (merge) the recorded ``image@sha256:…`` per platform."""
     command: list[str]
@@ -85,6 +94,22 @@ class ImagePlan(TypedDict):
     promote: list[list[str]]
     """The ``docker buildx imagetools create`` argvs run after the build, immutable tags first;
     ``<digest>`` stands for the digest the build pushes."""
+    sign: list[list[str]]
+    """With ``sign``: ``cosign sign`` then ``cosign verify`` of ``image@<digest>``, run before any tag
+    moves (a re-run whose digest verifies already signs nothing); else empty."""
+
+class SignPlan(TypedDict):
+    key: Optional[str]
+    """``sign_key`` as given (cosign ``--key``), or None: keyless."""
+    keyless: bool
+    offline: bool
+    """No transparency log upload (``sign_offline``)."""
+    allow_http: bool
+    """The registry is on loopback: cosign reaches it over plain HTTP."""
+    public_key: Optional[str]
+    """Where the run writes the key's public half, which ``cosign verify`` checks with."""
+    identity: Optional[str]
+    """Keyless: the workflow's certificate identity (``$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF``)."""
 
 class Plan(TypedDict):
     push: bool
@@ -100,6 +125,11 @@ class Plan(TypedDict):
     config: Optional[str]
     """The multiarch.json used, or None for the built-in Brokkr defaults."""
     tags: list[str]
+    provenance: Optional[str]
+    """``"min"``, ``"max"``, ``"false"``, or None: buildx's default."""
+    sbom: bool
+    sign: Optional[SignPlan]
+    """How each index digest is signed, or None without ``sign``."""
     images: list[ImagePlan]
 
 def compute_tags(
@@ -136,6 +166,11 @@ def plan(
     digest_dir: Optional[str] = None,
     cache_from: Optional[str] = None,
     cache_to: Optional[str] = None,
+    provenance: Optional[str] = None,
+    sbom: bool = False,
+    sign: bool = False,
+    sign_key: Optional[str] = None,
+    sign_offline: bool = False,
 ) -> Plan:
     """The build plan for ``component`` (``"broker"``, ``"agent"``, ``"ui"`` or ``"all"``).
 
@@ -146,7 +181,10 @@ def plan(
     ``<run-dir>`` stand-in).  ``push_by_digest`` plans one platform pushed by digest and
     recorded in ``digest_dir``; ``merge`` plans the index of the records in ``digest_dir``
     (read here).  ``cache_from``/``cache_to`` replace the registry cache default
-    (``"none"``: no cache).  Runs nothing.
+    (``"none"``: no cache).  ``provenance`` (``"min"``, ``"max"``, ``"false"``) and ``sbom``
+    ask buildx for attestations; ``sign`` plans cosign signatures (``sign_key``: a key file,
+    ``env://VAR`` or a KMS URI; without it keyless; ``sign_offline``: no transparency log).
+    Runs nothing.
     """
 
 def cli(
@@ -173,6 +211,11 @@ def cli(
     cache_from: Optional[str] = None,
     cache_to: Optional[str] = None,
     progress: Optional[str] = None,
+    provenance: Optional[str] = None,
+    sbom: bool = False,
+    sign: bool = False,
+    sign_key: Optional[str] = None,
+    sign_offline: bool = False,
 ) -> int:
     """Run ``angreal build multi-arch`` (``merge=True``: ``angreal build merge``) and return
     its exit status.
@@ -187,7 +230,8 @@ def cli(
     doubling.  ``env`` is where CI variables and the registry token
     (``MULTIARCH_REGISTRY_TOKEN`` or ``GITHUB_TOKEN``, user ``username`` or
     ``GITHUB_ACTOR``) are read (default ``os.environ``); the docker processes
-    inherit the process environment (copied when the call starts).  The GIL is released while they run.
+    inherit the process environment (copied when the call starts), without ``COSIGN_PASSWORD``:
+    with ``sign``, only cosign gets it (read from ``env``).  The GIL is released while they run.
 
     ``progress`` (``--progress``): ``"auto"`` (default: a board redrawn in place when
     stderr is a terminal and ``TERM`` is not ``dumb``; groups and annotations when
@@ -224,6 +268,11 @@ def publish(
     cache_from: Optional[str] = None,
     cache_to: Optional[str] = None,
     progress: Optional[str] = None,
+    provenance: Optional[str] = None,
+    sbom: bool = False,
+    sign: bool = False,
+    sign_key: Optional[str] = None,
+    sign_offline: bool = False,
 ) -> RunResult:
     """Run as :func:`cli` does, with the same options, and return the result as plain data.
 

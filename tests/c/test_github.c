@@ -214,7 +214,9 @@ static void test_outputs_published_one(void)
     char *raw, names[512];
     outputs_of(&f, "{\"tags\":[\"v1.2.3\"]}", &o, &raw);
     gh_names(&o, names, sizeof names);
-    CHECK_STR(names, "tags,version,refs,digest,broker-digest,broker-ref,json");
+    CHECK_STR(names, "tags,version,refs,digest,broker-digest,broker-ref,annotations,json");
+    CHECK(contains(gh_get(&o, "annotations"), "{\"broker\":{") && contains(gh_get(&o, "annotations"), "\"org.opencontainers.image.version\":\"v1.2.3\""));
+    CHECK(contains(gh_get(&o, "annotations"), "\"org.opencontainers.image.description\":\"Central management service\"}}"));
     CHECK_STR(gh_get(&o, "tags"), "v1.2.3,v1.2,latest");
     CHECK_STR(gh_get(&o, "version"), "v1.2.3");
     CHECK_STR(gh_get(&o, "refs"), BROKER ":v1.2.3," BROKER ":v1.2," BROKER ":latest");
@@ -241,7 +243,7 @@ static void test_outputs_several(void)
     char *raw, names[512];
     outputs_of(&f, NULL, &o, &raw);
     gh_names(&o, names, sizeof names);
-    CHECK_STR(names, "tags,version,refs,broker-digest,broker-ref,ui-digest,ui-ref");
+    CHECK_STR(names, "tags,version,refs,broker-digest,broker-ref,ui-digest,ui-ref,annotations");
     CHECK_STR(gh_get(&o, "refs"), BROKER ":v2.0.0," BROKER ":latest," UI ":v2.0.0," UI ":latest");
     CHECK_STR(gh_get(&o, "ui-ref"), UI "@" D_C);
     CHECK_STR(gh_get(&o, "json"), NULL);
@@ -265,7 +267,7 @@ static void test_outputs_several(void)
     set_run(&f, 2, MA_RESULT_NOT_TAGGED, D_C, NULL);
     outputs_of(&f, NULL, &o, &raw);
     gh_names(&o, names, sizeof names);
-    CHECK_STR(names, "tags,version,refs");
+    CHECK_STR(names, "tags,version,refs,annotations");
     CHECK_STR(gh_get(&o, "refs"), "");
     free(raw);
     gh_free(&o);
@@ -296,7 +298,7 @@ static void test_outputs_by_digest(void)
     outputs_of(&f, NULL, &o, &raw);
     CHECK_STR(gh_get(&o, "digest"), NULL);
     CHECK_STR(gh_get(&o, "broker-digest"), NULL);
-    CHECK(o.names.len == 3);
+    CHECK(o.names.len == 4); /* tags, version, refs, annotations */
     free(raw);
     gh_free(&o);
     fixture_free(&f);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "buildcmd.h"
 #include "check.h"
 #include "config.h"
 #include "digestdir.h"
@@ -182,6 +183,18 @@ static int fixture_setup(fixture *f, ma_plan_mode mode, int push_by_tag, const c
         return -1;
     }
     f->ip = &f->plan.images[0];
+    /* the walks below are about tags and digests: their indexes carry no
+     * annotations (test_annotations_and_signing checks them) */
+    ma_image_plan *ip = &f->plan.images[0];
+    ma_strlist_free(&ip->annotations);
+    if (mode == MA_MODE_MERGE) {
+        ma_strlist_free(&ip->promote_immutable_argv);
+        ma_strlist_free(&ip->promote_mutable_argv);
+        CHECK(ma_buildcmd_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, NULL,
+                                       &ip->promote_immutable_argv) == 0);
+        CHECK(ip->mutable_tags.len == 0 || ma_buildcmd_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, NULL,
+                                                                    &ip->promote_mutable_argv) == 0);
+    }
     snprintf(f->at_digest, sizeof f->at_digest, IMG "@%s", digest);
     return 0;
 }
@@ -2111,6 +2124,71 @@ static void test_free_and_clear(void)
     CHECK(next.argv.items == NULL && next.argv.len == 0);
 }
 
+/* --sign: phase 2 ends with cosign, in cosign's own environment; phase 3
+ * starts only once the signature verifies.  A digest that verifies already
+ * (a re-run) is not signed again; a failed signing moves no tag. */
+static void test_signing(void)
+{
+    static const char *const cosign_env[] = {"COSIGN_PASSWORD=pw", NULL};
+    ma_sign_plan sign = {1, "/k/cosign.key", 1, 1, "/run/cosign.pub", NULL};
+    for (int scenario = 0; scenario < 4; scenario++) {
+        /* 0: signs; 1: already signed; 2: signing fails; 3: the signature does not verify */
+        fixture f;
+        if (fixture_init(&f, 1, "v1.2.3", "latest", NULL) != 0)
+            return;
+        ma_job job;
+        ma_next next = {0};
+        ma_error err = {MA_ERR_NONE, ""};
+        start_job(&job, &f, 1, 0, 0, 500);
+        job.sign = &sign;
+        job.sign_envp = cosign_env;
+        run_to_guard(&f, &job, &next);
+        CHECK(next.envp == NULL); /* docker never gets cosign's environment */
+        ma_outcome o = fail_out(1, "ERROR: " IMG ":v1.2.3: not found\n");
+        CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+        CHECK_RUN(&next, 1, 0u, "cosign", "verify", "--key", "/run/cosign.pub", "--insecure-ignore-tlog",
+                  "--allow-http-registry", f.at_digest);
+        CHECK(next.envp == cosign_env);
+        if (scenario == 1) {
+            o = ok_out("[{\"critical\":{}}]");
+            CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+            CHECK_KIND(&next, MA_NEXT_WAIT);
+            CHECK(job.notes.len == 1 && contains(job.notes.items[0], "signed already: signed nothing"));
+        } else {
+            o = fail_out(10, "Error: no signatures found\n");
+            CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+            CHECK_RUN(&next, 0, 0u, "cosign", "sign", "--yes", "--key", "/k/cosign.key", "--tlog-upload=false",
+                      "--allow-http-registry", f.at_digest);
+            CHECK(next.envp == cosign_env);
+            o = scenario == 2 ? fail_out(1, "Error: signing: getting signer: decrypt: encrypted: decryption failed\n")
+                              : ok_out(NULL);
+            CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+            if (scenario == 2) {
+                CHECK_KIND(&next, MA_NEXT_FAILED);
+                CHECK(contains(job.error, "signing failed (cosign sign); no tag was moved: Error: signing"));
+            } else {
+                CHECK_RUN(&next, 1, 0u, "cosign", "verify", "--key", "/run/cosign.pub", "--insecure-ignore-tlog",
+                          "--allow-http-registry", f.at_digest);
+                o = scenario == 3 ? fail_out(1, "Error: no matching signatures: crypto/ecdsa: verification error\n")
+                                  : ok_out("[]");
+                CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+                CHECK_KIND(&next, scenario == 3 ? MA_NEXT_FAILED : MA_NEXT_WAIT);
+                if (scenario == 3)
+                    CHECK(contains(job.error, "does not verify: Error: no matching signatures"));
+            }
+        }
+        if (next.kind == MA_NEXT_WAIT) {
+            /* phase 3 moves the tags: docker again, without cosign's environment */
+            CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
+            CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2.3", f.at_digest);
+            CHECK(next.envp == NULL);
+        }
+        ma_next_clear(&next);
+        ma_job_free(&job);
+        fixture_free(&f);
+    }
+}
+
 int main(void)
 {
     ma_sha256_digest(INDEX, strlen(INDEX), digest);
@@ -2124,6 +2202,7 @@ int main(void)
     merge_records_init();
 
     test_push_walk();
+    test_signing();
     test_build_failure();
     test_transient_retries();
     test_metadata_missing();

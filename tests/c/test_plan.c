@@ -9,6 +9,8 @@
 #include "config.h"
 #include "plan.h"
 
+/* One `--annotation LEVEL:org.opencontainers.image.KEY=VALUE` pair. */
+#define ANN(level, kv) "--annotation", level ":org.opencontainers.image." kv
 #define REV "0123456789abcdef0123456789abcdef01234567"
 
 #define CHECK_LIST(got, ...)                                          \
@@ -86,6 +88,10 @@ static void test_push_release(void)
                "--build-arg", "VERSION=v1.2.3",
                "--label", "org.opencontainers.image.revision=" REV, "--label",
                "org.opencontainers.image.version=v1.2.3", "--label", "org.opencontainers.image.title=brokkr-broker",
+               ANN("index", "revision=" REV), ANN("index", "version=v1.2.3"), ANN("index", "title=brokkr-broker"),
+               ANN("index", "description=Central management service"),
+               ANN("manifest", "revision=" REV), ANN("manifest", "version=v1.2.3"), ANN("manifest", "title=brokkr-broker"),
+               ANN("manifest", "description=Central management service"),
                "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
                "--output",
                "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
@@ -110,6 +116,10 @@ static void test_push_release(void)
                "--build-arg", "VERSION=v1.2.3",
                "--label", "org.opencontainers.image.revision=" REV, "--label",
                "org.opencontainers.image.version=v1.2.3", "--label", "org.opencontainers.image.title=brokkr-agent",
+               ANN("index", "revision=" REV), ANN("index", "version=v1.2.3"), ANN("index", "title=brokkr-agent"),
+               ANN("index", "description=Kubernetes cluster agent"),
+               ANN("manifest", "revision=" REV), ANN("manifest", "version=v1.2.3"), ANN("manifest", "title=brokkr-agent"),
+               ANN("manifest", "description=Kubernetes cluster agent"),
                "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
                "--output",
                "type=image,name=ghcr.io/colliery-io/brokkr-agent,push-by-digest=true,"
@@ -157,7 +167,7 @@ static void test_promote_argv(void)
     make_tags(&tags, "v2", "latest", NULL);
     make_tags(&sources, "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
               "r.io/n/img@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL);
-    CHECK(ma_buildcmd_promote_argv("r.io/n/img", &tags, &sources, &argv) == 0);
+    CHECK(ma_buildcmd_promote_argv("r.io/n/img", &tags, &sources, NULL, &argv) == 0);
     CHECK_LIST(&argv, "docker", "buildx", "imagetools", "create", "--tag", "r.io/n/img:v2",
                "--tag", "r.io/n/img:latest",
                "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -427,6 +437,10 @@ static void test_optional_inputs(void)
                    "--platform", "linux/amd64,linux/arm64", "--file", "docker/Dockerfile.broker",
                    "--build-arg", "VERSION=main",
                    "--label", "org.opencontainers.image.version=main", "--label", "org.opencontainers.image.title=brokkr-broker",
+                   ANN("index", "version=main"), ANN("index", "title=brokkr-broker"),
+                   ANN("index", "description=Central management service"),
+                   ANN("manifest", "version=main"), ANN("manifest", "title=brokkr-broker"),
+                   ANN("manifest", "description=Central management service"),
                    "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
                    "--output",
                    "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
@@ -471,6 +485,9 @@ static void test_config_components(void)
                    "--build-arg", "RUST=1.80", "--build-arg", "MODE=release", "--build-arg", "VERSION=v3.0.0", "--label",
                    "org.opencontainers.image.revision=" REV, "--label",
                    "org.opencontainers.image.version=v3.0.0", "--label", "org.opencontainers.image.title=brokkr-api",
+                   /* one platform, no attestations asked for: no index to annotate */
+                   ANN("manifest", "revision=" REV), ANN("manifest", "version=v3.0.0"),
+                   ANN("manifest", "title=brokkr-api"),
                    "--cache-from", "type=registry,ref=registry.example.com/acme/brokkr-api:buildcache-linux-arm64",
                    "--cache-to",
                    "type=registry,ref=registry.example.com/acme/brokkr-api:buildcache-linux-arm64,mode=max,"

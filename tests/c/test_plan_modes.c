@@ -20,6 +20,11 @@
 #define CACHE_REF(image, tag) "type=registry,ref=" image ":" tag
 #define CACHE_TO(image, tag) "type=registry,ref=" image ":" tag ",mode=max,image-manifest=true,oci-mediatypes=true"
 #define L "org.opencontainers.image."
+#define ANN(level, kv) "--annotation", level ":" L kv
+/* The broker's annotations of version v1.2.3, on the index (a merge's create). */
+#define BROKER_INDEX_ANNOTATIONS                                                                    \
+    ANN("index", "revision=" REV), ANN("index", "version=v1.2.3"), ANN("index", "title=brokkr-broker"), \
+        ANN("index", "description=Central management service")
 
 #define CHECK_LIST(got, ...)                                       \
     do {                                                           \
@@ -154,6 +159,8 @@ static void test_by_digest_plan(void)
         CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder", "--platform",
                    "linux/arm64", "--file", "docker/Dockerfile.broker", "--build-arg", "VERSION=v1.2.3", "--label",
                    L "revision=" REV, "--label", L "version=v1.2.3", "--label", L "title=brokkr-broker",
+                   ANN("manifest", "revision=" REV), ANN("manifest", "version=v1.2.3"),
+                   ANN("manifest", "title=brokkr-broker"), ANN("manifest", "description=Central management service"),
                    "--cache-from", CACHE_REF(BROKER, "buildcache-linux-arm64"), "--cache-to",
                    CACHE_TO(BROKER, "buildcache-linux-arm64"), "--output",
                    "type=image,name=" BROKER ",push-by-digest=true,name-canonical=true,push=true",
@@ -244,10 +251,10 @@ static void test_merge_plan(void)
         CHECK_LIST(&b->refs, BROKER ":v1.2.3", BROKER ":v1.2", BROKER ":latest", BROKER ":sha-abc1234");
         CHECK_LIST(&b->immutable_tags, "v1.2.3", "sha-abc1234");
         CHECK_LIST(&b->mutable_tags, "v1.2", "latest");
-        CHECK_LIST(&b->promote_immutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
-                   BROKER ":v1.2.3", "--tag", BROKER ":sha-abc1234", BROKER "@" D_A, BROKER "@" D_B);
-        CHECK_LIST(&b->promote_mutable_argv, "docker", "buildx", "imagetools", "create", "--tag", BROKER ":v1.2",
-                   "--tag", BROKER ":latest", BROKER "@" D_A, BROKER "@" D_B);
+        CHECK_LIST(&b->promote_immutable_argv, "docker", "buildx", "imagetools", "create", BROKER_INDEX_ANNOTATIONS,
+                   "--tag", BROKER ":v1.2.3", "--tag", BROKER ":sha-abc1234", BROKER "@" D_A, BROKER "@" D_B);
+        CHECK_LIST(&b->promote_mutable_argv, "docker", "buildx", "imagetools", "create", BROKER_INDEX_ANNOTATIONS,
+                   "--tag", BROKER ":v1.2", "--tag", BROKER ":latest", BROKER "@" D_A, BROKER "@" D_B);
         CHECK_LIST(&b->labels, L "revision=" REV, L "version=v1.2.3", L "title=brokkr-broker");
     }
 

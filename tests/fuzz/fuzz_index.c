@@ -4,7 +4,9 @@
  * "os/arch[/variant]" with every part non-empty; verifying against the bytes' own
  * digest succeeds for exactly the platforms read and fails (MA_ERR_BUILD,
  * naming the missing one) for one more; a wrong digest always fails; a
- * failure leaves the caller's list as it was. */
+ * failure leaves the caller's list as it was.  The annotation and
+ * attestation checks never crash, and fail only with MA_ERR_BUILD (or for
+ * memory); an annotation the index does not name is always missing. */
 #include "fuzz.h"
 #include "manifest.h"
 #include "sha256.h"
@@ -51,6 +53,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(ma_index_verify("r/x", raw, size, digest, &want, &err) != 0);
         FUZZ_CHECK(err.kind == MA_ERR_NOMEM || strstr(err.msg, ABSENT) != NULL);
     }
+    ma_strlist annotation = MA_STRLIST_INIT;
+    if (ma_strlist_push(&annotation, "fuzz.absent=\x01") == 0) {
+        if (ma_index_annotations_check("r/x", raw, size, &annotation, &err) != 0)
+            fuzz_check_error(&err, MA_ERR_BUILD);
+        else
+            FUZZ_CHECK(memmem(raw, size, "fuzz.absent", strlen("fuzz.absent")) != NULL);
+    }
+    ma_strlist_free(&annotation);
+    if (ma_index_attestations_check("r/x", raw, size, &err) != 0)
+        fuzz_check_error(&err, MA_ERR_BUILD);
     digest[sizeof "sha256:" - 1] ^= 1; /* another digest */
     FUZZ_CHECK(ma_index_verify("r/x", raw, size, digest, &want, &err) != 0);
     fuzz_check_error(&err, MA_ERR_BUILD);
