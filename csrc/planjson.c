@@ -35,28 +35,11 @@ static int add_str(cJSON *obj, const char *key, const char *s)
     return add(obj, key, s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull());
 }
 
-static cJSON *promote_steps(const ma_image_plan *ip)
+/* The non-empty argvs of `first` and `second`, in order, as an array of string arrays. */
+static cJSON *steps_json(const ma_strlist *first, const ma_strlist *second)
 {
     cJSON *steps = cJSON_CreateArray();
-    const ma_strlist *argvs[] = {&ip->promote_immutable_argv, &ip->promote_mutable_argv};
-    for (size_t i = 0; steps != NULL && i < 2; i++) {
-        if (argvs[i]->len == 0)
-            continue;
-        cJSON *argv = string_array(argvs[i]);
-        if (argv == NULL || !cJSON_AddItemToArray(steps, argv)) {
-            cJSON_Delete(argv);
-            cJSON_Delete(steps);
-            return NULL;
-        }
-    }
-    return steps;
-}
-
-/* With --sign: `cosign sign`, then `cosign verify` (no password: cosign reads COSIGN_PASSWORD). */
-static cJSON *sign_steps(const ma_image_plan *ip)
-{
-    cJSON *steps = cJSON_CreateArray();
-    const ma_strlist *argvs[] = {&ip->sign_argv, &ip->sign_verify_argv};
+    const ma_strlist *argvs[] = {first, second};
     for (size_t i = 0; steps != NULL && i < 2; i++) {
         if (argvs[i]->len == 0)
             continue;
@@ -86,8 +69,10 @@ static cJSON *image_json(const ma_image_plan *ip)
              add(o, "annotations", string_array(&ip->annotations)) &&
              add(o, "index_annotations", cJSON_CreateBool(ip->index_annotations)) &&
              add(o, "attestations", cJSON_CreateBool(ip->attestations)) &&
-             add(o, "command", string_array(&ip->build_argv)) && add(o, "promote", promote_steps(ip)) &&
-             add(o, "sign", sign_steps(ip));
+             add(o, "command", string_array(&ip->build_argv)) &&
+             add(o, "promote", steps_json(&ip->promote_immutable_argv, &ip->promote_mutable_argv)) &&
+             /* with --sign: `cosign sign`, then `cosign verify` (cosign reads COSIGN_PASSWORD) */
+             add(o, "sign", steps_json(&ip->sign_argv, &ip->sign_verify_argv));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
