@@ -276,3 +276,49 @@ def test_publish_refuses_bad_input_as_cli_exits_2(docker_process_env):
         multiarch.publish("db", repo=str(project.path), env={})
     with pytest.raises(ValueError, match="plan()"):
         multiarch.publish("broker", repo=str(project.path), env={}, dry_run=True)
+
+
+PUBLISH_AND_REPORT = """
+import json, sys, multiarch
+try:
+    multiarch.publish("broker", tag="v9.9.9", push=True, registry=sys.argv[1], builder=sys.argv[2],
+                      repo=sys.argv[3], env={}, progress="plain")
+    print(json.dumps({"raised": None}))
+except KeyboardInterrupt:
+    print(json.dumps({"raised": "KeyboardInterrupt"}))
+except BaseException as exc:
+    print(json.dumps({"raised": type(exc).__name__, "text": str(exc)}))
+"""
+
+
+def test_publish_raises_keyboard_interrupt_on_ctrl_c_after_stopping_the_build(docker_process_env, registry, ns):
+    import signal
+    import subprocess
+    import sys
+    import time
+    project = docker_process_env
+    marker = f"sleep {300 + int(uuid.uuid4().int % 600)}"  # a sleep no other build runs
+    project.dockerfile("broker", real_dockerfile("broker", f"RUN {marker}\n"))
+    project.commit("broker sleeps")
+    proc = subprocess.Popen([sys.executable, "-c", PUBLISH_AND_REPORT, ns, project.docker_env.builder,
+                             str(project.path)], env=clean_env(dict(project.docker_env)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    running = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        ps = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+        if ps.stdout.strip():
+            running = True
+            break
+        time.sleep(0.2)
+    assert running, "the RUN step never started"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert json.loads(out.strip().splitlines()[-1]) == {"raised": "KeyboardInterrupt"}, err[-2000:]
+    # the children were stopped before it raised: the RUN step is gone and nothing was tagged
+    for _ in range(50):
+        if not subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout.strip():
+            break
+        time.sleep(0.2)
+    assert not subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout.strip()
+    assert tag_digests(registry, image(ns, "broker")) == {}
