@@ -97,6 +97,11 @@ if ! docker info >/dev/null 2>&1; then
     wait_for 30 ctr --address /run/containerd/containerd.sock version ||
       die "containerd did not start (log: $STATE/containerd.log)"
   fi
+  # a dockerd killed with the session leaves its pid file; a live process
+  # that took the pid over would stop the new dockerd from starting
+  if [ -f /var/run/docker.pid ] && ! grep -qs dockerd "/proc/$(cat /var/run/docker.pid)/cmdline"; then
+    rm -f /var/run/docker.pid
+  fi
   say "starting dockerd (containerd image store)"
   setsid dockerd --containerd=/run/containerd/containerd.sock >"$STATE/dockerd.log" 2>&1 </dev/null &
   wait_for 60 docker info || die "dockerd did not start (log: $STATE/dockerd.log)"
