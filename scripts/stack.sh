@@ -54,11 +54,13 @@ apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev
 
 docker_ok() { docker info >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1; }
 
+# the installed version of a package, or nothing
+version_of() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 want_trixie=()
 if ! docker_ok; then
-  dpkg -s docker.io 2>/dev/null | grep -q '^Version: 2[6-9]' || want_trixie+=(docker.io/trixie)
-  dpkg -s containerd 2>/dev/null | grep -q '^Version: 1\.7' || want_trixie+=(containerd/trixie)
-  dpkg -s docker-buildx >/dev/null 2>&1 || want_trixie+=(docker-buildx/trixie)
+  [[ "$(version_of docker.io)" == 2[6-9].* ]] || want_trixie+=(docker.io/trixie)
+  [[ "$(version_of containerd)" == 1.7.* ]] || want_trixie+=(containerd/trixie)
+  [ -n "$(version_of docker-buildx)" ] || want_trixie+=(docker-buildx/trixie)
 fi
 command -v cosign >/dev/null 2>&1 || want_trixie+=(cosign/trixie)
 want=()
@@ -107,7 +109,7 @@ if ! docker info >/dev/null 2>&1; then
   wait_for 60 docker info || die "dockerd did not start (log: $STATE/dockerd.log)"
 fi
 docker buildx version >/dev/null 2>&1 || die "docker buildx does not answer (apt-get install docker-buildx)"
-docker info --format '{{json .DriverStatus}}' | grep -q 'io.containerd.snapshotter' ||
+[[ "$(docker info --format '{{json .DriverStatus}}')" == *io.containerd.snapshotter* ]] ||
   say "warning: dockerd runs without the containerd image store; the docker driver cannot build two platforms"
 
 # --- the loopback registry --------------------------------------------------
