@@ -89,9 +89,13 @@ size_t ma_exec_pollfds(const ma_exec *ex, struct pollfd *pfd, int *timeout_ms)
             pfd[n].revents = 0;
             n++;
         }
-    if (n == 0 && ex->status < 0 && ex->proc.pid > 0 &&
-        (*timeout_ms < 0 || *timeout_ms > MA_EXEC_REAP_INTERVAL_MS))
-        *timeout_ms = MA_EXEC_REAP_INTERVAL_MS;
+    if (n == 0 && ex->status < 0 && ex->proc.pid > 0) {
+        int interval = ex->reap_tries < 5 ? 1 << ex->reap_tries : MA_EXEC_REAP_INTERVAL_MS;
+        if (interval > MA_EXEC_REAP_INTERVAL_MS)
+            interval = MA_EXEC_REAP_INTERVAL_MS;
+        if (*timeout_ms < 0 || *timeout_ms > interval)
+            *timeout_ms = interval;
+    }
     return n;
 }
 
@@ -146,7 +150,10 @@ int ma_exec_pump(ma_exec *ex, const struct pollfd *pfd, size_t n, ma_error *err)
     if (ex->proc.out_fd >= 0 || ex->proc.err_fd >= 0)
         return 0;
     /* Both pipes are closed, but a child may close them and keep running. */
-    return ma_proc_reap(&ex->proc, &ex->status);
+    int ended = ma_proc_reap(&ex->proc, &ex->status);
+    if (!ended && ex->reap_tries < 30)
+        ex->reap_tries++;
+    return ended;
 }
 
 static void kill_now(ma_exec *ex)

@@ -37,13 +37,17 @@ typedef struct {
     ma_buf err_tail;      /* the last MA_EXEC_TAIL bytes of stderr */
     ma_buf partial[2];    /* an unfinished line per stream */
     int status;           /* exit status once finished and reaped, else -1 */
+    int reap_tries;       /* reaps tried since both pipes closed: the next check comes later each time */
 } ma_exec;
 
 #define MA_EXEC_TAIL 16384
 #define MA_EXEC_CAPTURE_MAX (8u << 20)
 /* How long an interrupted command has between the signal and SIGKILL. */
 #define MA_EXEC_STOP_GRACE_MS 10000
-/* How often a child that closed its pipes but still runs is checked on. */
+/* How often, at most, a child that closed its pipes but still runs is
+ * checked on.  A child that is just exiting (the usual case: its pipes close
+ * a moment before it can be reaped) is checked again after 1 ms, then 2, 4,
+ * ... up to this. */
 #define MA_EXEC_REAP_INTERVAL_MS 20
 
 /* An exec that was never started: ma_exec_free is safe on it. */
@@ -55,7 +59,8 @@ int ma_exec_start(ma_exec *ex, const ma_spawn_spec *spec, const ma_exec_output *
 
 /* Add the exec's open pipe ends to pfd (at most 2) and return how many.  When
  * the pipes are closed but the child still runs, *timeout_ms (-1: none) is
- * lowered to MA_EXEC_REAP_INTERVAL_MS so the caller comes back to reap it. */
+ * lowered (1 ms, doubling up to MA_EXEC_REAP_INTERVAL_MS) so the caller comes
+ * back to reap it. */
 size_t ma_exec_pollfds(const ma_exec *ex, struct pollfd *pfd, int *timeout_ms);
 
 /* Read whatever poll said is ready (pfd, n: the entries ma_exec_pollfds
