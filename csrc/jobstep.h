@@ -1,0 +1,43 @@
+/* The steps of the publish state machine (job.c, jobcheck.c, jobsign.c) and
+ * what they share: the command asked for next, a failure, a retry with
+ * back-off.  Internal to those files. */
+#ifndef MA_JOBSTEP_H
+#define MA_JOBSTEP_H
+
+#include "jobtypes.h"
+
+enum ma_job_step {
+    STEP_PRECHECK = 1,   /* before any build: what immutable tag i already names */
+    STEP_BUILD,
+    STEP_CHECK_SOURCE,   /* merge: recorded digest i must be in the registry */
+    STEP_COMBINE,        /* merge: the index the digests make, from imagetools create --dry-run */
+    STEP_VERIFY_INDEX,   /* read image@digest back, check platforms */
+    STEP_GUARD,          /* immutable tag i must be absent or at our digest */
+    STEP_PROMOTE_IMMUTABLE,
+    STEP_CHECK_IMMUTABLE,
+    STEP_PROMOTE_MUTABLE,
+    STEP_CHECK_MUTABLE,
+    STEP_READ_MUTABLE,   /* a re-run: does mutable tag i already name the digest? */
+    STEP_PUSH_INDEX,     /* merge with --sign: push the index by digest, untagged, to sign it */
+    STEP_SIGN_CHECK,     /* cosign verify: is the digest signed already (a re-run)? */
+    STEP_SIGN,           /* cosign sign */
+    STEP_SIGN_VERIFY,    /* cosign verify after signing: must pass before any tag moves */
+};
+
+/* Stop the job with a message; returns 0 because failing is not an error of the machine. */
+int ma_jobstep_failed(ma_job *job, ma_next *next, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Ask for next->argv to run as `step`; capture: the outcome needs stdout. */
+int ma_jobstep_run(ma_job *job, ma_next *next, int step, int capture);
+
+/* next->argv becomes `docker buildx imagetools COMMAND`. */
+int ma_jobstep_imagetools(ma_next *next, const char *command);
+
+/* Read back image:tag, or the pushed image@digest when tag is NULL, as `step`. */
+int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag);
+
+/* A transient failure is retried (with back-off) while retries are left;
+ * anything else fails the job, `what` naming the step. */
+int ma_jobstep_retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what);
+
+#endif
