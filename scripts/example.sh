@@ -26,19 +26,23 @@ export GIT_AUTHOR_NAME=multiarch GIT_AUTHOR_EMAIL=example@multiarch.invalid \
        GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 git init -q -b main
 git remote add origin https://github.com/colliery-io/multiarch-hello.git
+echo ".angreal/" >.gitignore  # the task file is this checkout's, not the example's
 git add -A
 git commit -q -m "hello: two components, two platforms"
 git tag v1.0.0
+# one namespace per commit of the example: running this again re-runs the
+# same release (it resumes, nothing built); a changed example is a new one
+registry="127.0.0.1:5555/examples-$(git rev-parse --short=7 HEAD)"
 
 echo
 echo "== Publishing examples/hello for real =="
-angreal build multi-arch all --tag v1.0.0 --push
+angreal build multi-arch all --tag v1.0.0 --push --registry "$registry"
 
 echo
 echo "== Read back from the registry =="
 platforms='{{range .Manifest.Manifests}}{{if ne .Platform.OS "unknown"}}  {{.Platform.OS}}/{{.Platform.Architecture}}  {{.Digest}}{{"\n"}}{{end}}{{end}}'
 for image in hello-web hello-worker; do
-  ref="127.0.0.1:5555/examples/$image:v1.0.0"
+  ref="$registry/$image:v1.0.0"
   echo "$ref -> sha256:$(docker buildx imagetools inspect --raw "$ref" | sha256sum | cut -d' ' -f1)"
   docker buildx imagetools inspect "$ref" --format "$platforms"
   for platform in linux/amd64 linux/arm64; do
