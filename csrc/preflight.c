@@ -103,8 +103,9 @@ static int login(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
     return rc;
 }
 
-/* `docker buildx inspect --bootstrap [NAME]`: 0 with info filled when the
- * builder exists and boots; else *missing or *boot_error says why. */
+/* `docker buildx inspect --bootstrap [NAME]` (NULL: the current builder): 0
+ * with info filled when the builder exists and boots; else *missing or
+ * *boot_error says why. */
 static int inspect_builder(const char *name, const ma_plan *plan, const ma_preflight_options *opt, FILE *log,
                            ma_interrupt *intr,
                            ma_builder_info *info, int *missing, char *boot_error, size_t boot_error_size,
@@ -238,16 +239,10 @@ static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt,
         if (log != NULL)
             fprintf(log, "[setup] builder %s %s: trying the current builder\n", plan->builder,
                     missing ? "does not exist" : "does not boot");
-        const char *current[] = {"docker", "buildx", "inspect", "--bootstrap", NULL};
-        ma_exec ex;
-        int rc = docker(current, NULL, plan->workdir, opt, log, intr, &ex, err);
-        if (rc == 0 && ex.status != 0)
-            rc = fail_with_output(err, &ex, "the current buildx builder does not boot");
-        else if (rc == 0)
-            rc = ma_buildx_parse_inspect(ex.out.data, info, err);
-        ma_exec_free(&ex);
-        if (rc != 0)
+        if (inspect_builder(NULL, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
             return -1;
+        if (info->name[0] == '\0')
+            return ma_fail(err, MA_ERR_ENV, "the current buildx builder does not boot: %s", why);
     }
     char cannot[768];
     if (docker_driver_limits(plan, opt, info, log, intr, cannot, sizeof cannot, err) != 0)

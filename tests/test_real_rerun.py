@@ -10,21 +10,16 @@ import uuid
 import pytest
 
 from support.real import real_dockerfile
+from support.realrun import COMPONENTS, RELEASE_TAGS, tag_digests
 
 pytestmark = pytest.mark.real
 
-COMPONENTS = ("broker", "agent", "ui")
-RELEASE_TAGS = ["latest", "v1", "v1.2", "v1.2.3"]
 BUILD_LINE = re.compile(r"^\[\w+\] \$ docker buildx build ", re.M)
 
 
 @pytest.fixture
 def ns(registry):
     return f"{registry.host}/rr-{uuid.uuid4().hex[:8]}"
-
-
-def tag_digests(registry, repo):
-    return {t: registry.digest(f"{repo}:{t}") for t in registry.tags(repo) if not t.startswith("buildcache-")}
 
 
 def publish(project, ns, *args, tag="v1.2.3", component="all", builder=None):

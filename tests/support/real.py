@@ -24,7 +24,6 @@ import io
 import json
 import os
 import re
-import shutil
 import socketserver
 import subprocess
 import tarfile
@@ -410,6 +409,3 @@ def docker_has_image(docker_env, ref):
     proc = docker_env.docker("image", "inspect", ref, check=False)
     return proc.returncode == 0
 
-
-def which(name):
-    return shutil.which(name)
