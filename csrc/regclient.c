@@ -93,8 +93,9 @@ static const char *api_host(const char *name)
     return strcmp(name, "docker.io") == 0 || strcmp(name, "index.docker.io") == 0 ? MA_DOCKERHUB_API_HOST : name;
 }
 
-/* GET /v2/ over scheme: 0 with h->origin and h->challenge set, 1 when no
- * answer came (why in *failure), -1 with err. */
+/* GET /v2/ over scheme: 0 with h->origin and h->challenge set; 1 when no
+ * answer came, 2 when the answer was not the API's (why in failure); -1
+ * with err. */
 static int ping(ma_regclient *cl, reg_host *h, const char *scheme, int retries, char *failure, size_t fsize,
                 ma_error *err)
 {
@@ -115,8 +116,8 @@ static int ping(ma_regclient *cl, reg_host *h, const char *scheme, int retries, 
         if (rc != 0)
             ma_fail(err, MA_ERR_ENV, "registry %s: %s", h->name, err->msg);
     } else if (rc == 0 && r.status != 200 && r.status != 401) {
-        rc = ma_fail(err, MA_ERR_ENV, "registry %s does not speak the distribution API: GET /v2/ answered HTTP %ld",
-                     h->name, r.status);
+        snprintf(failure, fsize, "GET /v2/ answered HTTP %ld, not the distribution API", r.status);
+        rc = 2;
     }
     if (rc == 0) {
         h->origin = origin;
@@ -134,15 +135,19 @@ static int host_open(ma_regclient *cl, reg_host *h, ma_error *err)
 {
     if (ma_certsd_load(cl->opts.certs_dir, api_host(h->name), &h->tls, err) != 0)
         return -1;
-    char failure[256] = "";
+    char over_https[256] = "", over_http[256] = "";
     int http_ok = ma_host_allows_http(h->name, cl->opts.insecure);
     /* where plain HTTP may follow, a failed TLS handshake is not worth retrying */
-    int rc = ping(cl, h, "https", http_ok ? 0 : cl->opts.retries, failure, sizeof failure, err);
-    if (rc == 1 && http_ok)
-        rc = ping(cl, h, "http", cl->opts.retries, failure, sizeof failure, err);
-    if (rc == 1)
-        rc = ma_fail(err, MA_ERR_ENV, "cannot reach registry %s: %s%s", h->name, failure,
-                     http_ok ? "" : " (plain HTTP is only tried for loopback and insecure registries)");
+    int rc = ping(cl, h, "https", http_ok ? 0 : cl->opts.retries, over_https, sizeof over_https, err);
+    if (rc == 1 && http_ok) {
+        rc = ping(cl, h, "http", cl->opts.retries, over_http, sizeof over_http, err);
+        if (rc > 0)
+            return ma_fail(err, MA_ERR_ENV, "cannot reach registry %s: over HTTPS: %s; over plain HTTP: %s", h->name,
+                           over_https, over_http);
+    }
+    if (rc > 0)
+        return ma_fail(err, MA_ERR_ENV, "cannot reach registry %s: %s%s", h->name, over_https,
+                       rc == 1 && !http_ok ? " (plain HTTP is only tried for loopback and insecure registries)" : "");
     return rc;
 }
 

@@ -76,6 +76,10 @@ def test_tls_registry_with_htpasswd_reads_and_moves_a_tag(tls_registry, tmp_path
     assert got["steps"] == [f"GET {reg.host}/team/app:v1.2.3"]
     head = multiarch.registry("head", reg.host, "team/app", digest, env=env)
     assert head["found"] and head["digest"] == digest and head["size"] == len(manifest)
+    config = json.loads(manifest)["config"]
+    blob = multiarch.registry("blob", reg.host, "team/app", config["digest"], env=env)
+    assert blob["found"] and blob["size"] == config["size"]
+    assert not multiarch.registry("blob", reg.host, "team/app", "sha256:" + "0" * 64, env=env)["found"]
     assert multiarch.registry("head", reg.host, "team/app", "nope", env=env)["found"] is False
 
     moved = multiarch.registry("tag", reg.host, "team/app", "v1.2.3", tag="latest", env=env)
@@ -140,9 +144,31 @@ def test_credential_helpers_authenticate_without_showing_the_secret(tls_registry
         multiarch.registry("get", reg.host, "team/helped", "v1", env=env)
 
 
+def test_client_certificate_from_certs_d(tmp_path):
+    reg = TlsRegistry(client_certs=True).start()
+    try:
+        digest, _ = push_test_image(reg.url, "team/app", "v1", None, reg.ssl_context())
+        env = docker_config(tmp_path, {})
+        assert multiarch.registry("get", reg.host, "team/app", "v1", env=env)["digest"] == digest
+        # the same CA without the client certificate: the handshake is refused
+        bare = tmp_path / "certs.d" / reg.host
+        bare.mkdir(parents=True)
+        (bare / "ca.crt").write_text(open(reg.ca).read())
+        with pytest.raises(multiarch.Error, match=f"cannot reach registry {reg.host}: over HTTPS: .+; "
+                           "over plain HTTP: GET /v2/ answered HTTP 400"):
+            multiarch.registry("get", reg.host, "team/app", "v1", env=env, certs_dir=str(tmp_path / "certs.d"),
+                               retries=0)
+    finally:
+        reg.cleanup()
+
+
+REFRESH = "identity-token-7f3a"
+
+
 @pytest.fixture
 def token_registry(tmp_path):
-    tokens = TokenServer(str(tmp_path), USER, PASSWORD, refuse_push_repo="team/locked").start()
+    tokens = TokenServer(str(tmp_path), USER, PASSWORD, refuse_push_repo="team/locked",
+                         refresh_token=REFRESH).start()
     reg = TlsRegistry(token=tokens)
     try:
         reg.start()
@@ -259,3 +285,23 @@ def test_tags_list_across_pages(proxied, tmp_path):
     assert pages[0] == "/v2/team/app/tags/list?n=3" and "last=" in pages[1] and len(pages) == 3
     # a repository that does not exist has no tags
     assert multiarch.registry("tags", proxy.host, "team/none", env=env)["tags"] == []
+
+
+def test_identity_token_is_exchanged_at_the_realm(token_registry, tmp_path):
+    reg, tokens = token_registry
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{tokens.realm}?service=multiarch-test&scope=repository:team/app:pull,push",
+            headers={"Authorization": basic()}), timeout=30) as resp:
+        digest, _ = push_test_image(reg.url, "team/app", "v1", "Bearer " + json.load(resp)["token"],
+                                    reg.ssl_context())
+    tokens.issued.clear()
+    env = docker_config(tmp_path, {"auths": {reg.host: {"identitytoken": REFRESH}}})
+    moved = multiarch.registry("tag", reg.host, "team/app", "v1", tag="latest", env=env)
+    assert moved["digest"] == digest
+    assert tokens.issued == [("repository:team/app:pull", True, True), ("repository:team/app:pull,push", True, True)]
+    no_secret_in(moved, REFRESH)
+    # an identity token the server does not know: refused, never quoted
+    env = docker_config(tmp_path, {"auths": {reg.host: {"identitytoken": "stale-token-x"}}}, "stale")
+    with pytest.raises(multiarch.Error, match=r"token server refused repository:team/app:pull \(HTTP 401\)") as exc:
+        multiarch.registry("get", reg.host, "team/app", "v1", env=env)
+    assert "stale-token-x" not in str(exc.value)

@@ -56,17 +56,30 @@ def make_ca_and_cert(workdir, name="127.0.0.1"):
     return ca_crt, crt, key
 
 
+def make_client_cert(workdir, certs_dir):
+    """client.cert and client.key in certs_dir, signed by workdir's CA."""
+    key, csr = os.path.join(certs_dir, "client.key"), os.path.join(workdir, "client.csr")
+    _run([OPENSSL, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=multiarch test client", "-keyout", key,
+          "-out", csr])
+    _run([OPENSSL, "x509", "-req", "-in", csr, "-CA", os.path.join(workdir, "ca.crt"), "-CAkey",
+          os.path.join(workdir, "ca.key"), "-CAcreateserial", "-days", "2", "-out",
+          os.path.join(certs_dir, "client.cert")])
+
+
 def _b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class TokenServer:
-    """GET /token?service=&scope= (Basic credentials or none) -> {"token"}.
-    Pull is granted to anyone; push to `user` except on `refuse_push_repo`
-    (refused with 403).  Counts what it issued in `issued`."""
+    """GET /token?service=&scope= (Basic credentials or none) -> {"token"},
+    and POST /token with the OAuth2 refresh-token grant (`refresh_token`, an
+    identity token) -> {"access_token"}.  Pull is granted to anyone; push to
+    `user` (or the identity token's holder) except on `refuse_push_repo`
+    (refused with 403).  Records (scope, authenticated, granted) in `issued`."""
 
-    def __init__(self, workdir, user, password, refuse_push_repo):
+    def __init__(self, workdir, user, password, refuse_push_repo, refresh_token=None):
         self.workdir, self.user, self.password = workdir, user, password
+        self.refresh_token = refresh_token
         self.refuse_push_repo = refuse_push_repo
         self.key = os.path.join(workdir, "token.key")
         self.cert = os.path.join(workdir, "token.crt")
@@ -125,13 +138,27 @@ class TokenServer:
                         self.end_headers()
                         return
                     authed = True
+                self.reply(query, scope, authed, "token")
+
+            def do_POST(self):
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+                ok = (form.get("grant_type") == ["refresh_token"] and server_self.refresh_token is not None and
+                      form.get("refresh_token") == [server_self.refresh_token] and form.get("client_id"))
+                if not ok:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.reply(form, " ".join(form.get("scope", [])), True, "access_token")
+
+            def reply(self, query, scope, authed, field):
                 token = server_self.grant(scope, authed) if query.get("service") == [SERVICE] else None
                 server_self.issued.append((scope, authed, token is not None))
                 if token is None:
                     body = json.dumps({"errors": [{"code": "DENIED", "message": "push refused"}]}).encode()
                     self.send_response(403)
                 else:
-                    body = json.dumps({"token": token, "expires_in": 300}).encode()
+                    body = json.dumps({field: token, "expires_in": 300}).encode()
                     self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -153,9 +180,10 @@ class TlsRegistry(Registry):
     """docker-registry over TLS, its CA in certs.d; htpasswd=(user, password)
     or token=TokenServer for auth."""
 
-    def __init__(self, htpasswd=None, token=None):
+    def __init__(self, htpasswd=None, token=None, client_certs=False):
         super().__init__(htpasswd=htpasswd)
         self.token = token
+        self.client_certs = client_certs
         self.port = free_port()
         self.ca, self.cert, self.key = make_ca_and_cert(self.workdir)
         self.certs_dir = os.path.join(CERTS_D, self.host)
@@ -167,10 +195,14 @@ class TlsRegistry(Registry):
     def start(self):
         os.makedirs(self.certs_dir, exist_ok=True)
         shutil.copy(self.ca, os.path.join(self.certs_dir, "ca.crt"))
+        if self.client_certs:
+            make_client_cert(self.workdir, self.certs_dir)
         return super().start()
 
     def write_config(self, auth):
         tls = f"  tls:\n    certificate: {self.cert}\n    key: {self.key}\n"
+        if self.client_certs:
+            tls += f"    clientcas:\n      - {self.ca}\n"
         if self.token is not None:
             auth = (f"auth:\n  token:\n    realm: {self.token.realm}\n    service: {SERVICE}\n"
                     f"    issuer: {ISSUER}\n    rootcertbundle: {self.token.cert}\n")
@@ -179,7 +211,10 @@ class TlsRegistry(Registry):
             fh.write(text + tls + auth)
 
     def ssl_context(self):
-        return ssl.create_default_context(cafile=self.ca)
+        ctx = ssl.create_default_context(cafile=self.ca)
+        if self.client_certs:
+            ctx.load_cert_chain(os.path.join(self.certs_dir, "client.cert"), os.path.join(self.certs_dir, "client.key"))
+        return ctx
 
     def is_up(self):
         try:
