@@ -393,10 +393,11 @@ static PyObject *py_registry(PyObject *module, PyObject *args, PyObject *kwargs)
     if (rc != 0)
         raise_error(module, &err);
     else
-        result = Py_BuildValue("{s:O,s:s,s:s,s:y#,s:l,s:N,s:N,s:k}", "found", r.found ? Py_True : Py_False,
+        result = Py_BuildValue("{s:O,s:s,s:s,s:y#,s:l,s:N,s:N,s:N,s:k}", "found", r.found ? Py_True : Py_False,
                                "digest", r.digest, "media_type", r.media_type != NULL ? r.media_type : "",
                                "body", r.body != NULL ? r.body : "", (Py_ssize_t)(r.body != NULL ? r.len : 0),
-                               "size", r.size, "tags", list_from(&r.tags), "steps", list_from(&r.steps),
+                               "size", r.size, "tags", list_from(&r.tags), "digests", list_from(&r.digests),
+                               "steps", list_from(&r.steps),
                                "requests", r.requests);
     ma_regquery_result_free(&r);
     return result;
@@ -424,7 +425,8 @@ static PyMethodDef methods[] = {
     {"registry", (PyCFunction)(void (*)(void))py_registry, METH_VARARGS | METH_KEYWORDS,
      "registry(op, host, repo, ref=None, *, tag=None, env=None, retries=3, retry_backoff_ms=1000, page_size=0, "
      "insecure=None, certs_dir=None) -> dict: one question to a registry through the C client: op 'head' or "
-     "'get' (a manifest by tag or digest), 'tags' (every tag, paged), 'blob' (HEAD a blob), 'tag' (point tag at "
+     "'get' (a manifest by tag or digest), 'heads' (the digests of several comma-separated refs, read "
+     "side by side), 'tags' (every tag, paged), 'blob' (HEAD a blob), 'tag' (point tag at "
      "what ref names); the answer with the steps made and the requests sent"},
     {NULL, NULL, 0, NULL},
 };

@@ -10,7 +10,8 @@
 int ma_regquery_op(const char *name, ma_regq_op *op, ma_error *err)
 {
     static const struct { const char *name; ma_regq_op op; } ops[] = {
-        {"head", MA_REGQ_HEAD}, {"get", MA_REGQ_GET}, {"tags", MA_REGQ_TAGS}, {"blob", MA_REGQ_BLOB},
+        {"head", MA_REGQ_HEAD}, {"get", MA_REGQ_GET}, {"heads", MA_REGQ_HEADS}, {"tags", MA_REGQ_TAGS},
+        {"blob", MA_REGQ_BLOB},
         {"tag", MA_REGQ_TAG},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -18,7 +19,7 @@ int ma_regquery_op(const char *name, ma_regq_op *op, ma_error *err)
             *op = ops[i].op;
             return 0;
         }
-    return ma_fail(err, MA_ERR_INPUT, "unknown registry operation '%s' (expected one of: head, get, tags, blob, tag)",
+    return ma_fail(err, MA_ERR_INPUT, "unknown registry operation '%s' (expected one of: head, get, heads, tags, blob, tag)",
                    name != NULL ? name : "");
 }
 
@@ -54,8 +55,35 @@ void ma_regquery_result_free(ma_regquery_result *r)
     free(r->media_type);
     free(r->body);
     ma_strlist_free(&r->tags);
+    ma_strlist_free(&r->digests);
     ma_strlist_free(&r->steps);
     memset(r, 0, sizeof *r);
+}
+
+/* Several manifests' digests, read side by side. */
+static int heads(ma_regclient *cl, const ma_regquery *q, ma_regquery_result *out, ma_error *err)
+{
+    ma_strlist refs = MA_STRLIST_INIT;
+    if (ma_strlist_split(&refs, q->ref, ',') != 0)
+        return ma_nomem(err);
+    ma_manifest_read *reads = calloc(refs.len ? refs.len : 1, sizeof *reads);
+    int rc = reads == NULL ? ma_nomem(err) : 0;
+    for (size_t i = 0; rc == 0 && i < refs.len; i++) {
+        if (refs.items[i][0] == '\0')
+            rc = ma_fail(err, MA_ERR_INPUT, "an empty reference in '%s'", q->ref);
+        reads[i] = (ma_manifest_read){.host = q->host, .repo = q->repo, .ref = refs.items[i]};
+    }
+    if (rc == 0)
+        rc = ma_reg_manifests(cl, reads, refs.len, err);
+    for (size_t i = 0; rc == 0 && i < refs.len; i++)
+        if (ma_strlist_push(&out->digests, reads[i].found ? reads[i].digest : "") != 0)
+            rc = ma_nomem(err);
+    for (size_t i = 0; reads != NULL && i < refs.len; i++)
+        ma_manifest_read_free(&reads[i]);
+    free(reads);
+    ma_strlist_free(&refs);
+    out->found = rc == 0;
+    return rc;
 }
 
 static int ask(ma_regclient *cl, const ma_regquery *q, ma_regquery_result *out, ma_error *err)
@@ -77,6 +105,8 @@ static int ask(ma_regclient *cl, const ma_regquery *q, ma_regquery_result *out, 
         ma_manifest_read_free(&r);
         return rc < 0 ? -1 : 0;
     }
+    case MA_REGQ_HEADS:
+        return heads(cl, q, out, err);
     case MA_REGQ_TAGS:
         if (ma_reg_tags(cl, q->host, q->repo, q->page_size, &out->tags, err) != 0)
             return -1;

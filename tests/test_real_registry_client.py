@@ -305,3 +305,18 @@ def test_identity_token_is_exchanged_at_the_realm(token_registry, tmp_path):
     with pytest.raises(multiarch.Error, match=r"token server refused repository:team/app:pull \(HTTP 401\)") as exc:
         multiarch.registry("get", reg.host, "team/app", "v1", env=env)
     assert "stale-token-x" not in str(exc.value)
+
+
+def test_independent_reads_go_side_by_side(proxied, tmp_path):
+    backend, proxy = proxied
+    digests = [push_test_image(backend.url, "team/app", f"v{i}", None, seed=f"s{i}".encode())[0] for i in range(4)]
+    env = docker_config(tmp_path, {})
+    proxy.faults = [("HEAD", f"/manifests/v{i}", "slow") for i in range(4)]
+    start = time.monotonic()
+    got = multiarch.registry("heads", proxy.host, "team/app", "v0,v1,v2,v3,absent", env=env)
+    took = time.monotonic() - start
+    assert got["digests"] == digests + [""]
+    assert sorted(got["steps"]) == sorted(f"HEAD {proxy.host}/team/app:{r}" + (" (HTTP 404)" if r == "absent" else "")
+                                          for r in ("v0", "v1", "v2", "v3", "absent"))
+    assert got["requests"] == 2 + 5  # the HTTPS ping, the plain-HTTP one, the five reads
+    assert took < 1.5, f"four reads of 0.5 s each took {took:.2f} s: not side by side"

@@ -296,6 +296,7 @@ class RegistryAnswer(TypedDict):
     body: bytes
     size: int
     tags: list[str]
+    digests: list[str]
     steps: list[str]
     requests: int
 
@@ -316,7 +317,8 @@ def registry(
     """Ask a registry one question through the C registry client (HTTP on libcurl).
 
     ``op``: ``"head"`` or ``"get"`` (the manifest ``ref`` names: a tag or digest; its body's
-    digest is checked), ``"tags"`` (every tag of ``repo``, following ``Link`` pages of
+    digest is checked), ``"heads"`` (the ``digests`` of several comma-separated refs, read side
+    by side, ``""`` for an absent one), ``"tags"`` (every tag of ``repo``, following ``Link`` pages of
     ``page_size``), ``"blob"`` (HEAD the blob ``ref``), ``"tag"`` (point ``tag`` at what ``ref``
     names: its exact bytes are PUT).  Credentials come from docker's config.json (``env``'s
     ``DOCKER_CONFIG``, else ``$HOME/.docker``), its ``credHelpers``/``credsStore`` helpers
