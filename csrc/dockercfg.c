@@ -30,16 +30,6 @@ static int key_names_host(const char *key, const char *host)
     return strlen(host) == n && strncmp(key, host, n) == 0;
 }
 
-static void wipe_free(char *s)
-{
-    if (s == NULL)
-        return;
-    volatile char *v = s;
-    while (*v != '\0')
-        *v++ = '\0';
-    free(s);
-}
-
 int ma_cred_is_empty(const ma_cred *c)
 {
     return c->username == NULL && c->password == NULL && c->identity_token == NULL;
@@ -49,9 +39,9 @@ void ma_cred_free(ma_cred *c)
 {
     if (c == NULL)
         return;
-    wipe_free(c->username);
-    wipe_free(c->password);
-    wipe_free(c->identity_token);
+    ma_secret_free(c->username);
+    ma_secret_free(c->password);
+    ma_secret_free(c->identity_token);
     *c = (ma_cred)MA_CRED_INIT;
 }
 
@@ -102,7 +92,7 @@ static int read_auth_entry(const cJSON *entry, const char *path, ma_cred *out, m
     int rc = ma_jsonfield_take_string(entry, "auth", 1, &auth);
     if (rc == MA_JSONFIELD_TAKEN)
         rc = decode_auth(auth, out, path, err);
-    wipe_free(auth);
+    ma_secret_free(auth);
     if (rc == MA_JSONFIELD_NOMEM)
         return ma_nomem(err);
     if (rc < 0)
@@ -180,27 +170,26 @@ int ma_credhelper_parse(const char *json, const char *helper, ma_cred *out, ma_e
     ma_cred_free(out);
     cJSON *root = cJSON_Parse(json);
     char *user = NULL, *secret = NULL;
-    int rc = -1;
+    int u = MA_JSONFIELD_ABSENT, s = MA_JSONFIELD_ABSENT;
     if (cJSON_IsObject(root)) {
-        int u = ma_jsonfield_take_string(root, "Username", 1, &user);
-        int s = ma_jsonfield_take_string(root, "Secret", 1, &secret);
-        if (u == MA_JSONFIELD_NOMEM || s == MA_JSONFIELD_NOMEM)
-            rc = ma_nomem(err);
-        else if (s == MA_JSONFIELD_TAKEN)
-            rc = 0;
+        u = ma_jsonfield_take_string(root, "Username", 1, &user);
+        s = ma_jsonfield_take_string(root, "Secret", 1, &secret);
     }
-    if (rc == 0 && user != NULL && strcmp(user, "<token>") == 0) {
+    cJSON_Delete(root);
+    int rc = 0;
+    if (u == MA_JSONFIELD_NOMEM || s == MA_JSONFIELD_NOMEM) {
+        rc = ma_nomem(err);
+    } else if (s != MA_JSONFIELD_TAKEN) {
+        rc = ma_fail(err, MA_ERR_ENV, "credential helper docker-credential-%s answered without a Secret", helper);
+    } else if (user != NULL && strcmp(user, "<token>") == 0) {
         out->identity_token = secret;
         secret = NULL;
-    } else if (rc == 0) {
+    } else {
         out->username = user;
         out->password = secret;
         user = secret = NULL;
-    } else if (err == NULL || err->kind != MA_ERR_NOMEM) {
-        ma_fail(err, MA_ERR_ENV, "credential helper docker-credential-%s answered without a Secret", helper);
     }
-    wipe_free(user);
-    wipe_free(secret);
-    cJSON_Delete(root);
+    ma_secret_free(user);
+    ma_secret_free(secret);
     return rc;
 }

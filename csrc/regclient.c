@@ -215,9 +215,7 @@ static int host_cred(ma_regclient *cl, reg_host *h, ma_error *err)
         entry.cred = (ma_cred)MA_CRED_INIT;
     }
     ma_dockercfg_entry_free(&entry);
-    if (text != NULL)
-        memset(text, 0, strlen(text));
-    free(text);
+    ma_secret_free(text);
     free(path);
     if (rc == 0)
         h->cred_loaded = 1;
@@ -229,7 +227,9 @@ static char *scope_of(const char *repo, int push)
     return ma_strdupf("repository:%s:%s", repo, push ? "pull,push" : "pull");
 }
 
-/* Fetch a token for scope from the host's realm and keep it. */
+/* Fetch a token for scope from the host's realm and keep it: an identity
+ * token is an OAuth2 refresh token, exchanged with a POST; otherwise a GET,
+ * with Basic credentials when there are some (anonymous without). */
 static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const char *key, ma_error *err)
 {
     const ma_challenge *ch = &h->challenge;
@@ -238,28 +238,26 @@ static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const c
     if (host_cred(cl, h, err) != 0)
         return -1;
     ma_http_req r = {.tls = &h->tls};
-    char *url = NULL, *form = NULL;
     ma_strlist headers = MA_STRLIST_INIT;
+    char *url = NULL, *form = NULL;
+    int rc = 0;
     if (h->cred.identity_token != NULL) {
-        /* an identity token is an OAuth2 refresh token, exchanged at the realm */
         url = ma_strdup(ch->realm);
         form = ma_token_refresh_form(ch->service, scope, h->cred.identity_token);
-        r.method = "POST";
-        r.body = form;
-        r.body_len = form != NULL ? strlen(form) : 0;
-        if (ma_strlist_push(&headers, "Content-Type: application/x-www-form-urlencoded") != 0)
-            form = NULL;
-        r.headers = &headers;
+        if (url == NULL || form == NULL || ma_strlist_push(&headers, "Content-Type: application/x-www-form-urlencoded"))
+            rc = ma_nomem(err);
+        r = (ma_http_req){.method = "POST", .url = url, .headers = &headers, .body = form,
+                          .body_len = form != NULL ? strlen(form) : 0, .tls = &h->tls};
     } else {
         url = ma_token_get_url(ch->realm, ch->service, scope);
-        r.method = "GET";
-        r.username = h->cred.username;
-        r.password = h->cred.password;
-        form = url; /* only checked for NULL below */
+        if (url == NULL)
+            rc = ma_nomem(err);
+        r = (ma_http_req){.method = "GET", .url = url, .username = h->cred.username, .password = h->cred.password,
+                          .tls = &h->tls};
     }
-    r.url = url;
     ma_http_retry policy = retry_policy(cl);
-    int rc = url == NULL || form == NULL ? ma_nomem(err) : ma_http_perform(cl->http, &r, 1, &policy, err);
+    if (rc == 0)
+        rc = ma_http_perform(cl->http, &r, 1, &policy, err);
     long expires_in = 0;
     char *token = NULL;
     if (rc == 0 && r.status == 0)
@@ -271,17 +269,12 @@ static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const c
         rc = ma_token_parse(r.body_out != NULL ? r.body_out : "", &token, &expires_in, err);
     if (rc == 0 && ma_token_cache_put(&cl->tokens, key, token, expires_in, ma_monoclock_ms() / 1000.0) != 0)
         rc = ma_nomem(err);
-    if (token != NULL)
-        memset(token, 0, strlen(token));
-    free(token);
+    ma_secret_free(token);
     if (r.body_out != NULL)
         memset(r.body_out, 0, r.body_out_len);
     ma_http_req_reset(&r);
     ma_strlist_free(&headers);
-    if (form != url && form != NULL)
-        memset(form, 0, strlen(form));
-    if (form != url)
-        free(form);
+    ma_secret_free(form);
     free(url);
     return rc;
 }

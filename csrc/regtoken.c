@@ -112,16 +112,6 @@ const char *ma_token_cache_get(const ma_token_cache *c, const char *key, double 
     return e != NULL && e->token != NULL && now < e->expires ? e->token : NULL;
 }
 
-static void wipe(char *s)
-{
-    if (s != NULL) {
-        volatile char *v = s;
-        while (*v != '\0')
-            *v++ = '\0';
-    }
-    free(s);
-}
-
 int ma_token_cache_put(ma_token_cache *c, const char *key, const char *token, long expires_in, double now)
 {
     char *copy = strdup(token);
@@ -150,7 +140,7 @@ int ma_token_cache_put(ma_token_cache *c, const char *key, const char *token, lo
         e->key = k;
         e->token = NULL;
     }
-    wipe(e->token);
+    ma_secret_free(e->token);
     e->token = copy;
     e->expires = now + (double)expires_in - margin;
     return 0;
@@ -160,7 +150,7 @@ void ma_token_cache_drop(ma_token_cache *c, const char *key)
 {
     ma_token_entry *e = find(c, key);
     if (e != NULL) {
-        wipe(e->token);
+        ma_secret_free(e->token);
         e->token = NULL;
     }
 }
@@ -169,7 +159,7 @@ void ma_token_cache_free(ma_token_cache *c)
 {
     for (size_t i = 0; c != NULL && i < c->len; i++) {
         free(c->items[i].key);
-        wipe(c->items[i].token);
+        ma_secret_free(c->items[i].token);
     }
     if (c != NULL) {
         free(c->items);
