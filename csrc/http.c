@@ -138,6 +138,21 @@ static int keep_header(char **slot, const char *value, size_t n)
     return *slot != NULL;
 }
 
+static int append_header(char **slot, const char *value, size_t n)
+{
+    if (*slot == NULL)
+        return keep_header(slot, value, n);
+    size_t have = strlen(*slot);
+    char *p = realloc(*slot, have + 2 + n + 1);
+    if (p == NULL)
+        return 0;
+    memcpy(p + have, ", ", 2);
+    memcpy(p + have + 2, value, n);
+    p[have + 2 + n] = '\0';
+    *slot = p;
+    return 1;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     transfer *t = userp;
@@ -173,7 +188,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     else if (IS("Docker-Content-Digest"))
         ok = keep_header(&r->content_digest, v, vn);
     else if (IS("WWW-Authenticate"))
-        ok = r->www_authenticate != NULL || keep_header(&r->www_authenticate, v, vn);
+        ok = append_header(&r->www_authenticate, v, vn); /* several make one list (RFC 9110 5.3) */
     else if (IS("Link"))
         ok = r->link != NULL || keep_header(&r->link, v, vn);
     else if (IS("Content-Length") || IS("Retry-After")) {

@@ -75,6 +75,32 @@ static int take_manifest(ma_regclient *cl, ma_regcall *c, ma_manifest_read *r)
     return 0;
 }
 
+/* Some registries answer HEAD without Docker-Content-Digest: those reads
+ * are made again as GETs, whose bodies give the digest. */
+static int heads_without_digest(ma_regclient *cl, ma_manifest_read *reads, size_t n, const ma_regcall *calls,
+                                ma_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        ma_manifest_read *r = &reads[i];
+        if (r->with_body || calls[i].http.status != 200 || calls[i].http.content_digest != NULL ||
+            strncmp(r->ref, "sha256:", 7) == 0)
+            continue;
+        ma_manifest_read get = {.host = r->host, .repo = r->repo, .ref = r->ref, .with_body = 1};
+        if (ma_reg_manifests(cl, &get, 1, err) != 0) {
+            ma_manifest_read_free(&get);
+            return -1;
+        }
+        ma_manifest_read_free(r);
+        r->found = get.found;
+        memcpy(r->digest, get.digest, sizeof r->digest);
+        r->media_type = get.media_type;
+        r->len = get.len;
+        free(get.body);
+        ma_error_clear(&r->err);
+    }
+    return 0;
+}
+
 int ma_reg_manifests(ma_regclient *cl, ma_manifest_read *reads, size_t n, ma_error *err)
 {
     ma_regcall *calls = calloc(n ? n : 1, sizeof *calls);
@@ -92,10 +118,13 @@ int ma_reg_manifests(ma_regclient *cl, ma_manifest_read *reads, size_t n, ma_err
     if (rc == 0)
         rc = ma_regclient_call(cl, calls, n, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        if (take_manifest(cl, &calls[i], &reads[i]) != 0 && rc == 0) {
+        if (take_manifest(cl, &calls[i], &reads[i]) != 0 && rc == 0 &&
+            (reads[i].with_body || calls[i].http.status != 200 || calls[i].http.content_digest != NULL)) {
             *err = reads[i].err;
             rc = -1;
         }
+    if (rc == 0)
+        rc = heads_without_digest(cl, reads, n, calls, err);
     for (size_t i = 0; calls != NULL && i < n; i++)
         ma_regcall_free(&calls[i]);
     for (size_t i = 0; paths != NULL && i < n; i++)

@@ -320,3 +320,13 @@ def test_independent_reads_go_side_by_side(proxied, tmp_path):
                                           for r in ("v0", "v1", "v2", "v3", "absent"))
     assert got["requests"] == 2 + 5  # the HTTPS ping, the plain-HTTP one, the five reads
     assert took < 1.5, f"four reads of 0.5 s each took {took:.2f} s: not side by side"
+
+
+def test_a_head_without_docker_content_digest_is_read_whole(proxied, tmp_path):
+    backend, proxy = proxied
+    digest, _ = push_test_image(backend.url, "team/app", "v1", None)
+    env = docker_config(tmp_path, {})
+    proxy.faults = [("HEAD", "/manifests/v1", "nodigest")]
+    got = multiarch.registry("head", proxy.host, "team/app", "v1", env=env)
+    assert got["found"] and got["digest"] == digest
+    assert got["steps"] == [f"HEAD {proxy.host}/team/app:v1", f"GET {proxy.host}/team/app:v1"]

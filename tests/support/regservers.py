@@ -263,7 +263,7 @@ class FaultProxy:
     """Plain HTTP on 127.0.0.1, forwarding to `backend` (a plain-HTTP
     registry URL).  `faults` is a list of (method, path fragment, fault) used
     once each, in order, by the first request they match: a status such as
-    "500", "503", "400" or "429" (with Retry-After: 1), "slow" (answered after 0.5 s), "drop" (headers and half the body, then the
+    "500", "503", "400" or "429" (with Retry-After: 1), "slow" (answered after 0.5 s), "nodigest" (no Docker-Content-Digest header), "drop" (headers and half the body, then the
     connection closed) or "corrupt" (the body changed, its headers kept).
     tags/list with n= is paged here with Link headers.  `seen` records
     (method, path, status) of every request."""
@@ -350,6 +350,8 @@ class FaultProxy:
                 status, headers, body = self.forward()
                 if "/tags/list" in self.path:
                     status, headers, body = self.page_tags(status, headers, body)
+                if fault == "nodigest":
+                    headers = [(k, v) for k, v in headers if k.lower() != "docker-content-digest"]
                 if fault == "corrupt" and body:
                     body = body.replace(b'"schemaVersion"', b'"schemaversion"', 1)
                 if fault == "drop" and body:
