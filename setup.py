@@ -1,5 +1,6 @@
 """Builds the `multiarch` CPython extension from csrc/ against libgit2 and
-cJSON, found with pkg-config (Debian: libgit2-dev, libcjson-dev, pkg-config)."""
+cJSON and libcurl, found with pkg-config (Debian: libgit2-dev, libcjson-dev,
+libcurl4-openssl-dev, pkg-config)."""
 
 import glob
 import os
@@ -10,7 +11,8 @@ import sys
 from setuptools import Extension, setup
 
 # cJSON_ParseWithLengthOpts arrived in cJSON 1.7.13.
-PKG_CONFIG_PACKAGES = ["libgit2", "libcjson >= 1.7.13"]
+# libcurl (the registry client): CURLOPT_PROTOCOLS_STR arrived in 7.85.
+PKG_CONFIG_PACKAGES = ["libgit2", "libcjson >= 1.7.13", "libcurl >= 7.85"]
 
 
 def pkg_config(flag):
@@ -20,10 +22,10 @@ def pkg_config(flag):
             check=True, capture_output=True, text=True,
         ).stdout
     except FileNotFoundError:
-        sys.exit("error: pkg-config not found (apt-get install pkg-config libgit2-dev libcjson-dev)")
+        sys.exit("error: pkg-config not found (apt-get install pkg-config libgit2-dev libcjson-dev libcurl4-openssl-dev)")
     except subprocess.CalledProcessError as exc:
         sys.exit(f"error: pkg-config cannot find {', '.join(PKG_CONFIG_PACKAGES)}: {exc.stderr.strip()} "
-                 "(apt-get install libgit2-dev libcjson-dev)")
+                 "(apt-get install libgit2-dev libcjson-dev libcurl4-openssl-dev)")
     return shlex.split(out)
 
 

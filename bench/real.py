@@ -13,6 +13,12 @@ Every figure is a ratio of two things measured in this run.
           same 6 s stand-in; target <= 0.1x, no build); the time to refuse a
           conflicting release (target <= 2 s, no build) against the build it
           saves
+  transport  the C registry client (multiarch.registry, in this process)
+          against `docker buildx imagetools` for the same registry steps on
+          the loopback registry: a manifest read by tag, a tag move (read the
+          source, put its bytes under the tag), four tags read at once; and
+          the HTTP requests each costs (no target: the case for moving the
+          release onto the client)
 """
 
 import os
@@ -173,3 +179,51 @@ def bench_rerun(table, tmp):
     table.add("rerun: time to refuse a conflicting release (`all`), nothing built",
               f"{refuse:.2f} s ({refuse / first:.3f}x of the {first:.2f} s build it saves)", "<= 2 s",
               refuse <= 2.0)
+
+
+def bench_transport(table, rounds=7):
+    """The same registry steps through the C client and through imagetools,
+    alternating, median of `rounds`; a fresh repository (a copy of the base)."""
+    import multiarch  # the build under test (PYTHONPATH), imported only here
+    print("registry transport ...", file=sys.stderr)
+    host = REGISTRY
+    repo = f"bench-transport-{uuid.uuid4().hex[:8]}/busybox"
+    run(["docker", "buildx", "imagetools", "create", "-t", f"{host}/{repo}:v1", BASE])
+    digest = multiarch.registry("head", host, repo, "v1")["digest"]
+    cases = [
+        ("read a manifest by tag (`GET …:v1`)",
+         lambda i: ["docker", "buildx", "imagetools", "inspect", "--raw", f"{host}/{repo}:v1"],
+         lambda i: multiarch.registry("get", host, repo, "v1")),
+        ("move a tag (`PUT …:t<N> ← sha256:…`)",
+         lambda i: ["docker", "buildx", "imagetools", "create", "-t", f"{host}/{repo}:it{i}", f"{host}/{repo}:v1"],
+         lambda i: multiarch.registry("tag", host, repo, "v1", tag=f"c{i}")),
+    ]
+    for what, tool_argv, client_call in cases:
+        tool, client, requests = [], [], 0
+        for i in range(rounds):
+            tool.append(run(tool_argv(i))[0])
+            t0 = time.perf_counter()
+            answer = client_call(i)
+            client.append(time.perf_counter() - t0)
+            requests = answer["requests"]
+            if answer["digest"] != digest:
+                raise SystemExit(f"the client found {answer['digest']}, not {digest}")
+        a, b = statistics.median(client), statistics.median(tool)
+        table.add(f"transport: {what}, the C client over imagetools",
+                  f"{a / b:.3f}x ({a * 1000:.1f} ms vs {b * 1000:.0f} ms), {requests} HTTP requests")
+    # four reads at once (the release's read-backs of one image) against four imagetools one after the other
+    refs = ["v1"] + [f"c{i}" for i in range(3)]
+    tool, client = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for r in refs:
+            run(["docker", "buildx", "imagetools", "inspect", "--raw", f"{host}/{repo}:{r}"])
+        tool.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        answer = multiarch.registry("heads", host, repo, ",".join(refs))
+        client.append(time.perf_counter() - t0)
+        if answer["digests"] != [digest] * 4:
+            raise SystemExit("the client read other digests")
+    a, b = statistics.median(client), statistics.median(tool)
+    table.add("transport: four tags read side by side by the C client over four imagetools reads in turn",
+              f"{a / b:.3f}x ({a * 1000:.1f} ms vs {b * 1000:.0f} ms), {answer['requests']} HTTP requests")

@@ -24,6 +24,9 @@ the figures and the machine they were taken on.
                buildx, the registry cache, QEMU, re-runs and conflicts;
                they need scripts/stack.sh's stack and are left out unless
                asked for with --only stack / --only rerun
+  transport    the C registry client (multiarch.registry) against `docker
+               buildx imagetools` for the same read and tag move on the
+               loopback registry (bench/real.py; --only transport)
   overhead     the task's own time per image: multiarch.cli for a local build
                against replaying, directly, every docker command it ran (the
                buildx emulator returning at once, and a null `docker`).
@@ -32,7 +35,7 @@ the figures and the machine they were taken on.
 Usage: python3 bench/run.py [--repos DIR] [--skip-push] [--only PART ...]
   --repos DIR   keep the generated repositories in DIR and reuse them next
                 time (default: a temporary directory, removed afterwards)
-  --only PART   tags, scaling, concurrency, overhead, stack or rerun (repeatable)
+  --only PART   tags, scaling, concurrency, overhead, stack, rerun or transport (repeatable)
 Needs: git, the multiarch extension installed, and for the --push flow
 docker-registry and skopeo (as for the tests).
 """
@@ -512,7 +515,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repos", help="keep and reuse the generated repositories in this directory")
     ap.add_argument("--skip-push", action="store_true", help="leave out the --push flow (needs docker-registry)")
-    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "stack", "rerun"),
+    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "stack", "rerun", "transport"),
                     action="append",
                     help="run only these parts (repeatable); the default is all")
     args = ap.parse_args()
@@ -534,6 +537,8 @@ def main():
             bench_real.bench_stack(table, tmp)
         if "rerun" in parts:
             bench_real.bench_rerun(table, tmp)
+        if "transport" in parts:
+            bench_real.bench_transport(table)
     print(machine())
     print()
     table.print()

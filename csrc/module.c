@@ -13,6 +13,7 @@
 #include "gitctx.h"
 #include "pipeline.h"
 #include "planjson.h"
+#include "regquery.h"
 
 extern char **environ;
 
@@ -356,6 +357,52 @@ static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+/* registry(): one question to a registry through the C client. */
+static PyObject *py_registry(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"op", "host", "repo", "ref", "tag", "env", "retries", "retry_backoff_ms",
+                             "page_size", "insecure", "certs_dir", NULL};
+    const char *op = NULL, *insecure = NULL;
+    PyObject *env = NULL;
+    ma_regquery q = {.retries = 3, .backoff_ms = 1000};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sss|z$zOiiizz:registry", kwlist, &op, &q.host, &q.repo,
+                                     &q.ref, &q.tag, &env, &q.retries, &q.backoff_ms, &q.page_size, &insecure,
+                                     &q.certs_dir))
+        return NULL;
+    ma_error err = {0};
+    ma_strlist insecure_hosts = MA_STRLIST_INIT;
+    if (ma_regquery_op(op, &q.op, &err) != 0)
+        return raise_error(module, &err);
+    if (insecure != NULL && ma_strlist_split(&insecure_hosts, insecure, ',') != 0)
+        return PyErr_NoMemory();
+    char **envp;
+    if (env_from(env, &envp) != 0) {
+        ma_strlist_free(&insecure_hosts);
+        return NULL;
+    }
+    q.envp = (const char *const *)envp;
+    q.insecure = &insecure_hosts;
+    ma_regquery_result r;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ma_regquery_run(&q, &r, &err);
+    Py_END_ALLOW_THREADS
+    ma_env_free(envp);
+    ma_strlist_free(&insecure_hosts);
+    PyObject *result = NULL;
+    if (rc != 0)
+        raise_error(module, &err);
+    else
+        result = Py_BuildValue("{s:O,s:s,s:s,s:y#,s:l,s:N,s:N,s:N,s:k}", "found", r.found ? Py_True : Py_False,
+                               "digest", r.digest, "media_type", r.media_type != NULL ? r.media_type : "",
+                               "body", r.body != NULL ? r.body : "", (Py_ssize_t)(r.body != NULL ? r.len : 0),
+                               "size", r.size, "tags", list_from(&r.tags), "digests", list_from(&r.digests),
+                               "steps", list_from(&r.steps),
+                               "requests", r.requests);
+    ma_regquery_result_free(&r);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
      "compute_tags(tag='dev', repo=None, *, env=None, config=None) -> list[str]"},
@@ -375,6 +422,12 @@ static PyMethodDef methods[] = {
      "publish(component, ...) -> dict: run as cli() does (the same options) and return the result as plain data; "
      "raises ValueError for bad input, multiarch.Error (with .result) when an image failed, KeyboardInterrupt on "
      "Ctrl-C"},
+    {"registry", (PyCFunction)(void (*)(void))py_registry, METH_VARARGS | METH_KEYWORDS,
+     "registry(op, host, repo, ref=None, *, tag=None, env=None, retries=3, retry_backoff_ms=1000, page_size=0, "
+     "insecure=None, certs_dir=None) -> dict: one question to a registry through the C client: op 'head' or "
+     "'get' (a manifest by tag or digest), 'heads' (the digests of several comma-separated refs, read "
+     "side by side), 'tags' (every tag, paged), 'blob' (HEAD a blob), 'tag' (point tag at "
+     "what ref names); the answer with the steps made and the requests sent"},
     {NULL, NULL, 0, NULL},
 };
 

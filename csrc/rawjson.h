@@ -73,10 +73,6 @@ const ma_rawjson_step *ma_rawjson_failed(const ma_rawjson *rj);
  * publish's build is its push. */
 int ma_rawjson_exporting(const ma_rawjson *rj);
 
-/* Decode standard base64 (padding optional, stops at the first other byte)
- * into out (at least 3 * (len / 4 + 1) bytes); returns the bytes written. */
-size_t ma_base64_decode(const char *in, size_t len, unsigned char *out);
-
 /* "2026-11-30T19:16:31.002426236Z" (RFC 3339, UTC) as seconds since 1970;
  * -1 when it is not one. */
 double ma_rawjson_time(const char *text);

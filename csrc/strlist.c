@@ -158,3 +158,14 @@ void ma_strlist_free(ma_strlist *l)
     l->items = NULL;
     l->len = l->cap = 0;
 }
+
+void ma_secret_free(char *s)
+{
+    if (s == NULL)
+        return;
+    /* volatile: the zeroing of memory about to be freed must not be optimised away */
+    volatile char *v = s;
+    while (*v != '\0')
+        *v++ = '\0';
+    free(s);
+}

@@ -32,6 +32,8 @@ void ma_strlist_free(ma_strlist *l);
 /* Narrow the span [*start, *end) past leading and trailing blanks (space, tab, CR, LF). */
 void ma_trim_span(const char **start, const char **end);
 
+/* Free a string that held a secret (a password, a token), zeroed first; NULL is fine. */
+void ma_secret_free(char *s);
 /* strdup that tolerates NULL (returns NULL for NULL). */
 char *ma_strdup(const char *s);
 /* A new printf-formatted string, or NULL when out of memory. */

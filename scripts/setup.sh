@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libgit2-dev libcjson-dev pkg-config git cmake gcc clang docker-registry skopeo valgrind tmux)
+apt_packages=(libgit2-dev libcjson-dev libcurl4-openssl-dev openssl pkg-config git cmake gcc clang docker-registry skopeo valgrind tmux)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

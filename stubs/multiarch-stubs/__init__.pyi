@@ -287,3 +287,43 @@ def publish(
     ``KeyboardInterrupt`` on Ctrl-C or SIGTERM once the builds it started are stopped.
     The GIL is released while the builds run.
     """
+
+
+class RegistryAnswer(TypedDict):
+    found: bool
+    digest: str
+    media_type: str
+    body: bytes
+    size: int
+    tags: list[str]
+    digests: list[str]
+    steps: list[str]
+    requests: int
+
+def registry(
+    op: str,
+    host: str,
+    repo: str,
+    ref: Optional[str] = None,
+    *,
+    tag: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    retries: int = 3,
+    retry_backoff_ms: int = 1000,
+    page_size: int = 0,
+    insecure: Optional[str] = None,
+    certs_dir: Optional[str] = None,
+) -> RegistryAnswer:
+    """Ask a registry one question through the C registry client (HTTP on libcurl).
+
+    ``op``: ``"head"`` or ``"get"`` (the manifest ``ref`` names: a tag or digest; its body's
+    digest is checked), ``"heads"`` (the ``digests`` of several comma-separated refs, read side
+    by side, ``""`` for an absent one), ``"tags"`` (every tag of ``repo``, following ``Link`` pages of
+    ``page_size``), ``"blob"`` (HEAD the blob ``ref``), ``"tag"`` (point ``tag`` at what ``ref``
+    names: its exact bytes are PUT).  Credentials come from docker's config.json (``env``'s
+    ``DOCKER_CONFIG``, else ``$HOME/.docker``), its ``credHelpers``/``credsStore`` helpers
+    included; TLS from the system CAs plus ``certs_dir`` (``/etc/docker/certs.d``)/<host>/;
+    plain HTTP only for loopback hosts and those in ``insecure`` (comma-separated
+    ``host[:port]``).  Returns the answer with each step as a log line and the HTTP requests
+    sent.  Raises ``ValueError`` for bad input, :class:`Error` for a failed request.
+    """

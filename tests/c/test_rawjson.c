@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "base64.h"
 #include "rawjson.h"
 
 typedef struct {

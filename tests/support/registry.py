@@ -126,8 +126,7 @@ class Registry:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(line + "\n")
             auth = AUTH_TEMPLATE.format(path=path)
-        with open(self.config_path, "w", encoding="utf-8") as fh:
-            fh.write(CONFIG_TEMPLATE.format(storage=self.storage, port=self.port, auth=auth))
+        self.write_config(auth)
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([REGISTRY_BIN, "serve", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=self._log,
@@ -145,6 +144,10 @@ class Registry:
         self.stop()
         raise RuntimeError(f"docker-registry did not answer on {self.url}/v2/ "
                            f"within {START_TIMEOUT}s; log:\n{log}")
+
+    def write_config(self, auth):
+        with open(self.config_path, "w", encoding="utf-8") as fh:
+            fh.write(CONFIG_TEMPLATE.format(storage=self.storage, port=self.port, auth=auth))
 
     def is_up(self):
         try:
