@@ -138,11 +138,11 @@ static int count_text(PyObject *value, const char *name, PyObject **text)
 
 static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"tag", "repo", "env", "config", NULL};
+    static char *kwlist[] = {"tag", "repo", "env", "config", "tag_prefix", NULL};
     ma_request req = {0};
     PyObject *env = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zz$Oz:compute_tags", kwlist, &req.tag,
-                                     &req.project_dir, &env, &req.config_path))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zz$Ozz:compute_tags", kwlist, &req.tag,
+                                     &req.project_dir, &env, &req.config_path, &req.tag_prefix))
         return NULL;
     char **envp;
     if (env_from(env, &envp) != 0)
@@ -163,16 +163,16 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"component", "tag",        "push",           "platforms", "registry",
                              "repo",      "env",        "config",         "builder",   "run_dir",
                              "merge",     "push_by_digest", "digest_dir", "cache_from", "cache_to",
-                             "provenance", "sbom", "sign", "sign_key", "sign_offline", NULL};
+                             "provenance", "sbom", "sign", "sign_key", "sign_offline", "tag_prefix", NULL};
     ma_request req = {0};
     PyObject *env = NULL;
     int merge = 0, push_by_digest = 0;
     ma_error err = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzzppzzzzppzp:plan", kwlist, &req.component, &req.tag,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzzppzzzzppzpz:plan", kwlist, &req.component, &req.tag,
                                      &req.push, &req.platforms, &req.registry, &req.project_dir, &env,
                                      &req.config_path, &req.builder, &req.run_dir, &merge, &push_by_digest,
                                      &req.digest_dir, &req.cache_from, &req.cache_to, &req.provenance, &req.sbom,
-                                     &req.sign, &req.sign_key, &req.sign_offline))
+                                     &req.sign, &req.sign_key, &req.sign_offline, &req.tag_prefix))
         return NULL;
     if (ma_request_set_mode(&req, push_by_digest, merge, &err) != 0)
         return raise_error(module, &err);
@@ -212,9 +212,9 @@ static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, cl
                              "dry_run",   "json",    "repo",     "config",    "builder",
                              "env",       "jobs",    "retries",  "allow_overwrite", "username",
                              "retry_backoff_ms", "merge", "push_by_digest", "digest_dir", "cache_from",
-                             "cache_to", "progress", "provenance", "sbom", "sign", "sign_key", "sign_offline", NULL};
+                             "cache_to", "progress", "provenance", "sbom", "sign", "sign_key", "sign_offline", "tag_prefix", NULL};
     char format[64];
-    snprintf(format, sizeof format, "z|zzzppp$zzzOOOpzIppzzzzzppzp:%s", name);
+    snprintf(format, sizeof format, "z|zzzppp$zzzOOOpzIppzzzzzppzpz:%s", name);
     memset(call, 0, sizeof *call);
     ma_cli_options *opt = &call->opt;
     PyObject *env = NULL, *jobs = NULL, *retries = NULL;
@@ -225,7 +225,7 @@ static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, cl
                                      &opt->username, &opt->backoff_ms, &opt->merge, &opt->push_by_digest,
                                      &opt->req.digest_dir, &opt->req.cache_from, &opt->req.cache_to,
                                      &opt->progress, &opt->req.provenance, &opt->req.sbom, &opt->req.sign,
-                                     &opt->req.sign_key, &opt->req.sign_offline))
+                                     &opt->req.sign_key, &opt->req.sign_offline, &opt->req.tag_prefix))
         return -1;
     if (count_text(jobs, "jobs", &call->jobs_text) != 0 || count_text(retries, "retries", &call->retries_text) != 0 ||
         (call->jobs_text != NULL && (opt->jobs = PyUnicode_AsUTF8(call->jobs_text)) == NULL) ||
@@ -358,18 +358,18 @@ static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
 
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
-     "compute_tags(tag='dev', repo=None, *, env=None, config=None) -> list[str]"},
+     "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None) -> list[str]"},
     {"plan", (PyCFunction)(void (*)(void))py_plan, METH_VARARGS | METH_KEYWORDS,
      "plan(component, tag='dev', push=False, platforms=None, registry=None, repo=None, *, env=None, "
      "config=None, builder=None, run_dir=None, merge=False, push_by_digest=False, digest_dir=None, "
      "cache_from=None, cache_to=None, provenance=None, sbom=False, sign=False, sign_key=None, "
-     "sign_offline=False) -> dict"},
+     "sign_offline=False, tag_prefix=None) -> dict"},
     {"cli", (PyCFunction)(void (*)(void))py_cli, METH_VARARGS | METH_KEYWORDS,
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
      "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
      "username=None, retry_backoff_ms=0, merge=False, push_by_digest=False, digest_dir=None, cache_from=None, "
-     "cache_to=None, progress=None, provenance=None, sbom=False, sign=False, sign_key=None, sign_offline=False) "
-     "-> int: run `build multi-arch` (or `build merge` with merge=True), return the "
+     "cache_to=None, progress=None, provenance=None, sbom=False, sign=False, sign_key=None, sign_offline=False, "
+     "tag_prefix=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the "
      "exit status"},
     {"publish", (PyCFunction)(void (*)(void))py_publish, METH_VARARGS | METH_KEYWORDS,
      "publish(component, ...) -> dict: run as cli() does (the same options) and return the result as plain data; "

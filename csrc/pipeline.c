@@ -19,6 +19,8 @@ static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
         .require_git = strcmp(requested_tag(req), "auto") == 0,
         .git_cache = req->git_cache,
         .digest_dir = req->mode == MA_MODE_MERGE ? req->digest_dir : NULL,
+        .component = req->component,
+        .tag_prefix = req->tag_prefix,
     };
     return ma_context_read(&in, ctx, err);
 }
@@ -82,6 +84,7 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .cache_to = req->cache_to,
             .digest_dir = req->digest_dir,
             .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
+            .tag_prefix = ctx.tag_prefix,
             .provenance = req->provenance,
             .sbom = req->sbom,
             .sign = req->sign,

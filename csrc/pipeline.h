@@ -11,6 +11,7 @@
 typedef struct {
     const char *component;    /* for plans: a component name or "all" */
     const char *tag;          /* --tag: "auto" or a literal (NULL: "dev") */
+    const char *tag_prefix;   /* --tag-prefix: release tags are <prefix>v<semver> (NULL: the config's) */
     const char *registry;     /* NULL: the config's */
     const char *platforms;    /* NULL: the default for push / local */
     const char *builder;      /* NULL: the config's */

@@ -111,6 +111,7 @@ void ma_plan_free(ma_plan *plan)
     free(plan->workdir);
     free(plan->config);
     free(plan->provenance);
+    free(plan->tag_prefix);
     ma_sign_plan_free(&plan->sign);
     ma_strlist_free(&plan->tags);
     memset(plan, 0, sizeof *plan);
@@ -381,6 +382,7 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
         if (!ma_tag_is_valid(out->tags.items[i]))
             return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s'", out->tags.items[i]);
     if ((in->provenance != NULL && (out->provenance = ma_strdup(in->provenance)) == NULL) ||
+        (in->tag_prefix != NULL && (out->tag_prefix = ma_strdup(in->tag_prefix)) == NULL) ||
         plan_sign(in, out, err) != 0)
         return ma_nomem(err);
     out->sbom = in->sbom;

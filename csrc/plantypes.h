@@ -60,6 +60,7 @@ typedef struct {
     char *registry;
     char *workdir;   /* the directory the commands run in */
     char *config;    /* the config file used, or NULL for the defaults */
+    char *tag_prefix;          /* the release tags' prefix (--tag-prefix or the config's), or NULL */
     char *provenance;          /* --provenance: "min", "max", "false", or NULL for buildx's default */
     int sbom;                  /* --sbom: an SBOM attestation */
     ma_sign_plan sign;         /* --sign: how each index digest is signed before any tag moves */
@@ -88,6 +89,7 @@ typedef struct {
     const char *cache_to;        /* --cache-to: likewise (the default only when pushing) */
     const char *digest_dir;      /* by digest: where the record goes; merge: where records came from */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
+    const char *tag_prefix;      /* the release tags' prefix, recorded in the plan, or NULL */
     const char *provenance;      /* --provenance: min, max or false; NULL: buildx's default */
     int sbom;                    /* --sbom */
     int sign;                    /* --sign */
