@@ -2,8 +2,10 @@
 
 Copy this file into a project's `.angreal/` directory (the `multiarch`
 extension must be installed: `pip install <path to this repository>`).
-Each command declares its arguments and calls one function; everything
-else, including printing and errors, happens in the extension.
+Each command declares its arguments from the extension's option table
+(multiarch.options(): one row per option, the same rows the extension parses
+its keywords from) and calls one function; everything else, including
+printing and errors, happens in the extension.
 """
 
 import os
