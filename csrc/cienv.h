@@ -7,7 +7,7 @@
 #include "error.h"
 
 typedef struct {
-    char *kind;      /* "github", "gitlab" or NULL when no CI is recognised */
+    char *kind;      /* "github", "gitlab", "buildkite" or NULL when no CI is recognised */
     char *branch;    /* branch name being built, or NULL */
     char *pr_number; /* pull/merge request number, or NULL */
     char *ref_tag;   /* git tag being built, or NULL */
@@ -20,9 +20,15 @@ typedef struct {
  * GITHUB_REF (refs/pull/N/merge) and branch from GITHUB_HEAD_REF; GITHUB_REF
  * refs/heads/X and refs/tags/X give branch or ref_tag (GITHUB_REF_NAME when
  * GITHUB_REF is absent).  GitLab CI: CI_MERGE_REQUEST_IID, CI_COMMIT_TAG,
- * CI_COMMIT_REF_NAME.  source_url: GITHUB_SERVER_URL/GITHUB_REPOSITORY or
- * CI_PROJECT_URL.  envp is a NULL-terminated array of "NAME=value". */
+ * CI_COMMIT_REF_NAME.  Buildkite: BUILDKITE_PULL_REQUEST ("false" or a
+ * number), BUILDKITE_TAG, BUILDKITE_BRANCH.  source_url: GITHUB_SERVER_URL/
+ * GITHUB_REPOSITORY, CI_PROJECT_URL or BUILDKITE_REPO.  The systems are one
+ * table in cienv.c, tried in order.  envp is a NULL-terminated array of
+ * "NAME=value". */
 int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err);
+
+/* The name of the i-th CI system in that table ("github", ...), NULL past the end. */
+const char *ma_cienv_system_name(size_t i);
 
 void ma_cienv_free(ma_cienv *ci);
 

@@ -6,8 +6,8 @@
 #include "env.h"
 
 /* Read envp and compare every field (NULL = expected unset). */
-static void check_ci(const char *const *envp, const char *kind, const char *branch,
-                     const char *pr, const char *tag)
+static void check_ci_(const char *const *envp, const char *kind, const char *branch,
+                      const char *pr, const char *tag)
 {
     ma_cienv ci = MA_CIENV_INIT;
     ma_error err = {MA_ERR_NONE, ""};
@@ -20,6 +20,7 @@ static void check_ci(const char *const *envp, const char *kind, const char *bran
     ma_cienv_free(&ci);
     CHECK(ci.kind == NULL && ci.branch == NULL && ci.pr_number == NULL && ci.ref_tag == NULL);
 }
+#define check_ci(...) CASE(check_ci_(__VA_ARGS__))
 
 static void test_github(void)
 {
@@ -111,6 +112,32 @@ static void test_gitlab(void)
     check_ci(mr_only, "gitlab", NULL, "7", NULL);
     const char *const gitlab_only[] = {"GITLAB_CI=true", NULL};
     check_ci(gitlab_only, "gitlab", NULL, NULL, NULL);
+}
+
+static void test_buildkite(void)
+{
+    const char *const branch[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=feature/x", "BUILDKITE_TAG=",
+                                  "BUILDKITE_PULL_REQUEST=false", "BUILDKITE_REPO=git@github.com:o/r.git", NULL};
+    check_ci(branch, "buildkite", "feature/x", NULL, NULL);
+    const char *const tag[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=v1.2.3", "BUILDKITE_TAG=v1.2.3",
+                               "BUILDKITE_PULL_REQUEST=false", NULL};
+    check_ci(tag, "buildkite", NULL, NULL, "v1.2.3");
+    const char *const pr[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=fix/y", "BUILDKITE_PULL_REQUEST=42", NULL};
+    check_ci(pr, "buildkite", "fix/y", "42", NULL);
+    const char *const branch_only[] = {"BUILDKITE_BRANCH=main", NULL};
+    check_ci(branch_only, "buildkite", "main", NULL, NULL);
+    /* GitHub's variables win over Buildkite's: the table's order */
+    const char *const both[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=bk", "GITHUB_REF=refs/heads/gh", NULL};
+    check_ci(both, "github", "gh", NULL, NULL);
+
+    ma_cienv ci = MA_CIENV_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_cienv_read(branch, &ci, &err) == 0);
+    CHECK_STR(ci.source_url, "git@github.com:o/r.git");
+    ma_cienv_free(&ci);
+    CHECK_STR(ma_cienv_system_name(0), "github");
+    CHECK_STR(ma_cienv_system_name(2), "buildkite");
+    CHECK(ma_cienv_system_name(3) == NULL);
 }
 
 static void test_no_ci(void)
@@ -212,6 +239,7 @@ int main(void)
 {
     test_github();
     test_gitlab();
+    test_buildkite();
     test_no_ci();
     test_empty_values();
     test_lookup();
