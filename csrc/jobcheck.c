@@ -137,7 +137,7 @@ int ma_jobcheck_reusable_record(ma_job *job, ma_error *err)
     if (rc != 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : 0;
     if (strcmp(r.component, ip->component) == 0 && strcmp(r.image, ip->image) == 0 &&
-        strcmp(r.platform, ip->platforms.items[0]) == 0 && r.revision != NULL &&
+        ma_platform_same(r.platform, ip->platforms.items[0]) && r.revision != NULL &&
         strcmp(r.revision, job->revision) == 0) {
         snprintf(job->digest, sizeof job->digest, "%s", r.digest);
         job->reused = 1;
