@@ -9,13 +9,9 @@
 #include "cosign.h"
 #include "exec.h"
 #include "progress.h"
+#include "refname.h"
 
 #define BUILDX_INSTALL_HINT "install the buildx plugin (https://docs.docker.com/build/install-buildx/)"
-
-void ma_registry_host(const char *registry, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%.*s", (int)strcspn(registry, "/"), registry);
-}
 
 static int check_files(const ma_plan *plan, ma_error *err)
 {

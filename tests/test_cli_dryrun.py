@@ -5,6 +5,7 @@ import json
 import shlex
 
 import multiarch
+import pytest
 
 from support.project import clean_env
 
@@ -62,6 +63,18 @@ def assert_one_line_error(r, status, text):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], r.stderr
     assert "Traceback" not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("bad, why", [
+    ("myteam/images", "'myteam' is not a registry host (a host has a '.' or a ':' or is localhost), so docker "
+                      "would push to Docker Hub: did you mean docker.io/myteam/images?"),
+    ("test.com:http", "invalid registry 'test.com:http': 'test.com:http' is not a host[:port]"),
+    ("[fc00::1]8080/x", "'[fc00::1]8080' is not a host[:port]"),
+    ("ghcr.io/a..b", "invalid registry 'ghcr.io/a..b': the namespace must be lowercase path components"),
+])
+def test_registry_outside_docker_grammar_is_refused_before_anything(project, bad, why):
+    r = project.angreal("build", "multi-arch", "broker", "--tag", "dev", "--push", "--registry", bad, "--dry-run")
+    assert_one_line_error(r, 2, why)
 
 
 def test_unknown_component(project):

@@ -15,7 +15,7 @@ import pytest
 
 from support.github import parse_github_output
 from support.project import clean_env
-from support.real import DockerEnv, RealProject, catalog, layer_file
+from support.real import DockerEnv, RealProject, catalog, layer_file, real_dockerfile
 from support.realrun import MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, image_tags, printed_commands, tags_of
 
 pytestmark = pytest.mark.real
@@ -237,3 +237,32 @@ def test_merge_refuses_digests_of_another_commit(pushed, tmp_path):
     pushed.assert_untagged()
     prefix = pushed.ns.split("/", 1)[1] + "/"
     assert [repo for repo in catalog(pushed.registry) if repo.startswith(prefix)] == [prefix + "brokkr-broker"]
+
+
+def test_concurrent_runners_of_one_image_on_one_engine_all_succeed(real_project, registry, tmp_path):
+    """Two CI jobs of one matrix sharing a self-hosted runner's engine: the two
+    by-digest builds of one image start together, and dockerd's containerd
+    image store answers one of them `image ... already exists` now and then.
+    Ten rounds, each a new commit whose image differs by a label (so both
+    runners export a new image, from cache, in about a second), must all pass:
+    the race is retried, the build's output kept."""
+    ns = f"{registry.host}/race-{uuid.uuid4().hex[:8]}"
+    retried = 0
+    for round_ in range(10):
+        real_project.dockerfile("broker", real_dockerfile("broker", f"RUN echo {round_} > /round\n"))
+        real_project.commit(f"round {round_}")
+        digests = tmp_path / f"digests-{round_}"
+        procs = [start_runner(real_project, p, digests, "broker", "--tag", "v1.2.3", "--registry", ns)
+                 for p in PLATFORMS]
+        for p, proc in zip(PLATFORMS, procs):
+            try:
+                out, err = proc.communicate(timeout=300)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(timeout=10)
+            assert proc.returncode == 0, f"round {round_}, {p}:\n{err[-3000:]}"
+            assert "Recorded for `angreal build merge`" in out
+            retried += "retrying after a transient failure" in err
+        assert sorted(os.listdir(digests)) == ["broker-linux-amd64.json", "broker-linux-arm64.json"]
+    print(f"{retried} of 20 runs retried the race")
