@@ -53,6 +53,9 @@ static int read_github(const char *const *envp, ma_cienv *out)
             return -1;
         snprintf(out->source_url, n, "%s/%s", server, repository);
     }
+    if (is_pr && (set_str(&out->pr_event, event) != 0 ||
+                  set_str(&out->event_path, ma_env_lookup(envp, "GITHUB_EVENT_PATH")) != 0))
+        return -1;
     if (is_pr || out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "GITHUB_HEAD_REF"));
 
@@ -74,7 +77,11 @@ static int read_gitlab(const char *const *envp, ma_cienv *out)
 {
     if (set_str(&out->source_url, ma_env_lookup(envp, "CI_PROJECT_URL")) != 0)
         return -1;
-    if (set_str(&out->pr_number, ma_env_lookup(envp, "CI_MERGE_REQUEST_IID")) != 0)
+    const char *mr = ma_env_lookup(envp, "CI_MERGE_REQUEST_IID");
+    const char *external = ma_env_lookup(envp, "CI_EXTERNAL_PULL_REQUEST_IID");
+    if (set_str(&out->pr_number, mr != NULL ? mr : external) != 0 ||
+        (out->pr_number != NULL &&
+         set_str(&out->pr_event, mr != NULL ? "merge_request_event" : "external_pull_request_event") != 0))
         return -1;
     if (out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
@@ -95,7 +102,8 @@ int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err)
     } else if (ma_env_lookup(envp, "GITLAB_CI") != NULL ||
                ma_env_lookup(envp, "CI_COMMIT_REF_NAME") != NULL ||
                ma_env_lookup(envp, "CI_COMMIT_TAG") != NULL ||
-               ma_env_lookup(envp, "CI_MERGE_REQUEST_IID") != NULL) {
+               ma_env_lookup(envp, "CI_MERGE_REQUEST_IID") != NULL ||
+               ma_env_lookup(envp, "CI_EXTERNAL_PULL_REQUEST_IID") != NULL) {
         out->kind = ma_strdup("gitlab");
         rc = out->kind == NULL ? -1 : read_gitlab(envp, out);
     }
@@ -115,5 +123,7 @@ void ma_cienv_free(ma_cienv *ci)
     free(ci->pr_number);
     free(ci->ref_tag);
     free(ci->source_url);
+    free(ci->pr_event);
+    free(ci->event_path);
     memset(ci, 0, sizeof *ci);
 }

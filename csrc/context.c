@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "env.h"
+#include "ghevent.h"
 #include "platform.h"
 
 static int read_project_dir(const char *given, ma_context *out, ma_error *err)
@@ -17,6 +18,30 @@ static int read_project_dir(const char *given, ma_context *out, ma_error *err)
         return errno == ENOMEM ? ma_nomem(err)
                                : ma_fail(err, MA_ERR_ENV, "project directory '%s': %s", path, strerror(errno));
     return 0;
+}
+
+/* A pull-request event whose GITHUB_REF holds no number (pull_request_target
+ * names the base branch): the number is in the event payload.  Not finding it
+ * is no error here: --tag auto refuses to guess (ctx->pr_lookup says why). */
+static int read_pr_number(const ma_context_inputs *in, ma_context *ctx, ma_error *err)
+{
+    ma_cienv *ci = &ctx->ci;
+    if (ci->pr_event == NULL || ci->pr_number != NULL)
+        return 0;
+    const char *ref = ma_env_lookup(in->envp, "GITHUB_REF");
+    ma_error why = {0};
+    if (ci->event_path != NULL && ma_ghevent_read(ci->event_path, &ci->pr_number, &why) != 0 &&
+        why.kind == MA_ERR_NOMEM)
+        return ma_nomem(err);
+    if (ci->pr_number != NULL)
+        return 0;
+    ctx->pr_lookup = ci->event_path == NULL
+                         ? ma_strdupf("GITHUB_REF is %s and GITHUB_EVENT_PATH is not set", ref ? ref : "not set")
+                     : why.msg[0] != '\0'
+                         ? ma_strdupf("GITHUB_REF is %s; %s", ref ? ref : "not set", why.msg)
+                         : ma_strdupf("GITHUB_REF is %s and the event payload %s has no pull_request.number nor "
+                                      "number", ref ? ref : "not set", ci->event_path);
+    return ctx->pr_lookup == NULL ? ma_nomem(err) : 0;
 }
 
 int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
@@ -33,6 +58,8 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
     }
     if (rc == 0)
         rc = ma_cienv_read(in->envp, &out->ci, err);
+    if (rc == 0)
+        rc = read_pr_number(in, out, err);
     if (rc == 0)
         rc = ma_config_load(out->project_dir, in->config_path, &out->config, err);
     out->source_date_epoch = ma_env_lookup(in->envp, "SOURCE_DATE_EPOCH");
@@ -60,6 +87,8 @@ void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_
     memset(out, 0, sizeof *out);
     out->requested = requested;
     out->pr_number = ctx->ci.pr_number;
+    out->pr_event = ctx->ci.pr_event;
+    out->pr_lookup = ctx->pr_lookup;
     out->ref_tag = ctx->ci.ref_tag;
     out->branch = ctx->ci.branch;
     if (ctx->have_git) {
@@ -91,6 +120,7 @@ void ma_context_free(ma_context *ctx)
         return;
     free(ctx->project_dir);
     free(ctx->workflow_identity);
+    free(ctx->pr_lookup);
     ma_gitctx_free(&ctx->git);
     ma_cienv_free(&ctx->ci);
     ma_config_free(&ctx->config);

@@ -53,6 +53,8 @@ typedef struct {
     const char *ref_tag;          /* git tag CI says it is building, NULL when none */
     const ma_strlist *head_tags;  /* git tag names pointing at HEAD (may be NULL) */
     const ma_strlist *repo_tags;  /* every git tag name in the repository (may be NULL) */
+    const char *pr_event;         /* the pull/merge request event CI builds, NULL when none */
+    const char *pr_lookup;        /* with pr_event and no pr_number: what was read, for the refusal */
 } ma_tag_inputs;
 
 /* Compute the ordered, de-duplicated tag list.
@@ -61,7 +63,9 @@ typedef struct {
  *    else the sanitized branch; then always `sha-<first 7 of head_sha>`.  A branch
  *    whose tag would read as a release tag (`latest`, a vX[.Y[.Z]] form or
  *    sha-<7 hex>) is refused: building a branch must never move release tags.
- *    head_sha NULL with "auto" is an MA_ERR_ENV error.
+ *    head_sha NULL with "auto" is an MA_ERR_ENV error.  On a pull-request event
+ *    (pr_event) only `pr-N` and the sha- tag, never a release or branch tag;
+ *    without a number it is refused (MA_ERR_INPUT naming pr_lookup).
  *  - requested a full version (v1.2.3...): its release set (ma_release_tags).
  *  - anything else: used as given once ma_tag_is_valid; invalid -> MA_ERR_INPUT
  *    with a message naming the value and the allowed grammar.

@@ -43,6 +43,56 @@ def test_json_dry_run_in_detached_ci_checkout(project):
     assert json.loads(r.stdout)["images"][0]["tags"] == ["pr-9", "sha-" + project.head()[:7]]
 
 
+def pr_target_env(tmp_path, payload, head_ref="master"):
+    """pull_request_target: GITHUB_REF names the base branch, the number is only in the payload."""
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_target", "GITHUB_REF": "refs/heads/master",
+           "GITHUB_REF_NAME": "master", "GITHUB_HEAD_REF": head_ref, "GITHUB_BASE_REF": "master"}
+    if payload is not None:
+        (tmp_path / "event.json").write_text(json.dumps(payload))
+        env["GITHUB_EVENT_PATH"] = str(tmp_path / "event.json")
+    return env
+
+
+def auto_tags(project, env):
+    r = project.angreal("build", "multi-arch", "broker", "--tag", "auto", "--push", "--dry-run", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["images"][0]["tags"]
+
+
+def test_pull_request_target_from_a_fork_named_master_never_gets_the_branch_tag(project, tmp_path):
+    project.git("checkout", "-q", "-B", "master")  # the base branch checked out, as pull_request_target does
+    sha = "sha-" + project.head()[:7]
+    payload = {"action": "synchronize", "number": 15,
+               "pull_request": {"number": 15, "head": {"ref": "master", "repo": {"fork": True}}}}
+    assert auto_tags(project, pr_target_env(tmp_path, payload)) == ["pr-15", sha]
+    # the head checked out (a detached checkout), GITHUB_HEAD_REF the fork's `master`
+    project.detach()
+    assert auto_tags(project, pr_target_env(tmp_path, payload)) == ["pr-15", sha]
+    # only the top-level number
+    assert auto_tags(project, pr_target_env(tmp_path, {"number": 16})) == ["pr-16", sha]
+    # a version tag on the pull request's commit does not make it a release
+    project.tag("v9.9.9")
+    assert auto_tags(project, pr_target_env(tmp_path, payload)) == ["pr-15", sha]
+
+
+def test_gitlab_external_pull_request_gets_its_number(project):
+    env = {"GITLAB_CI": "true", "CI_EXTERNAL_PULL_REQUEST_IID": "8", "CI_COMMIT_REF_NAME": "master",
+           "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME": "master"}
+    assert auto_tags(project, env) == ["pr-8", "sha-" + project.head()[:7]]
+
+
+@pytest.mark.parametrize("payload, what", [
+    (None, "GITHUB_REF is refs/heads/master and GITHUB_EVENT_PATH is not set"),
+    ({"action": "opened"}, "has no pull_request.number nor number"),
+    ({"number": "15"}, "not a positive whole number"),
+])
+def test_pull_request_event_without_a_number_is_refused(project, tmp_path, payload, what):
+    r = project.angreal("build", "multi-arch", "broker", "--tag", "auto", "--push", "--dry-run",
+                        env=pr_target_env(tmp_path, payload))
+    assert_one_line_error(r, 2, "a pull_request_target event, but no pull request number was found")
+    assert what in r.stderr
+
+
 def test_defaults_registry_platform_and_tag(project):
     r = project.angreal("build", "multi-arch", "broker", "--dry-run", "--json")
     assert r.returncode == 0, r.stderr

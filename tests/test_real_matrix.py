@@ -249,7 +249,7 @@ def test_concurrent_runners_of_one_image_on_one_engine_all_succeed(real_project,
     ns = f"{registry.host}/race-{uuid.uuid4().hex[:8]}"
     retried = 0
     for round_ in range(10):
-        real_project.dockerfile("broker", real_dockerfile("broker", f"RUN echo {round_} > /round\n"))
+        real_project.dockerfile("broker", real_dockerfile("broker", f"LABEL round={round_}\n"))
         real_project.commit(f"round {round_}")
         digests = tmp_path / f"digests-{round_}"
         procs = [start_runner(real_project, p, digests, "broker", "--tag", "v1.2.3", "--registry", ns)

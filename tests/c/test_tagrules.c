@@ -210,7 +210,7 @@ static void test_compute_auto(void)
     ma_strlist head = list_of("nightly", "v1.3.0-rc.1", "v1.3.0", "v1.2.9", NULL);
     ma_strlist head_pre = list_of("v1.3.0-rc.1", "v1.3.0-rc.2", NULL);
     ma_strlist head_none = list_of("nightly", "v1.2", NULL);
-    ma_tag_inputs in = {"auto", SHA, "main", NULL, NULL, NULL, &repo};
+    ma_tag_inputs in = {"auto", SHA, "main", NULL, NULL, NULL, &repo, NULL, NULL};
 
     check_compute(&in, "main,sha-0123456", 0, NULL);
 
@@ -269,13 +269,38 @@ static void test_compute_auto(void)
     ma_strlist_free(&head_none);
 }
 
+/* A pull-request event: pr-N and the sha- tag whatever the branch (a fork's
+ * may be called master) and whatever version tags the head carries; no
+ * number is refused, never guessed. */
+static void test_compute_pull_request_event(void)
+{
+    ma_strlist head = list_of("v1.3.0", NULL);
+    ma_tag_inputs in = {"auto", SHA, "master", "15", NULL, NULL, NULL, "pull_request_target", NULL};
+    check_compute(&in, "pr-15,sha-0123456", 0, NULL);
+    in.head_tags = &head;
+    in.ref_tag = "v1.3.0";
+    check_compute(&in, "pr-15,sha-0123456", 0, NULL);
+    in.pr_number = NULL;
+    in.pr_lookup = "GITHUB_REF is refs/heads/master and GITHUB_EVENT_PATH is not set";
+    check_compute(&in, NULL, MA_ERR_INPUT,
+                  "a pull_request_target event, but no pull request number was found (GITHUB_REF is "
+                  "refs/heads/master and GITHUB_EVENT_PATH is not set): refusing to guess the tags "
+                  "(pass --tag explicitly)");
+    in.pr_number = "";
+    check_compute(&in, NULL, MA_ERR_INPUT, "no pull request number was found");
+    /* an explicit tag is the user's choice */
+    in.requested = "dev";
+    check_compute(&in, "dev", 0, NULL);
+    ma_strlist_free(&head);
+}
+
 static void test_compute_refuses_release_branches(void)
 {
     const char *refused[] = {
         "latest", "v1", "v1.2", "v1.2.3", "v1.2.3-rc.1", "v1.2.3_b", "v1.2.3+b",
         "v01", "sha-abcdef0", "sha/abcdef0", "sha-0123456",
     };
-    ma_tag_inputs in = {"auto", SHA, NULL, NULL, NULL, NULL, NULL};
+    ma_tag_inputs in = {"auto", SHA, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         in.branch = refused[i];
         check_compute(&in, NULL, MA_ERR_INPUT, "rename the branch or pass --tag explicitly");
@@ -305,7 +330,7 @@ static void test_compute_refuses_release_branches(void)
 static void test_compute_explicit(void)
 {
     ma_strlist repo = list_of("v1.2.3", "v1.3.0", NULL);
-    ma_tag_inputs in = {"dev", SHA, "main", "7", "v9.9.9", NULL, &repo};
+    ma_tag_inputs in = {"dev", SHA, "main", "7", "v9.9.9", NULL, &repo, NULL, NULL};
 
     check_compute(&in, "dev", 0, NULL);
     in.requested = "latest";
@@ -357,6 +382,7 @@ int main(void)
     test_is_immutable();
     test_release_tags();
     test_compute_auto();
+    test_compute_pull_request_event();
     test_compute_refuses_release_branches();
     test_compute_explicit();
     return CHECK_DONE();

@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     ma_tag_inputs in = {"auto", "0123456789abcdef0123456789abcdef01234567", ci.branch,
-                        ci.pr_number, ci.ref_tag, NULL, NULL};
+                        ci.pr_number, ci.ref_tag, NULL, NULL, ci.pr_event, NULL};
     ma_strlist tags = MA_STRLIST_INIT;
     if (ma_tags_compute(&in, &tags, &err) == 0) {
         for (size_t i = 0; i < tags.len; i++)
