@@ -106,6 +106,14 @@ static int has_retry_status(const char *text)
     return 0;
 }
 
+/* Two builds naming one image on one engine at once: the containerd image
+ * store refuses the second (`image "NAME": already exists`) while the first
+ * writes its record; by the time a retry runs, the race is over. */
+static int image_store_race(const char *text)
+{
+    return has(text, "image \"") && has(text, "\": already exists");
+}
+
 ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
 {
     static const char *const NO_BUILDX[] = {
@@ -129,7 +137,7 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
         return MA_FAILURE_NO_BUILDX;
     if (has_any(text, BUILD_STEP))
         return MA_FAILURE_PERMANENT;
-    if (has_any(text, TRANSIENT) || has_retry_status(text))
+    if (has_any(text, TRANSIENT) || has_retry_status(text) || image_store_race(text))
         return MA_FAILURE_TRANSIENT;
     if (has_any(text, NOT_FOUND))
         return MA_FAILURE_NOT_FOUND;

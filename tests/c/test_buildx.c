@@ -144,6 +144,9 @@ static void test_classify(void)
         "toomanyrequests: You have reached your pull rate limit.",
         "ERROR: unexpected status code https://127.0.0.1:5000/v2/x/blobs/sha256:5a500b: 429",
         "#12 pushing layers\n#12 ERROR: UNEXPECTED STATUS: 503\nERROR: failed to solve: push",
+        /* two by-digest builds of one image on one engine (containerd image store) */
+        "#10 exporting to image\n#10 naming to 127.0.0.1:5555/race/brokkr-broker done\nERROR: failed to solve: "
+        "image \"127.0.0.1:5555/race/brokkr-broker\": already exists",
         NULL};
     static const char *const permanent[] = {
         "ERROR: failed to solve: process \"/bin/sh -c cargo build --release\" did not complete "
@@ -162,6 +165,7 @@ static void test_classify(void)
         "v1: 401 Unauthorized",
         "ERROR: failed to solve: Canceled: context canceled",
         "ERROR: failed to push 127.0.0.1:5000/x: size 5000 bytes exceeds limit",
+        "ERROR: failed to create builder: instance \"x\" already exists",
         "",
         NULL};
     static const char *const not_found[] = {
