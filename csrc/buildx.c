@@ -144,6 +144,20 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
     return MA_FAILURE_PERMANENT;
 }
 
+int ma_buildx_reword_line(const char *line, size_t len, char *out, size_t outsz)
+{
+    static const char CACHE[] = "ERROR: failed to configure registry cache importer: ";
+    static const char MISSING[] = ": not found";
+    size_t n = sizeof CACHE - 1, m = sizeof MISSING - 1;
+    const char *at = memmem(line, len, CACHE, n);
+    if (at == NULL || len < m || memcmp(line + len - m, MISSING, m) != 0 || (size_t)(at - line) + n + m >= len)
+        return 0;
+    const char *ref = at + n;
+    snprintf(out, outsz, "%.*scache %.*s: not published yet, nothing to import", (int)(at - line), line,
+             (int)(line + len - m - ref), ref);
+    return 1;
+}
+
 /* Copy at most outsz-1 bytes, backing off so a UTF-8 sequence is never split. */
 static void copy_cut(const char *s, size_t n, char *out, size_t outsz)
 {

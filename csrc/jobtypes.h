@@ -58,6 +58,8 @@ typedef struct {
     ma_strlist moved;      /* tags this run pointed at the digest */
     int resume;            /* the release was already in the registry: nothing built */
     int reused;            /* push by digest: this commit's record reused, nothing built */
+    char heard[512];       /* a read's expected negative, worded for the log ("…: not published yet");
+                              the runner prints it in place of the command's error output, and clears it */
     char error[MA_ERROR_MSG_MAX];
 } ma_job;
 
