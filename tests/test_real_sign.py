@@ -5,6 +5,7 @@ any tag moves, with the password only in cosign's environment."""
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
