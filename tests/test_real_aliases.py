@@ -32,7 +32,8 @@ class Checkout:
                               text=True, timeout=60).stdout.strip()
 
     def angreal(self, *args, env=None, timeout=300):
-        return subprocess.run(["angreal", *args, "--builder", self.docker_env.builder], cwd=self.path,
+        builder = ["--builder", self.docker_env.builder] if args[1] == "multi-arch" else []
+        return subprocess.run(["angreal", *args, *builder], cwd=self.path,
                               env=clean_env(dict(self.docker_env, **(env or {}))), capture_output=True, text=True,
                               timeout=timeout)
 
