@@ -4,15 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aliasguard.h"
 #include "annotations.h"
 #include "buildcmd.h"
 #include "buildx.h"
+#include "jobalias.h"
 #include "jobcheck.h"
 #include "jobsign.h"
 #include "jobstep.h"
 #include "manifest.h"
-#include "published.h"
 #include "tagrules.h"
 
 void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
@@ -134,53 +133,13 @@ static size_t to_move(const ma_job *job, const ma_strlist *tags)
     return n;
 }
 
-/* Phase 4: each version alias is read just before the one move of all the
- * mutable tags; one that names a newer release stays (job->kept). */
-static int next_alias(ma_job *job, ma_next *next)
+/* Phase 4, once jobalias has read the version aliases: one move of the mutable tags left. */
+static int move_mutable(ma_job *job, ma_next *next)
 {
-    const ma_strlist *tags = &job->image->mutable_tags;
-    while (job->tag_index < tags->len &&
-           (!ma_alias_is_guarded(tags->items[job->tag_index], job->version) ||
-            ma_strlist_contains(&job->kept, tags->items[job->tag_index]) ||
-            ma_strlist_contains(&job->done, tags->items[job->tag_index])))
-        job->tag_index++;
-    if (job->tag_index < tags->len)
-        return ma_jobstep_read_published(job, next, STEP_READ_ALIAS, tags->items[job->tag_index]);
-    job->tag_index = 0;
-    if (to_move(job, tags) > 0)
-        return promote(job, next, STEP_PROMOTE_MUTABLE, tags);
+    if (to_move(job, &job->image->mutable_tags) > 0)
+        return promote(job, next, STEP_PROMOTE_MUTABLE, &job->image->mutable_tags);
     next->kind = MA_NEXT_DONE;
     return 0;
-}
-
-static int after_alias(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
-{
-    const char *tag = job->image->mutable_tags.items[job->tag_index];
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s:%s", job->image->image, tag);
-    if (o->status != 0) {
-        if (ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
-            char line[512];
-            ma_buildx_last_error_line(o->err_text, line, sizeof line);
-            return ma_jobstep_failed(job, next, "cannot read %s before moving it: %s", ref,
-                                     line[0] ? line : "no error output");
-        }
-        snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
-    } else {
-        ma_published held;
-        ma_error why = {0};
-        if (ma_published_parse(ref, o->out, o->out_len, &held, &why) != 0)
-            return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
-        int rc = 0;
-        if (ma_alias_decide(job->version, held.version) == MA_ALIAS_KEEP)
-            rc = ma_strlist_push(&job->kept, tag) ||
-                 ma_strlist_pushf(&job->notes, "%s kept at %s, newer than %s", tag, held.version, job->version);
-        ma_published_free(&held);
-        if (rc != 0)
-            return ma_nomem(err);
-    }
-    job->tag_index++;
-    return next_alias(job, next) ? ma_nomem(err) : 0;
 }
 
 static int begin_build(ma_job *job, ma_next *next)
@@ -214,7 +173,10 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
     } else if (phase == 3 && to_move(job, &ip->immutable_tags) > 0) {
         rc = promote(job, next, STEP_PROMOTE_IMMUTABLE, &ip->immutable_tags);
     } else if (phase == 4 && to_move(job, &ip->mutable_tags) > 0) {
-        rc = next_alias(job, next);
+        job->tag_index = 0;
+        rc = ma_jobalias_next(job, next);
+        if (rc == 0 && next->kind == MA_NEXT_WAIT)
+            rc = move_mutable(job, next);
     } else {
         next->kind = phase >= ma_job_phases(job) ? MA_NEXT_DONE : MA_NEXT_WAIT;
     }
@@ -430,7 +392,10 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
         rc = after_source(job, o, next);
         break;
     case STEP_READ_ALIAS:
-        return after_alias(job, o, next, err);
+        if (ma_jobalias_after(job, o, next, err) != 0)
+            return -1;
+        rc = next->kind == MA_NEXT_WAIT ? move_mutable(job, next) : 0;
+        break;
     case STEP_COMBINE:
         if (o->status != 0)
             return ma_jobstep_retry_or_fail(job, o, next, "cannot combine the digests into an index");

@@ -1,6 +1,6 @@
 /* The plain data of one image's publish state machine (job.c): what it asks
  * the run loop to do next, what the command did, and the job itself.  Shared
- * by the files that make up the machine (jobstep, jobcheck, jobsign, job). */
+ * by the files that make up the machine (jobstep, jobcheck, jobalias, jobsign, job). */
 #ifndef MA_JOBTYPES_H
 #define MA_JOBTYPES_H
 

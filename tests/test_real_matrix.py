@@ -32,6 +32,16 @@ def start_runner(project, platform, digests, *args, env=None):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def wait_runner(proc):
+    """A runner's stdout and stderr once it ended (killed after 300 s)."""
+    try:
+        return proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 def run_matrix(project, digests, *args, env=None, platforms=PLATFORMS, envs=None):
     """Each platform's runner, one after the other.  Real CI runners are
     separate machines; here every runner builds on the one dockerd, whose
@@ -40,12 +50,7 @@ def run_matrix(project, digests, *args, env=None, platforms=PLATFORMS, envs=None
     results = []
     for p in platforms:
         proc = start_runner(project, p, digests, *args, env=dict(env or {}, **((envs or {}).get(p) or {})))
-        try:
-            out, err = proc.communicate(timeout=300)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
+        out, err = wait_runner(proc)
         assert proc.returncode == 0, err[-3000:]
         assert "Recorded for `angreal build merge`" in out
         results.append((proc.returncode, out, err))
@@ -257,12 +262,7 @@ def test_concurrent_runners_of_one_image_on_one_engine_all_succeed(real_project,
         procs = [start_runner(real_project, p, digests, "broker", "--tag", "v1.2.3", "--registry", ns)
                  for p in PLATFORMS]
         for p, proc in zip(PLATFORMS, procs):
-            try:
-                out, err = proc.communicate(timeout=300)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(timeout=10)
+            out, err = wait_runner(proc)
             assert proc.returncode == 0, f"round {round_}, {p}:\n{err[-3000:]}"
             assert "Recorded for `angreal build merge`" in out
             retried += "retrying after a transient failure" in err
