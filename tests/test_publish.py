@@ -56,7 +56,11 @@ def publish_release(project, emulator, ns, tag="v1.2.3", *extra, **kw):
 
 def test_builder_is_created_once_and_reused(project, emulator, ns):
     """Emulator: a docker-container builder cannot boot here (it pulls moby/buildkit from Docker Hub)."""
-    assert publish_release(project, emulator, ns, "v1.0.0").returncode == 0
+    first = publish_release(project, emulator, ns, "v1.0.0")
+    assert first.returncode == 0, first.stderr[-2000:]
+    # a builder not created yet is said as such, not as docker's `ERROR: no builder … found`
+    assert "[setup] builder brokkr-builder: not created yet" in first.stderr
+    assert "no builder" not in first.stderr
     builders = emulator.builders()["builders"]
     assert builders["brokkr-builder"]["driver"] == "docker-container"
     creates = [c for c in emulator.calls() if c["argv"][:2] == ["buildx", "create"]]
