@@ -10,6 +10,7 @@ import json
 import subprocess
 import uuid
 
+import multiarch
 import pytest
 
 from support.project import clean_env
@@ -72,7 +73,7 @@ def assert_aliases_kept(registry, repo, newer, r):
 
 
 def test_an_older_release_from_a_checkout_without_the_newer_tag_moves_no_alias_back(
-        real_project, releases, registry, tmp_path):
+        real_project, releases, registry, tmp_path, monkeypatch):
     old, _ = releases
     ns = f"{registry.host}/race-{uuid.uuid4().hex[:8]}"
     repo = image(ns, "broker")
@@ -97,6 +98,17 @@ def test_an_older_release_from_a_checkout_without_the_newer_tag_moves_no_alias_b
     r = publish(shallow, ns, env={"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs)})
     assert_aliases_kept(registry, repo, newer, r)
     assert f"::notice title=broker::{NOTICE}" in r.stdout + r.stderr
+
+    # publish() says it too: the aliases it kept, and why
+    for key, value in real_project.docker_env.items():
+        monkeypatch.setenv(key, value)
+    result = multiarch.publish("broker", tag="auto", push=True, registry=ns, platforms="linux/amd64",
+                               builder=real_project.docker_env.builder, repo=str(shallow.path), env={})
+    img, = result["images"]
+    assert result["ok"] is True and img["result"] == "resumed", result
+    assert img["kept"] == ["v1", "latest"] and img["moved"] == []
+    assert NOTICE in img["notes"] and "v1 kept at v1.3.0, newer than v1.2.4" in img["notes"]
+    assert tag_digests(registry, repo)["latest"] == newer
 
 
 def test_an_older_release_through_merge_moves_no_alias_back(real_project, releases, registry, tmp_path):
