@@ -174,3 +174,37 @@ def test_a_bad_progress_value_is_exit_2(project):
     assert r.stderr.strip().splitlines()[-1] == "error: invalid --progress 'fancy': expected auto, tty or plain"
     r = project.angreal("build", "multi-arch", "broker", "--dry-run", "--progress", "tty")
     assert r.returncode == 0 and "--progress" not in r.stdout  # the plan is the same in every view
+
+
+def test_a_merge_takes_records_of_any_spelling_of_its_platforms(project, tmp_path):
+    """buildx may record an arm64 host's platform as linux/arm64/v8: that is --platforms linux/arm64."""
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    repo = "ghcr.io/colliery-io/brokkr-broker"
+    records = {"linux/amd64/v1": "sha256:" + "1" * 64, "linux/arm64/v8": "sha256:" + "2" * 64}
+    for platform, digest in records.items():
+        (digests / f"broker-{platform.replace('/', '-')}.json").write_text(json.dumps(
+            {"component": "broker", "image": repo, "platform": platform, "digest": digest,
+             "revision": project.head()}))
+    r = project.angreal("build", "merge", "broker", "--digest-dir", str(digests), "--tag", "v1.2.3",
+                        "--platforms", "linux/amd64,linux/arm64", "--dry-run", "--json")
+    assert r.returncode == 0, r.stderr
+    img = json.loads(r.stdout)["images"][0]
+    assert img["sources"] == [f"{repo}@{records['linux/amd64/v1']}", f"{repo}@{records['linux/arm64/v8']}"]
+
+
+@pytest.mark.parametrize("platforms, twice", [
+    ("linux/amd64,linux/amd64/v1", "linux/amd64/v1 is listed twice (as linux/amd64)"),
+    ("linux/arm/v7,linux/arm", "linux/arm is listed twice (as linux/arm/v7)"),
+    ("linux/arm64/v8.0,linux/arm64", "linux/arm64 is listed twice (as linux/arm64/v8.0)"),
+])
+def test_one_platform_in_two_spellings_is_refused(project, platforms, twice):
+    r = project.angreal("build", "multi-arch", "broker", "--push", "--platforms", platforms, "--dry-run")
+    assert_one_line_error(r, 2, twice)
+
+
+def test_arm64_variants_are_accepted(project):
+    r = project.angreal("build", "multi-arch", "broker", "--push", "--platforms", "linux/amd64,linux/arm64/v8.2",
+                        "--dry-run", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["images"][0]["platforms"] == ["linux/amd64", "linux/arm64/v8.2"]
