@@ -268,3 +268,18 @@ def test_concurrent_runners_of_one_image_on_one_engine_all_succeed(real_project,
             retried += "retrying after a transient failure" in err
         assert sorted(os.listdir(digests)) == ["broker-linux-amd64.json", "broker-linux-arm64.json"]
     print(f"{retried} of 20 runs retried the race")
+
+
+def test_a_runner_given_another_spelling_of_a_platform_merges_as_that_platform(real_project, registry, tmp_path):
+    """linux/arm64/v8 (as buildx names an arm64 host) passes the builder check
+    (the builder lists linux/arm64), and its record merges into an index for
+    --platforms linux/arm64: one platform comparison at every step."""
+    ns = f"{registry.host}/spell-{uuid.uuid4().hex[:8]}"
+    digests = tmp_path / "digests"
+    run_matrix(real_project, digests, "broker", "--tag", "v1.2.3", "--registry", ns, platforms=["linux/arm64/v8"])
+    r = merge(real_project, "broker", "--digest-dir", str(digests), "--tag", "v1.2.3", "--registry", ns,
+              "--platforms", "linux/arm64")
+    assert r.returncode == 0, r.stderr[-3000:]
+    repo = f"{ns}/brokkr-broker"
+    assert image_tags(registry, repo) == RELEASE_TAGS
+    assert registry.platforms(f"{repo}:v1.2.3") == ["linux/arm64"]
