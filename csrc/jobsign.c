@@ -60,8 +60,7 @@ int ma_jobsign_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *
         if (v == MA_COSIGN_UNSIGNED) {
             snprintf(job->heard, sizeof job->heard, "%s: not signed yet", ref);
             rc = cosign(job, next, STEP_SIGN, 0);
-        }
-        else if (ma_strlist_pushf(&job->notes, "%s was signed already: signed nothing", ref) != 0)
+        } else if (ma_strlist_pushf(&job->notes, "%s was signed already: signed nothing", ref) != 0)
             rc = -1;
         else
             next->kind = MA_NEXT_WAIT;
