@@ -15,6 +15,7 @@ typedef enum {
     MA_OPT_FLAG,  /* truth value -> int */
     MA_OPT_COUNT, /* int, its text, or None -> const char * (the C side parses and checks it) */
     MA_OPT_UINT,  /* int >= 0 -> unsigned */
+    MA_OPT_SWITCH, /* True, False, 'true', 'false' or None -> "true", "false" or NULL (the C side checks the text) */
     MA_OPT_ENV    /* a mapping of str to str, or None: the process environment (the binding copies it) */
 } ma_option_type;
 

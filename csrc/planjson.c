@@ -93,6 +93,18 @@ static cJSON *sign_json(const ma_sign_plan *s)
     return NULL;
 }
 
+/* The tag policy in effect, as multiarch.json's "tags" object spells it. */
+static cJSON *tag_policy_json(const ma_tag_policy *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o != NULL && add_str(o, "version_prefix", p->version_prefix) && add(o, "sha", cJSON_CreateBool(p->sha)) &&
+        add(o, "major_zero", cJSON_CreateBool(p->major_zero)) && add(o, "latest", cJSON_CreateBool(p->latest)) &&
+        add_str(o, "schedule", p->schedule))
+        return o;
+    cJSON_Delete(o);
+    return NULL;
+}
+
 static cJSON *plan_json(const ma_plan *plan)
 {
     cJSON *root = cJSON_CreateObject(), *images = cJSON_CreateArray();
@@ -102,6 +114,7 @@ static cJSON *plan_json(const ma_plan *plan)
              add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&
              add_str(root, "workdir", plan->workdir) && add_str(root, "config", plan->config) &&
              add(root, "tags", string_array(&plan->tags)) && add_str(root, "tag_prefix", plan->tag_prefix) &&
+             add(root, "tag_policy", tag_policy_json(&plan->tag_policy)) &&
              add_str(root, "provenance", plan->provenance) &&
              add(root, "sbom", cJSON_CreateBool(plan->sbom)) && add(root, "sign", sign_json(&plan->sign));
     for (size_t i = 0; ok && i < plan->nimages; i++) {

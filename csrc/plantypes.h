@@ -55,6 +55,7 @@ typedef struct {
     char *workdir;   /* the directory the commands run in */
     char *config;    /* the config file used, or NULL for the defaults */
     char *tag_prefix;          /* the release tags' prefix (--tag-prefix or the config's), or NULL */
+    ma_tag_policy tag_policy;  /* the tag policy in effect (config "tags" and the options over it) */
     char *provenance;          /* --provenance: "min", "max", "false", or NULL for buildx's default */
     int sbom;                  /* --sbom: an SBOM attestation */
     ma_sign_plan sign;         /* --sign: how each index digest is signed before any tag moves */
@@ -75,6 +76,7 @@ typedef struct {
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
     const char *tag_prefix;      /* the release tags' prefix in effect (the request's, else the config's), or NULL */
+    const ma_tag_policy *tag_policy; /* the tag policy in effect, NULL: the default (the seed's) */
     const char *sign_identity;   /* keyless: the workflow's certificate identity, or NULL */
 } ma_plan_inputs;
 
