@@ -325,10 +325,7 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
         return -1;
     out->mode = mode;
     out->push = mode != MA_MODE_LOCAL;
-    if (in->tag_policy != NULL)
-        out->tag_policy = *in->tag_policy;
-    else
-        ma_tag_policy_default(&out->tag_policy);
+    out->tag_policy = in->tag_policy != NULL ? *in->tag_policy : cfg->tag_policy;
     out->revision = ma_strdup(in->revision);
     out->digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? ma_strdup(in->req.digest_dir) : NULL;
     out->registry = ma_strdup(registry);

@@ -76,7 +76,7 @@ typedef struct {
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
     const char *tag_prefix;      /* the release tags' prefix in effect (the request's, else the config's), or NULL */
-    const ma_tag_policy *tag_policy; /* the tag policy in effect, NULL: the default (the seed's) */
+    const ma_tag_policy *tag_policy; /* the tag policy in effect, NULL: the config's */
     const char *sign_identity;   /* keyless: the workflow's certificate identity, or NULL */
 } ma_plan_inputs;
 
