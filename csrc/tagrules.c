@@ -352,8 +352,14 @@ static int auto_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *err)
             return ma_nomem(err);
     }
 
-    if (in->policy != NULL && !in->policy->sha)
-        return 0; /* the project names commits by digest, not by a sha- tag */
+    if (in->policy != NULL && !in->policy->sha) {
+        /* the project names commits by digest, not by a sha- tag: something else must name the build */
+        if (tags->len == 0)
+            return ma_fail(err, MA_ERR_ENV,
+                           "--tag auto found no release tag, branch or pull request to tag the build with, and "
+                           "the tag policy has no sha- tag (tags.sha false): pass --tag explicitly");
+        return 0;
+    }
     char sha_tag[12] = "sha-";
     for (int i = 0; i < 7; i++) {
         char c = in->head_sha[i];

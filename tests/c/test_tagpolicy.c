@@ -203,6 +203,13 @@ static void test_switches_alone(void)
     check_tags(&in, "edge", 0);
     in.policy = NULL;
     check_tags(&in, "nightly,sha-9940d84", 0);
+    /* a detached checkout with nothing to name it, and no sha- tag: refused, never an empty list */
+    ma_tag_inputs bare = {.requested = "auto", .head_sha = SHA, .policy = &p};
+    check_tags(&bare, NULL, MA_ERR_ENV);
+    bare.branch = "";
+    check_tags(&bare, NULL, MA_ERR_ENV);
+    p.sha = 1;
+    check_tags(&bare, "sha-9940d84", 0);
 
     ma_tag_policy_default(&p);
     p.major_zero = 0;
