@@ -8,7 +8,6 @@
 #ifndef MA_TAGPOLICY_H
 #define MA_TAGPOLICY_H
 
-#include "error.h"
 #include "semver.h"
 
 /* The longest schedule tag: a Docker tag. */
