@@ -105,9 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ma_tag_inputs under = {.requested = s, .head_sha = HEAD_SHA, .branch = "main", .head_tags = &tags,
                            .repo_tags = &tags, .policy = &policy, .scheduled = (pick & 16) != 0};
     for (int as_branch = 0; as_branch < 2; as_branch++) {
-        if (as_branch) {
+        if (as_branch) { /* the input as the branch only: no release on HEAD */
             under.requested = "auto";
             under.branch = s;
+            under.head_tags = NULL;
         }
         if (check_tags(&under, &out, &err) == 0) {
             int is_auto = strcmp(under.requested, "auto") == 0;
