@@ -3,6 +3,7 @@
  * and keeps running, the stop deadline, a missing program or directory, the
  * environment handed in, stdin, and an interrupt during a run. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -32,7 +33,7 @@ static int run_script(ma_exec *ex, const char *script, const char *cwd, ma_strli
         if (n > 0)
             poll(pfd, n, timeout);
         else
-            usleep((useconds_t)timeout * 1000u);
+            poll(NULL, 0, timeout); /* a portable sleep */
         int done = ma_exec_pump(ex, pfd, n, err);
         if (done != 0) {
             rc = done < 0 ? -1 : 0;
@@ -145,7 +146,7 @@ static void test_child_that_closes_its_pipes(void)
     timeout = 5; /* a shorter wait the caller has already is kept */
     CHECK(ma_exec_pollfds(&ex, pfd, &timeout) == 0 && timeout == 5);
     while (ex.status < 0 && ma_monoclock_ms() - t0 < 10000) {
-        usleep(MA_EXEC_REAP_INTERVAL_MS * 1000);
+        poll(NULL, 0, MA_EXEC_REAP_INTERVAL_MS);
         ma_exec_pump(&ex, pfd, 0, &err);
     }
     CHECK(ex.status == 0);
