@@ -393,6 +393,8 @@ static int module_exec(PyObject *module)
                                           NULL, NULL);
     if (st->error == NULL || PyModule_AddObjectRef(module, "Error", st->error) != 0)
         return -1;
+    if (PyModule_AddStringConstant(module, "__version__", MA_VERSION) != 0)
+        return -1;
     return PyModule_AddStringConstant(module, "DEFAULT_TAG", MA_DEFAULT_TAG);
 }
 
@@ -432,6 +434,10 @@ static struct PyModuleDef moduledef = {
     .m_clear = module_clear,
     .m_free = module_free,
 };
+
+#ifndef MA_VERSION
+#error "MA_VERSION comes from pyproject.toml through setup.py"
+#endif
 
 PyMODINIT_FUNC PyInit_multiarch(void)
 {

@@ -8,6 +8,7 @@ raises :class:`Error`.
 
 from typing import Mapping, Optional, TypedDict, Union
 
+__version__: str
 DEFAULT_TAG: str
 
 class ImageResult(TypedDict):
