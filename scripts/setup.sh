@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libgit2-dev libcjson-dev pkg-config git cmake gcc clang docker-registry skopeo valgrind tmux)
+# mmdebstrap: the bare Debian root tests/test_wheel.py installs the wheel into
+apt_packages=(libgit2-dev libcjson-dev libcurl4-openssl-dev pkg-config git cmake gcc clang docker-registry skopeo
+              valgrind tmux mmdebstrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
