@@ -21,6 +21,7 @@ import sys
 import tempfile
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools._distutils.ccompiler import new_compiler
 from setuptools._distutils.errors import CompileError
 from setuptools._distutils.sysconfig import customize_compiler
@@ -100,30 +101,41 @@ def flags(prefix, values):
     return [v[len(prefix):] for v in values if v.startswith(prefix)]
 
 
-cflags = pkg_config("--cflags")
-libs = pkg_config("--libs")
-features = [(name, None) for name, (headers, symbol) in FEATURE_CHECKS.items() if has_symbol(headers, symbol)]
+class build_ext_configured(build_ext):
+    """Finds the libraries and the platform's features when the extension is
+    built, not when setup.py is read: making the sdist needs neither."""
 
-link_args = [f for f in libs if not f.startswith(("-l", "-L"))]
-if LIBS == "vendored" and sys.platform.startswith("linux"):
-    # the vendored libraries' symbols stay inside the extension: no clash with
-    # another copy of libgit2 or libcurl loaded in the same process (pygit2, pycurl)
-    link_args.append("-Wl,--exclude-libs,ALL")
+    def build_extensions(self):
+        cflags = pkg_config("--cflags")
+        libs = pkg_config("--libs")
+        features = [(name, None) for name, (headers, symbol) in FEATURE_CHECKS.items()
+                    if has_symbol(headers, symbol)]
+        link_args = [f for f in libs if not f.startswith(("-l", "-L"))]
+        if LIBS == "vendored" and sys.platform.startswith("linux"):
+            # the vendored libraries' symbols stay inside the extension: no clash with
+            # another copy of libgit2 or libcurl in the same process (pygit2, pycurl)
+            link_args.append("-Wl,--exclude-libs,ALL")
+        for ext in self.extensions:
+            ext.include_dirs += flags("-I", cflags)
+            ext.library_dirs += flags("-L", libs)
+            ext.libraries += flags("-l", libs)
+            ext.define_macros += features
+            ext.extra_compile_args += [f for f in cflags if not f.startswith("-I")]
+            ext.extra_link_args += link_args
+        super().build_extensions()
+
 
 extension = Extension(
     "multiarch",
     sources=sorted(glob.glob("csrc/*.c")),
-    include_dirs=["csrc", *flags("-I", cflags)],
-    library_dirs=flags("-L", libs),
-    libraries=flags("-l", libs),
-    define_macros=[*FEATURE_DEFINES, *features, ("MA_VERSION", f'"{read_version()}"')],
-    extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-format-truncation", "-O2"]
-    + [f for f in cflags if not f.startswith("-I")],
-    extra_link_args=link_args,
+    include_dirs=["csrc"],
+    define_macros=[*FEATURE_DEFINES, ("MA_VERSION", f'"{read_version()}"')],
+    extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wno-format-truncation", "-O2"],
 )
 
 setup(
     ext_modules=[extension],
+    cmdclass={"build_ext": build_ext_configured},
     packages=["multiarch-stubs"],
     package_dir={"multiarch-stubs": "stubs/multiarch-stubs"},
     package_data={"multiarch-stubs": ["__init__.pyi"]},

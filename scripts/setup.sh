@@ -23,5 +23,6 @@ fi
 # dockerd, buildx, QEMU, the loopback registry, the base image, the builder
 bash scripts/stack.sh
 
-python3 -m pip install -q --root-user-action=ignore angreal pytest
+# jsonschema, pyyaml: tests/test_wheel_workflow.py validates the release workflow
+python3 -m pip install -q --root-user-action=ignore angreal pytest jsonschema pyyaml
 python3 -m pip install -q --root-user-action=ignore .
