@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
 #include "cli.h"
 #include "console.h"
 #include "report.h"
@@ -434,10 +435,6 @@ static struct PyModuleDef moduledef = {
     .m_clear = module_clear,
     .m_free = module_free,
 };
-
-#ifndef MA_VERSION
-#error "MA_VERSION comes from pyproject.toml through setup.py"
-#endif
 
 PyMODINIT_FUNC PyInit_multiarch(void)
 {

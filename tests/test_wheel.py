@@ -126,6 +126,7 @@ def test_angreal_dry_run_json_plan(bare_root, project):
     plan = json.loads(r.stdout)
     tags = ["v1.2.3", "v1.2", "v1", "latest", "sha-" + project[:7]]
     assert plan["push"] is True and plan["tags"] == tags and plan["revision"] == project
+    assert plan["multiarch_version"] == VERSION
     assert [img["image"] for img in plan["images"]] == [
         f"ghcr.io/colliery-io/brokkr-{c}" for c in ("broker", "agent", "ui")]
     for img in plan["images"]:
