@@ -3,9 +3,12 @@
  * and keeps running, the stop deadline, a missing program or directory, the
  * environment handed in, stdin, and an interrupt during a run. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "child.h"
@@ -201,6 +204,28 @@ static void test_missing_directory_is_not_a_missing_program(void)
     ma_exec_free(&ex);
 }
 
+/* The child runs in the spec's directory with /dev/null as stdin: the same
+ * through posix_spawn's chdir action and through the forked child of a build
+ * without one (MULTIARCH_STRICT_POSIX). */
+static void test_runs_in_the_given_directory(void)
+{
+    char dir[] = "/tmp/multiarch-test-cwd-XXXXXX", real[PATH_MAX], want[PATH_MAX + 2];
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(realpath(dir, real) != NULL);
+    snprintf(want, sizeof want, "O:%s", real);
+    ma_exec ex;
+    ma_strlist lines = MA_STRLIST_INIT;
+    ma_error err = {0};
+    CHECK(run_script(&ex, "pwd -P; if read -r line; then echo stdin; else echo eof; fi", dir, &lines, 0, &err) ==
+          0);
+    CHECK(ex.status == 0);
+    const char *expected[] = {want, "O:eof", NULL};
+    CHECK_STRLIST(&lines, expected);
+    ma_exec_free(&ex);
+    ma_strlist_free(&lines);
+    rmdir(dir);
+}
+
 static void test_missing_program(void)
 {
     ma_strlist argv = MA_STRLIST_INIT;
@@ -331,6 +356,7 @@ int main(void)
     test_child_that_closes_its_pipes();
     test_stop_deadline();
     test_missing_directory_is_not_a_missing_program();
+    test_runs_in_the_given_directory();
     test_missing_program();
     test_environment_handed_in();
     test_stdin();
