@@ -6,8 +6,9 @@
 #include <unistd.h>
 
 #if !defined(HAVE_PIPE2) || !defined(HAVE_MKOSTEMP)
-/* Without the atomic calls a fork in another thread between the two steps
- * can inherit the descriptor; the task spawns from one thread at a time. */
+/* The two-step path leaves a window: a process forked by another thread
+ * between pipe()/mkstemp() and fcntl() inherits the descriptor.  The atomic
+ * calls close it where the platform has them. */
 static int set_fd_flags(int fd, int nonblock)
 {
     int fdflags = fcntl(fd, F_GETFD);

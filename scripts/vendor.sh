@@ -5,7 +5,10 @@
 #   zlib, http-parser   what libgit2 needs (Debian's libgit2 source drops its bundled copies)
 #   libgit2             without HTTPS, SSH, GSSAPI, NTLM: the task only reads local repositories
 #   cJSON
-#   mbedTLS, libcurl    HTTP and HTTPS only, mbedTLS the one TLS library
+#   mbedTLS, libcurl    HTTP and HTTPS only, mbedTLS the one TLS library; the CA
+#                       bundle path is Debian's and Ubuntu's, fixed here rather than
+#                       detected on the build machine (a manylinux image has
+#                       Red Hat's): the registry client may set another
 # Everything is position-independent static archives, so the extension carries
 # them inside itself and needs no shared library beyond libc.  A finished
 # build is reused while this script and the source list are unchanged.
@@ -104,7 +107,8 @@ unpack curl
 cmake_build "$out/src/curl" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF -DHTTP_ONLY=ON \
   -DCURL_USE_MBEDTLS=ON -DCURL_USE_OPENSSL=OFF -DCURL_ENABLE_SSL=ON -DCURL_ZLIB=OFF -DCURL_BROTLI=OFF \
   -DCURL_ZSTD=OFF -DUSE_NGHTTP2=OFF -DUSE_LIBIDN2=OFF -DCURL_USE_LIBPSL=OFF -DCURL_USE_LIBSSH2=OFF \
-  -DCURL_DISABLE_LDAP=ON -DCURL_DISABLE_LDAPS=ON -DENABLE_MANUAL=OFF -DCURL_CA_FALLBACK=OFF \
+  -DCURL_DISABLE_LDAP=ON -DCURL_DISABLE_LDAPS=ON -DENABLE_MANUAL=OFF \
+  -DCURL_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt -DCURL_CA_PATH=/etc/ssl/certs \
   -DMBEDTLS_INCLUDE_DIRS="$prefix/include" \
   -DMBEDTLS_LIBRARY="$prefix/lib/libmbedtls.a" -DMBEDX509_LIBRARY="$prefix/lib/libmbedx509.a" \
   -DMBEDCRYPTO_LIBRARY="$prefix/lib/libmbedcrypto.a"
