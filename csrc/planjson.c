@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
+
 static cJSON *string_array(const ma_strlist *l)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -96,7 +98,8 @@ static cJSON *sign_json(const ma_sign_plan *s)
 static cJSON *plan_json(const ma_plan *plan)
 {
     cJSON *root = cJSON_CreateObject(), *images = cJSON_CreateArray();
-    int ok = root != NULL && images != NULL && add(root, "push", cJSON_CreateBool(plan->push)) &&
+    int ok = root != NULL && images != NULL && add_str(root, "multiarch_version", MA_VERSION) &&
+             add(root, "push", cJSON_CreateBool(plan->push)) &&
              add_str(root, "mode", ma_plan_mode_name(plan->mode)) && add_str(root, "revision", plan->revision) &&
              add_str(root, "digest_dir", plan->digest_dir) &&
              add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&

@@ -8,6 +8,7 @@ raises :class:`Error`.
 
 from typing import Mapping, Optional, TypedDict, Union
 
+__version__: str
 DEFAULT_TAG: str
 
 class ImageResult(TypedDict):
@@ -128,6 +129,8 @@ class Option(TypedDict):
     """Where it is taken: ``"multi-arch"``, ``"merge"``, ``"cli"``, ``"publish"``, ``"plan"``, ``"compute_tags"``."""
 
 class Plan(TypedDict):
+    multiarch_version: str
+    """The version of multiarch that made the plan (``__version__``)."""
     push: bool
     mode: str
     """``"load"``, ``"push"``, ``"push-by-digest"`` or ``"merge"``."""
