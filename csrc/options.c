@@ -96,6 +96,15 @@ const ma_option ma_options[] = {
 
 const size_t ma_noptions = sizeof ma_options / sizeof ma_options[0];
 
+const void *ma_option_in_request(const ma_option *row, const ma_request *req)
+{
+    size_t start = offsetof(ma_cli_options, req);
+    if ((row->type != MA_OPT_TEXT && row->type != MA_OPT_FLAG) || row->offset < start ||
+        row->offset >= start + sizeof *req)
+        return NULL;
+    return (const char *)req + (row->offset - start);
+}
+
 const ma_option *ma_option_find(const char *name, unsigned where)
 {
     for (size_t i = 0; i < ma_noptions; i++)

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "request.h"
+
 typedef enum {
     MA_OPT_TEXT,  /* str or None -> const char * */
     MA_OPT_FLAG,  /* truth value -> int */
@@ -35,7 +37,8 @@ typedef struct {
     ma_option_type type;
     const char *value_default; /* the default the command line shows and passes ("dev"), or NULL */
     const char *help;         /* what --help says (defaults in words: "[default: ...]") */
-    const char *json_key;     /* the plan JSON key it shows up under, or NULL */
+    const char *json_key;     /* the plan JSON key it shows up under (planjson.c writes the value the plan's
+                                 request holds for it), or NULL */
     unsigned where;           /* MA_OPT_* bits */
     size_t offset;            /* where the binding stores it in ma_cli_options (not for MA_OPT_ENV) */
 } ma_option;
@@ -47,5 +50,9 @@ extern const size_t ma_noptions;
 
 /* The first row named name taken where (one MA_OPT_* bit), or NULL. */
 const ma_option *ma_option_find(const char *name, unsigned where);
+
+/* Where req holds the row's value: a const char * for MA_OPT_TEXT, an int for
+ * MA_OPT_FLAG; NULL for an option kept outside the request (--jobs, merge). */
+const void *ma_option_in_request(const ma_option *row, const ma_request *req);
 
 #endif

@@ -74,9 +74,9 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .config = &ctx.config,
             .source_date_epoch = ctx.source_date_epoch,
             .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
-            .tag_prefix = ctx.tag_prefix,
             .sign_identity = ctx.workflow_identity,
         };
+        in.req.tag_prefix = ctx.tag_prefix; /* the one in effect: the request's, else the config's */
         ma_context_label_facts(&ctx, &in.label_facts);
         rc = ma_plan_build(&in, plan, err);
     }

@@ -149,7 +149,7 @@ static int fixture_init(fixture *f, const char *component, ma_plan_mode mode, co
         return -1;
     }
     for (size_t i = 0; i < f->plan.nimages; i++)
-        ma_job_init(&f->runs[i].job, &f->plan.images[i], f->plan.mode, 0, 0, 0);
+        ma_job_init(&f->runs[i].job, &f->plan.images[i], f->plan.req.mode, 0, 0, 0);
     return 0;
 }
 
@@ -437,7 +437,7 @@ static void test_summary_modes(void)
     /* a merge plan needs records; the headline only depends on the mode */
     if (fixture_init(&f, "ui", MA_MODE_PUSH, NULL, "v1.0.0", NULL) != 0)
         return;
-    f.plan.mode = MA_MODE_MERGE;
+    f.plan.req.mode = MA_MODE_MERGE;
     set_run(&f, 0, MA_RESULT_PUBLISHED, D_C, NULL);
     text = summary_of(&f);
     CHECK(text != NULL && strncmp(text, "### Container images merged and tagged\n", 39) == 0);

@@ -238,7 +238,7 @@ static void start_job(ma_job *job, const fixture *f, int push, int allow_overwri
     ma_job_init(job, f->ip, push, allow_overwrite, retries, backoff_ms);
     job->revision = f->plan.revision;
     job->version = f->ip->tags.items[0];
-    job->push_by_tag = f->plan.push_by_tag;
+    job->push_by_tag = f->plan.req.push_by_tag;
     current_job = job;
 }
 
@@ -1897,7 +1897,7 @@ static void test_docker_driver_walk(void)
     fixture f;
     if (fixture_init_by_tag(&f, "main", NULL) != 0)
         return;
-    CHECK(f.plan.push_by_tag == 1);
+    CHECK(f.plan.req.push_by_tag == 1);
     CHECK_LIST(&f.ip->immutable_tags, "sha-0123456");
     int lands = 0;
     for (size_t i = 0; i < f.ip->build_argv.len; i++)

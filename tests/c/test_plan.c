@@ -55,11 +55,11 @@ static void test_push_release(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK(plan.push == 1);
-    CHECK_STR(plan.builder, "brokkr-builder");
-    CHECK_STR(plan.registry, "ghcr.io/colliery-io");
-    CHECK_STR(plan.workdir, "/src/brokkr");
-    CHECK_STR(plan.config, NULL);
+    CHECK(plan.req.push == 1);
+    CHECK_STR(plan.req.builder, "brokkr-builder");
+    CHECK_STR(plan.req.registry, "ghcr.io/colliery-io");
+    CHECK_STR(plan.req.project_dir, "/src/brokkr");
+    CHECK_STR(plan.req.config_path, NULL);
     CHECK_LIST(&plan.tags, "v1.2.3", "v1.2", "v1", "latest", "sha-abc1234");
     CHECK(plan.nimages == 3);
     if (plan.nimages != 3) {
@@ -145,8 +145,8 @@ static void test_push_release(void)
     in.req.builder = "ci";
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
     CHECK(plan.nimages == 1);
-    CHECK_STR(plan.registry, "localhost:5000/team");
-    CHECK_STR(plan.builder, "ci");
+    CHECK_STR(plan.req.registry, "localhost:5000/team");
+    CHECK_STR(plan.req.builder, "ci");
     if (plan.nimages == 1) {
         CHECK_STR(plan.images[0].image, "localhost:5000/team/brokkr-agent");
         CHECK(plan.images[0].build_argv.len > 5);
@@ -191,7 +191,7 @@ static void test_local_build(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK(plan.push == 0);
+    CHECK(plan.req.push == 0);
     CHECK(plan.nimages == 1);
     if (plan.nimages == 1) {
         const ma_image_plan *b = &plan.images[0];
@@ -311,7 +311,7 @@ static void test_refused_inputs(void)
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK_STR(err.msg, "unknown component 'db' (expected one of: broker, agent, ui, all)");
-    CHECK(plan.nimages == 0 && plan.images == NULL && plan.registry == NULL);
+    CHECK(plan.nimages == 0 && plan.images == NULL && plan.req.registry == NULL);
     ma_plan_free(&plan);
 
     in.req.component = "Broker";
@@ -352,7 +352,7 @@ static void test_refused_inputs(void)
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK(contains(err.msg, "--builder"));
-    CHECK(plan.builder == NULL && plan.registry == NULL);
+    CHECK(plan.req.builder == NULL && plan.req.registry == NULL);
     ma_plan_free(&plan);
 
     ma_strlist_free(&tags);
@@ -429,7 +429,7 @@ static void test_optional_inputs(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK_STR(plan.workdir, NULL);
+    CHECK_STR(plan.req.project_dir, NULL);
     if (plan.nimages == 1) {
         const ma_image_plan *b = &plan.images[0];
         CHECK_STR(b->metadata_file, "<run-dir>/broker.metadata.json");
@@ -477,8 +477,8 @@ static void test_config_components(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK_STR(plan.config, "/p/multiarch.json");
-    CHECK_STR(plan.builder, "b1");
+    CHECK_STR(plan.req.config_path, "/p/multiarch.json");
+    CHECK_STR(plan.req.builder, "b1");
     if (plan.nimages == 1)
         CHECK_LIST(&plan.images[0].build_argv, "docker", "buildx", "build", "--builder", "b1",
                    "--platform", "linux/arm64", "--file", "api/Dockerfile", "--target", "runtime",
