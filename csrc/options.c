@@ -3,8 +3,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "cli.h"
-
 #define REQ(field) offsetof(ma_cli_options, req.field)
 #define OPT(field) offsetof(ma_cli_options, field)
 #define ALL_CLI (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_RUN)

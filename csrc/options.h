@@ -12,6 +12,24 @@
 
 #include "request.h"
 
+/* What the rows fill for one call: the request, and the options of the run
+ * itself (cli.c reads them). */
+typedef struct {
+    ma_request req;
+    int merge;               /* `angreal build merge`: tag an index of the recorded digests */
+    int push_by_digest;      /* --push-by-digest: one platform, no tags, record in --digest-dir */
+    int dry_run;             /* print the plan, run nothing */
+    int json;                /* with dry_run: stdout is exactly the plan as JSON */
+    const char *jobs;        /* --jobs: commands at once (NULL: 3) */
+    const char *retries;     /* --retries: transient registry failures retried (NULL: 3) */
+    int allow_overwrite;     /* --allow-overwrite: replace an immutable tag at another digest */
+    const char *username;    /* --username for docker login (NULL: GITHUB_ACTOR) */
+    unsigned backoff_ms;     /* first retry delay (0: 1000) */
+    const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
+                                    * held the GIL (NULL: `environ`, for callers with no other threads) */
+    const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
+} ma_cli_options;
+
 typedef enum {
     MA_OPT_TEXT,  /* str or None -> const char * */
     MA_OPT_FLAG,  /* truth value -> int */

@@ -6,6 +6,9 @@
 
 #include "gitctx.h"
 
+/* The tag of a request that names none. */
+#define MA_DEFAULT_TAG "dev"
+
 typedef enum {
     MA_MODE_LOCAL = 0,     /* build one platform and --load it */
     MA_MODE_PUSH = 1,      /* build every platform, push by digest, then tag */
