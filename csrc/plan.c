@@ -201,7 +201,8 @@ static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, ma_image_
 {
     if (plan->req.mode != MA_MODE_MERGE)
         return ma_strlist_pushf(&ip->sources, "%s@%s", ip->image, MA_PLAN_DIGEST) ? ma_nomem(err) : 0;
-    ma_merge_inputs m = {ip->component, ip->image, &ip->platforms, plan->revision, in->req.digest_dir};
+    ma_merge_inputs m = {.component = ip->component, .image = ip->image, .platforms = &ip->platforms,
+                         .revision = plan->revision, .dir = plan->req.digest_dir};
     return ma_merge_sources(&m, in->digests, &ip->sources, err);
 }
 

@@ -170,7 +170,7 @@ static void fixture_free(fixture *f)
 }
 
 /* ma_github_outputs written to memory and parsed back into o. */
-static void outputs_of(const fixture *f, const char *json, gh_outputs *o, char **raw)
+static void outputs_of_(const fixture *f, const char *json, gh_outputs *o, char **raw)
 {
     size_t size = 0;
     *raw = NULL;
@@ -187,6 +187,7 @@ static void outputs_of(const fixture *f, const char *json, gh_outputs *o, char *
     if (o->malformed)
         fprintf(stderr, "  malformed outputs:\n%s\n", *raw);
 }
+#define outputs_of(...) CASE(outputs_of_(__VA_ARGS__))
 
 static char *summary_of(const fixture *f)
 {
