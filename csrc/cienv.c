@@ -53,6 +53,9 @@ static int read_github(const char *const *envp, ma_cienv *out)
             return -1;
         snprintf(out->source_url, n, "%s/%s", server, repository);
     }
+    if (is_pr && (set_str(&out->pr_event, event) != 0 ||
+                  set_str(&out->event_path, ma_env_lookup(envp, "GITHUB_EVENT_PATH")) != 0))
+        return -1;
     if (is_pr || out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "GITHUB_HEAD_REF"));
 
@@ -74,7 +77,11 @@ static int read_gitlab(const char *const *envp, ma_cienv *out)
 {
     if (set_str(&out->source_url, ma_env_lookup(envp, "CI_PROJECT_URL")) != 0)
         return -1;
-    if (set_str(&out->pr_number, ma_env_lookup(envp, "CI_MERGE_REQUEST_IID")) != 0)
+    const char *mr = ma_env_lookup(envp, "CI_MERGE_REQUEST_IID");
+    const char *external = ma_env_lookup(envp, "CI_EXTERNAL_PULL_REQUEST_IID");
+    if (set_str(&out->pr_number, mr != NULL ? mr : external) != 0 ||
+        (out->pr_number != NULL &&
+         set_str(&out->pr_event, mr != NULL ? "merge_request_event" : "external_pull_request_event") != 0))
         return -1;
     if (out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
@@ -90,7 +97,8 @@ static int read_buildkite(const char *const *envp, ma_cienv *out)
     if (set_str(&out->source_url, ma_env_lookup(envp, "BUILDKITE_REPO")) != 0)
         return -1;
     const char *pr = ma_env_lookup(envp, "BUILDKITE_PULL_REQUEST");
-    if (pr != NULL && strcmp(pr, "false") != 0 && set_str(&out->pr_number, pr) != 0)
+    if (pr != NULL && strcmp(pr, "false") != 0 &&
+        (set_str(&out->pr_number, pr) != 0 || set_str(&out->pr_event, "pull_request") != 0))
         return -1;
     const char *tag = ma_env_lookup(envp, "BUILDKITE_TAG");
     if (out->pr_number == NULL && tag != NULL && tag[0] != '\0')
@@ -102,11 +110,12 @@ static int read_buildkite(const char *const *envp, ma_cienv *out)
  * variables is set (a job may export only some of them). */
 static const struct {
     const char *name;
-    const char *detect[5]; /* NULL-terminated */
+    const char *detect[6]; /* NULL-terminated */
     int (*read)(const char *const *envp, ma_cienv *out);
 } CI_SYSTEMS[] = {
     {"github", {"GITHUB_ACTIONS", "GITHUB_REF", "GITHUB_REF_NAME", NULL}, read_github},
-    {"gitlab", {"GITLAB_CI", "CI_COMMIT_REF_NAME", "CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID", NULL}, read_gitlab},
+    {"gitlab", {"GITLAB_CI", "CI_COMMIT_REF_NAME", "CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID",
+                "CI_EXTERNAL_PULL_REQUEST_IID", NULL}, read_gitlab},
     {"buildkite", {"BUILDKITE", "BUILDKITE_BRANCH", "BUILDKITE_TAG", "BUILDKITE_PULL_REQUEST", NULL}, read_buildkite},
 };
 
@@ -147,5 +156,7 @@ void ma_cienv_free(ma_cienv *ci)
     free(ci->pr_number);
     free(ci->ref_tag);
     free(ci->source_url);
+    free(ci->pr_event);
+    free(ci->event_path);
     memset(ci, 0, sizeof *ci);
 }

@@ -247,7 +247,9 @@ static int parse_platforms(const cJSON *root, ma_config *cfg, const char *origin
         ma_error why = {0};
         if (ma_platform_validate(p->valuestring, &why) != 0)
             return ma_fail(err, MA_ERR_ENV, "%s: %s", origin, why.msg);
-        if (ma_strlist_push_unique(&cfg->push_platforms, p->valuestring) != 0)
+        /* one platform in two spellings (linux/arm, linux/arm/v7) is listed once */
+        if (!ma_platforms_hold(&cfg->push_platforms, p->valuestring) &&
+            ma_strlist_push(&cfg->push_platforms, p->valuestring) != 0)
             return ma_nomem(err);
     }
     return 0;

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "env.h"
+#include "ghevent.h"
 #include "platform.h"
 #include "releasetag.h"
 
@@ -48,6 +49,30 @@ static int choose_tag_prefix(const ma_context_inputs *in, ma_context *out, ma_er
     return 0;
 }
 
+/* A pull-request event whose GITHUB_REF holds no number (pull_request_target
+ * names the base branch): the number is in the event payload.  Not finding it
+ * is no error here: --tag auto refuses to guess (ctx->pr_lookup says why). */
+static int read_pr_number(const ma_context_inputs *in, ma_context *ctx, ma_error *err)
+{
+    ma_cienv *ci = &ctx->ci;
+    if (ci->pr_event == NULL || ci->pr_number != NULL)
+        return 0;
+    const char *ref = ma_env_lookup(in->envp, "GITHUB_REF");
+    ma_error why = {0};
+    if (ci->event_path != NULL && ma_ghevent_read(ci->event_path, &ci->pr_number, &why) != 0 &&
+        why.kind == MA_ERR_NOMEM)
+        return ma_nomem(err);
+    if (ci->pr_number != NULL)
+        return 0;
+    ctx->pr_lookup = ci->event_path == NULL
+                         ? ma_strdupf("GITHUB_REF is %s and GITHUB_EVENT_PATH is not set", ref ? ref : "not set")
+                     : why.msg[0] != '\0'
+                         ? ma_strdupf("GITHUB_REF is %s; %s", ref ? ref : "not set", why.msg)
+                         : ma_strdupf("GITHUB_REF is %s and the event payload %s has no pull_request.number nor "
+                                      "number", ref ? ref : "not set", ci->event_path);
+    return ctx->pr_lookup == NULL ? ma_nomem(err) : 0;
+}
+
 int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -67,6 +92,8 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
     }
     if (rc == 0)
         rc = ma_cienv_read(in->envp, &out->ci, err);
+    if (rc == 0)
+        rc = read_pr_number(in, out, err);
     out->source_date_epoch = ma_env_lookup(in->envp, "SOURCE_DATE_EPOCH");
     if (rc == 0 && out->source_date_epoch != NULL)
         rc = ma_epoch_parse(out->source_date_epoch, &out->epoch, err);
@@ -92,6 +119,8 @@ void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_
     memset(out, 0, sizeof *out);
     out->requested = requested;
     out->pr_number = ctx->ci.pr_number;
+    out->pr_event = ctx->ci.pr_event;
+    out->pr_lookup = ctx->pr_lookup;
     out->ref_tag = ctx->ci.ref_tag;
     out->tag_prefix = ctx->tag_prefix;
     out->branch = ctx->ci.branch;
@@ -124,6 +153,7 @@ void ma_context_free(ma_context *ctx)
         return;
     free(ctx->project_dir);
     free(ctx->workflow_identity);
+    free(ctx->pr_lookup);
     ma_gitctx_free(&ctx->git);
     ma_cienv_free(&ctx->ci);
     ma_config_free(&ctx->config);

@@ -35,6 +35,7 @@ typedef struct {
     const char *source_date_epoch; /* $SOURCE_DATE_EPOCH (validated; points into envp), or NULL */
     long long epoch;          /* its value */
     ma_digest_set digests;    /* merge: the records of digest_dir */
+    char *pr_lookup;          /* a pull-request event without a number: what was read, for the refusal; else NULL */
     char *workflow_identity;  /* GitHub Actions: $GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF, the certificate
                                  identity of a keyless signature; else NULL */
 } ma_context;

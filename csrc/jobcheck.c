@@ -12,15 +12,6 @@
 #include "tagrules.h"
 #include "textfile.h"
 
-/* What image:tag names now, with the commit and version it was made from. */
-static int inspect_published(ma_job *job, ma_next *next, const char *tag)
-{
-    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--format") ||
-             ma_strlist_push(&next->argv, MA_PUBLISHED_FORMAT) ||
-             ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag);
-    return rc ? -1 : ma_jobstep_run(job, next, STEP_PRECHECK, 1);
-}
-
 static int same(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcmp(a, b) == 0;
@@ -30,7 +21,7 @@ int ma_jobcheck_next(ma_job *job, ma_next *next)
 {
     const ma_strlist *tags = &job->image->immutable_tags;
     if (job->tag_index < tags->len)
-        return inspect_published(job, next, tags->items[job->tag_index]);
+        return ma_jobstep_read_published(job, next, STEP_PRECHECK, tags->items[job->tag_index]);
     if (job->push_by_tag && !job->resume && tags->len > 0 && ma_strlist_contains(&job->kept, tags->items[0]))
         return ma_jobstep_failed(job, next, "%s:%s already names an earlier build of this commit, and this builder (docker "
                                  "driver) can only push under that tag: pass --builder with a builder that pushes by "
@@ -51,6 +42,7 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
             ma_buildx_last_error_line(o->err_text, line, sizeof line);
             return ma_jobstep_failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
         }
+        snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
         job->tag_index++;
         return ma_jobcheck_next(job, next);
     }
@@ -112,6 +104,9 @@ int ma_jobcheck_after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *ne
         return ma_jobstep_failed(job, next, "cannot read back %s:%s: %s", job->image->image,
                                  tags->items[job->tag_index], line);
     }
+    if (o->status != 0)
+        snprintf(job->heard, sizeof job->heard, "%s:%s: not published yet", job->image->image,
+                 tags->items[job->tag_index]);
     char found[MA_DIGEST_MAX];
     ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
     if (o->status == 0 && strcmp(found, job->digest) == 0 && ma_strlist_push(&job->done, tags->items[job->tag_index]))
@@ -137,7 +132,7 @@ int ma_jobcheck_reusable_record(ma_job *job, ma_error *err)
     if (rc != 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : 0;
     if (strcmp(r.component, ip->component) == 0 && strcmp(r.image, ip->image) == 0 &&
-        strcmp(r.platform, ip->platforms.items[0]) == 0 && r.revision != NULL &&
+        ma_platform_same(r.platform, ip->platforms.items[0]) && r.revision != NULL &&
         strcmp(r.revision, job->revision) == 0) {
         snprintf(job->digest, sizeof job->digest, "%s", r.digest);
         job->reused = 1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildx.h"
 #include "exec.h"
 #include "monoclock.h"
 #include "progress.h"
@@ -83,6 +84,11 @@ static void show_line(void *ctx, const char *line, size_t len)
 {
     slot *s = ctx;
     const ma_run_watch *w = s->opt->watch;
+    char reworded[1024];
+    if (ma_buildx_reword_line(line, len, reworded, sizeof reworded)) {
+        line = reworded;
+        len = strlen(reworded);
+    }
     if (w == NULL)
         ma_progress_line(&s->progress, MA_STREAM_STDERR, line, len);
     else if (w->line != NULL)
@@ -92,6 +98,10 @@ static void show_line(void *ctx, const char *line, size_t len)
 static void on_line(void *ctx, ma_stream stream, const char *line, size_t len)
 {
     slot *s = ctx;
+    /* A read's error output is an answer for the machine ("not found" is
+     * expected before a first publish): it prints what it means instead. */
+    if (s->next.capture && stream == MA_STREAM_STDERR)
+        return;
     if (s->reading_rawjson && stream == MA_STREAM_STDERR) {
         /* out of memory only costs progress: the build's outcome is its exit status */
         (void)ma_rawjson_feed(&s->run->build, line, len, show_line, s);
@@ -161,7 +171,18 @@ static int completed(slot *s, ma_error *err)
     ma_outcome o = {s->exec.status, s->exec.out.data, s->exec.out.len, ma_exec_stderr(&s->exec)};
     s->running = 0;
     s->reading_rawjson = 0;
+    int was_read = s->next.capture;
     int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
+    ma_job *job = &s->run->job;
+    if (rc == 0 && job->heard[0] != '\0') {
+        note(s->opt, s->index, job->image->component, job->heard);
+        job->heard[0] = '\0';
+    } else if (rc == 0 && was_read && o.status != 0 && s->next.kind == MA_NEXT_RUN && s->next.delay_ms > 0) {
+        /* a read to retry: its error output was held back, so say what failed */
+        char line[512];
+        ma_buildx_last_error_line(o.err_text, line, sizeof line);
+        note(s->opt, s->index, job->image->component, line[0] ? line : "no error output");
+    }
     ma_exec_free(&s->exec);
     if (rc == 0)
         take(s);

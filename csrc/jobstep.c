@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buildx.h"
+#include "published.h"
 
 int ma_jobstep_failed(ma_job *job, ma_next *next, const char *fmt, ...)
 {
@@ -41,6 +42,14 @@ int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag)
     int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--raw") ||
              (tag != NULL ? ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag)
                           : ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest));
+    return rc ? -1 : ma_jobstep_run(job, next, step, 1);
+}
+
+int ma_jobstep_read_published(ma_job *job, ma_next *next, int step, const char *tag)
+{
+    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--format") ||
+             ma_strlist_push(&next->argv, MA_PUBLISHED_FORMAT) ||
+             ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag);
     return rc ? -1 : ma_jobstep_run(job, next, step, 1);
 }
 

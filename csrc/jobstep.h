@@ -18,6 +18,7 @@ enum ma_job_step {
     STEP_PROMOTE_MUTABLE,
     STEP_CHECK_MUTABLE,
     STEP_READ_MUTABLE,   /* a re-run: does mutable tag i already name the digest? */
+    STEP_READ_ALIAS,     /* just before the move: which version does alias i name now? */
     STEP_PUSH_INDEX,     /* merge with --sign: push the index by digest, untagged, to sign it */
     STEP_SIGN_CHECK,     /* cosign verify: is the digest signed already (a re-run)? */
     STEP_SIGN,           /* cosign sign */
@@ -35,6 +36,11 @@ int ma_jobstep_imagetools(ma_next *next, const char *command);
 
 /* Read back image:tag, or the pushed image@digest when tag is NULL, as `step`. */
 int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag);
+
+/* What image:tag names now, with the commit and version it was made from
+ * (read as `step`; ma_published_parse reads the output).  The one place the
+ * machine asks the registry what a tag holds: the transport can change here. */
+int ma_jobstep_read_published(ma_job *job, ma_next *next, int step, const char *tag);
 
 /* A transient failure is retried (with back-off) while retries are left;
  * anything else fails the job, `what` naming the step. */

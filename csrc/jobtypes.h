@@ -1,6 +1,6 @@
 /* The plain data of one image's publish state machine (job.c): what it asks
  * the run loop to do next, what the command did, and the job itself.  Shared
- * by the files that make up the machine (jobstep, jobcheck, jobsign, job). */
+ * by the files that make up the machine (jobstep, jobcheck, jobalias, jobsign, job). */
 #ifndef MA_JOBTYPES_H
 #define MA_JOBTYPES_H
 
@@ -58,6 +58,8 @@ typedef struct {
     ma_strlist moved;      /* tags this run pointed at the digest */
     int resume;            /* the release was already in the registry: nothing built */
     int reused;            /* push by digest: this commit's record reused, nothing built */
+    char heard[512];       /* a read's expected negative, worded for the log ("…: not published yet");
+                              the runner prints it in place of the command's error output, and clears it */
     char error[MA_ERROR_MSG_MAX];
 } ma_job;
 

@@ -23,57 +23,6 @@ const char *ma_plan_mode_name(ma_plan_mode mode)
     }
 }
 
-static int is_lower_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* One repository path component: lowercase alphanumerics joined by '.', '_', '__' or '-'. */
-static int path_component_ok(const char *s, size_t n)
-{
-    if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
-            return 0;
-    return 1;
-}
-
-static int repository_path_ok(const char *path)
-{
-    while (*path) {
-        size_t n = strcspn(path, "/");
-        if (!path_component_ok(path, n))
-            return 0;
-        path += n;
-        if (*path == '/' && *++path == '\0')
-            return 0;
-    }
-    return 1;
-}
-
-int ma_registry_validate(const char *registry, ma_error *err)
-{
-    const char *what = "expected host[:port][/namespace], e.g. ghcr.io/colliery-io or localhost:5000/team";
-    if (registry[0] == '\0')
-        return ma_fail(err, MA_ERR_INPUT, "empty --registry: %s", what);
-    if (strstr(registry, "://") != NULL)
-        return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': leave out the scheme (%s)", registry, what);
-    size_t hostlen = strcspn(registry, "/");
-    for (size_t i = 0; i < hostlen; i++) {
-        char c = registry[i];
-        if (!(is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == ':' ||
-              c == '[' || c == ']'))
-            return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': bad character '%c' in host (%s)", registry, c, what);
-    }
-    if (hostlen == 0 || registry[0] == ':' || registry[hostlen - 1] == ':')
-        return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': %s", registry, what);
-    if (registry[hostlen] == '/' && (registry[hostlen + 1] == '\0' || !repository_path_ok(registry + hostlen + 1)))
-        return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': the namespace must be lowercase [a-z0-9._-] path components (%s)",
-                       registry, what);
-    return 0;
-}
-
 static void image_plan_free(ma_image_plan *ip)
 {
     free(ip->component);
@@ -209,11 +158,14 @@ static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, ma_image_
 static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,
                       const ma_strlist *platforms, ma_image_plan *ip, ma_error *err)
 {
-    if (!repository_path_ok(c->image))
+    if (!ma_repository_path_ok(c->image))
         return ma_fail(err, MA_ERR_ENV, "invalid image name '%s' for component '%s': lowercase [a-z0-9._-] path components",
                        c->image, c->name);
     if ((ip->image = ma_strdupf("%s/%s", plan->req.registry, c->image)) == NULL)
         return ma_nomem(err);
+    if (strlen(ip->image) > MA_NAME_MAX)
+        return ma_fail(err, MA_ERR_INPUT, "image name %.60s... of component '%s' is %zu characters, more than the %d "
+                       "docker allows: use a shorter --registry", ip->image, c->name, strlen(ip->image), MA_NAME_MAX);
     ip->component = ma_strdup(c->name);
     ip->dockerfile = ma_strdup(c->dockerfile);
     ip->context = ma_strdup(c->context);

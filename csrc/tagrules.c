@@ -278,7 +278,15 @@ static int auto_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *err)
                        "(check the git checkout or pass an explicit --tag)",
                        shown(in->head_sha, show));
 
-    const char *version = release_version(in);
+    /* A pull request's code is never published under a release or branch tag
+     * (a fork's branch may be called master): pr-N, or no guess at all. */
+    int pull_request = in->pr_event != NULL && in->pr_event[0] != '\0';
+    if (pull_request && (in->pr_number == NULL || in->pr_number[0] == '\0'))
+        return ma_fail(err, MA_ERR_INPUT,
+                       "a %.60s event, but no pull request number was found (%.400s): refusing to guess "
+                       "the tags (pass --tag explicitly)",
+                       in->pr_event, in->pr_lookup ? in->pr_lookup : "CI gave none");
+    const char *version = pull_request ? NULL : release_version(in);
     if (version != NULL) {
         if (ma_release_tags(version, in->repo_tags, tags, err) != 0)
             return -1;

@@ -55,6 +55,8 @@ typedef struct {
     const ma_strlist *head_tags;  /* the versions (v..., prefix dropped) of the release tags on HEAD (may be NULL) */
     const ma_strlist *repo_tags;  /* the releases the alias rule weighs: vX.Y.Z of the top of each
                                      vX.Y line under tag_prefix, prefix dropped (may be NULL) */
+    const char *pr_event;         /* the pull/merge request event CI builds, NULL when none */
+    const char *pr_lookup;        /* with pr_event and no pr_number: what was read, for the refusal */
 } ma_tag_inputs;
 
 /* Compute the ordered, de-duplicated tag list.
@@ -64,7 +66,9 @@ typedef struct {
  *    else the sanitized branch; then always `sha-<first 7 of head_sha>`.  A branch
  *    whose tag would read as a release tag (`latest`, a vX[.Y[.Z]] form or
  *    sha-<7 hex>) is refused: building a branch must never move release tags.
- *    head_sha NULL with "auto" is an MA_ERR_ENV error.
+ *    head_sha NULL with "auto" is an MA_ERR_ENV error.  On a pull-request event
+ *    (pr_event) only `pr-N` and the sha- tag, never a release or branch tag;
+ *    without a number it is refused (MA_ERR_INPUT naming pr_lookup).
  *  - requested a full version (v1.2.3..., or tag_prefix + one): its release set
  *    (ma_release_tags) without the prefix.
  *  - anything else: used as given once ma_tag_is_valid; invalid -> MA_ERR_INPUT

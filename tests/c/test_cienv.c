@@ -140,6 +140,44 @@ static void test_buildkite(void)
     CHECK(ma_cienv_system_name(3) == NULL);
 }
 
+/* The pull-request event and where its payload is: the number's source on
+ * pull_request_target, whose GITHUB_REF names the base branch. */
+static void test_pr_event(void)
+{
+    const char *const target[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=pull_request_target",
+                                  "GITHUB_REF=refs/heads/master", "GITHUB_HEAD_REF=master",
+                                  "GITHUB_EVENT_PATH=/runner/event.json", NULL};
+    ma_cienv ci = MA_CIENV_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_cienv_read(target, &ci, &err) == 0);
+    CHECK_STR(ci.pr_event, "pull_request_target");
+    CHECK_STR(ci.event_path, "/runner/event.json");
+    CHECK(ci.pr_number == NULL);
+    ma_cienv_free(&ci);
+
+    const char *const push[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=push", "GITHUB_REF=refs/heads/master",
+                                "GITHUB_EVENT_PATH=/runner/event.json", NULL};
+    CHECK(ma_cienv_read(push, &ci, &err) == 0);
+    CHECK(ci.pr_event == NULL && ci.event_path == NULL);
+    ma_cienv_free(&ci);
+
+    const char *const mr[] = {"GITLAB_CI=true", "CI_MERGE_REQUEST_IID=42", NULL};
+    CHECK(ma_cienv_read(mr, &ci, &err) == 0);
+    CHECK_STR(ci.pr_event, "merge_request_event");
+    CHECK_STR(ci.pr_number, "42");
+    ma_cienv_free(&ci);
+
+    const char *const external[] = {"GITLAB_CI=true", "CI_EXTERNAL_PULL_REQUEST_IID=8",
+                                    "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME=master",
+                                    "CI_COMMIT_REF_NAME=master", NULL};
+    CHECK(ma_cienv_read(external, &ci, &err) == 0);
+    CHECK_STR(ci.pr_event, "external_pull_request_event");
+    CHECK_STR(ci.pr_number, "8");
+    ma_cienv_free(&ci);
+    const char *const external_only[] = {"CI_EXTERNAL_PULL_REQUEST_IID=8", NULL};
+    check_ci(external_only, "gitlab", NULL, "8", NULL);
+}
+
 static void test_no_ci(void)
 {
     const char *const plain[] = {"HOME=/root", "PATH=/usr/bin:/bin", "CI=true", NULL};
@@ -240,6 +278,7 @@ int main(void)
     test_github();
     test_gitlab();
     test_buildkite();
+    test_pr_event();
     test_no_ci();
     test_empty_values();
     test_lookup();

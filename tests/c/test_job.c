@@ -269,6 +269,23 @@ static void precheck_absent_(const fixture *f, ma_job *job, ma_next *next)
 }
 #define precheck_absent(...) CASE(precheck_absent_(__VA_ARGS__))
 
+/* Phase 4 begins with a read of each version alias just before the move:
+ * here none is published yet (not found), so all of them move.  Returns what
+ * ma_job_begin returned. */
+static int begin_phase4(ma_job *job, ma_next *next, ma_error *err)
+{
+    int rc = ma_job_begin(job, 4, next, err);
+    for (int reads = 0; rc == 0 && next->kind == MA_NEXT_RUN && next->argv.len == 7 &&
+                        strcmp(next->argv.items[4], "--format") == 0 && reads < 8; reads++) {
+        char text[320];
+        ma_outcome o = not_found(text, sizeof text, next->argv.items[6]);
+        rc = ma_job_continue(job, &o, next, err);
+        CHECK(strstr(job->heard, ": not published yet") != NULL);
+        job->heard[0] = '\0';
+    }
+    return rc;
+}
+
 /* Phase 1 as above, then the start of phase 2 (the build, or a merge's first source read). */
 static void begin_phase2_(const fixture *f, ma_job *job, ma_next *next)
 {
@@ -346,7 +363,7 @@ static void test_push_walk(void)
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
     /* phase 4: promote v1.2, v1, latest together, read each back */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2",
               "--tag", IMG ":v1", "--tag", IMG ":latest", f.at_digest);
     o = ok_out(NULL);
@@ -645,7 +662,7 @@ static void test_checks_after_promote(void)
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest",
               f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
@@ -702,7 +719,7 @@ static void test_push_mutable_only(void)
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main",
               f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
@@ -717,7 +734,7 @@ static void test_push_mutable_only(void)
     if (fixture_init(&f, 1, "v0.1.0", NULL) != 0)
         return;
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     ma_next_clear(&next);
     ma_job_free(&job);
@@ -944,7 +961,7 @@ static void test_merge_walk(void)
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
     /* phase 4 */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2", "--tag",
               IMG ":latest", source_amd64, source_arm64);
     CHECK_SAME_ARGV(&next.argv, &f.ip->promote_mutable_argv);
@@ -1169,7 +1186,7 @@ static void test_sha_tag_kept(void)
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT); /* no read-back of the kept tag */
 
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1268,7 +1285,7 @@ static void test_sha_tag_kept_only(void)
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
@@ -1302,7 +1319,7 @@ static void test_sha_tag_kept_in_merge(void)
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT); /* the kept tag is not read back */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE); /* no mutable tags */
     ma_next_clear(&next);
     ma_job_free(&job);
@@ -1395,7 +1412,7 @@ static void test_rerun_resumes_release(void)
     CHECK(next.argv.len == 0);
 
     /* phase 4: exactly v1 and latest move, from the published digest, and only they are read back */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1", "--tag", IMG ":latest",
               f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
@@ -1460,7 +1477,7 @@ static void test_rerun_already_published(void)
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     CHECK(next.argv.len == 0);
     CHECK(job.moved.len == 0);
@@ -1483,7 +1500,7 @@ static void test_rerun_already_published(void)
     CHECK(next.argv.len == 0);
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     CHECK(job.notes.len == 1);
     ma_next_clear(&next);
@@ -1555,7 +1572,7 @@ static void test_rerun_completes_immutable_tag(void)
     CHECK_INSPECT(&next, IMG ":sha-0123456");
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     snprintf(want, sizeof want, "resumed the release at %s: built nothing, completed sha-0123456", digest);
     CHECK_LIST(&job.notes, want);
@@ -1591,7 +1608,7 @@ static void test_rerun_merge(void)
 
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1738,7 +1755,7 @@ static void test_sha_tag_of_this_commit_kept_in_precheck(void)
     CHECK_INSPECT(&next, IMG ":v1.2.3");
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":latest", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1930,7 +1947,7 @@ static void test_docker_driver_walk(void)
     CHECK(job.notes.len == 0);
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":main", f.at_digest);
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":main");
@@ -2198,6 +2215,116 @@ static void test_signing(void)
     }
 }
 
+/* Phase 1 to 3 of a release with nothing published: v1.2.3-style immutable tag moved, read back. */
+static void run_to_phase4(fixture *f, ma_job *job, ma_next *next)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    char text[320], ref[256];
+    snprintf(ref, sizeof ref, IMG ":%s", f->ip->immutable_tags.items[0]);
+    run_to_guard(f, job, next);
+    ma_outcome o = not_found(text, sizeof text, ref);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_KIND(next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(job, 3, next, &err) == 0);
+    o = ok_out(NULL);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    o = ok_out(INDEX);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_KIND(next, MA_NEXT_WAIT);
+}
+
+/* A release older than what the registry's aliases name (the checkout did not
+ * know v1.3.0): those aliases stay, the others move, and it is said. */
+static void test_alias_guard(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "v1.2", "v1", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char json[4096], text[320];
+    start_job(&job, &f, 1, 0, 3, 500);
+    CHECK_LIST(&f.ip->mutable_tags, "v1.2", "v1", "latest");
+    run_to_phase4(&f, &job, &next);
+
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2");
+    ma_outcome o = ok_out(published_json(json, sizeof json, IMG ":v1.2", digest_old, OTHER_REV, "v1.2.2", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1");
+    o = ok_out(published_json(json, sizeof json, IMG ":v1", digest_old, OTHER_REV, "v1.3.0", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":latest");
+    o = ok_out(published_json(json, sizeof json, IMG ":latest", digest_old, OTHER_REV, NULL,
+                              "{\"org.opencontainers.image.version\": \"v1.3.0\"}"));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    /* one move, of the alias that names an older release */
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2", f.at_digest);
+    CHECK_LIST(&job.kept, "v1", "latest");
+    CHECK_LIST(&job.notes, "v1 kept at v1.3.0, newer than v1.2.3", "latest kept at v1.3.0, newer than v1.2.3");
+    o = ok_out(NULL);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2");
+    o = ok_out(INDEX);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_LIST(&job.moved, "v1.2.3", "v1.2");
+    ma_job_free(&job);
+
+    /* every alias newer: nothing moves in phase 4 */
+    start_job(&job, &f, 1, 0, 3, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(next.kind == MA_NEXT_RUN && next.argv.len == 7);
+        if (next.kind != MA_NEXT_RUN || next.argv.len != 7)
+            break;
+        o = ok_out(published_json(json, sizeof json, next.argv.items[6], digest_old, OTHER_REV, "v2.0.0", NULL));
+        CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    }
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_LIST(&job.kept, "v1.2", "v1", "latest");
+    ma_job_free(&job);
+
+    /* not a version, a pre-release, unlabelled: moved as always */
+    start_job(&job, &f, 1, 0, 3, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":v1.2", digest_old, OTHER_REV, "main", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":v1", digest_old, OTHER_REV, "v1.3.0-rc.1", NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    o = ok_out(published_json(json, sizeof json, IMG ":latest", digest_old, NULL, NULL, NULL));
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_RUN(&next, 0, 0u, "docker", "buildx", "imagetools", "create", "--tag", IMG ":v1.2", "--tag", IMG ":v1",
+              "--tag", IMG ":latest", f.at_digest);
+    CHECK(job.kept.len == 0 && job.notes.len == 0);
+    ma_job_free(&job);
+
+    /* a read that fails for another reason than absence stops before any alias moves */
+    start_job(&job, &f, 1, 0, 0, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    o = fail_out(1, "ERROR: denied: access forbidden\n");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "cannot read " IMG ":v1.2 before moving it: ERROR: denied: access forbidden");
+    ma_job_free(&job);
+
+    /* absent: said as not published yet, and moved */
+    start_job(&job, &f, 1, 0, 3, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    o = not_found(text, sizeof text, IMG ":v1.2");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_STR(job.heard, IMG ":v1.2: not published yet");
+    ma_job_free(&job);
+
+    ma_next_clear(&next);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     ma_sha256_digest(INDEX, strlen(INDEX), digest);
@@ -2230,6 +2357,7 @@ int main(void)
     test_sha_tag_kept_only();
     test_sha_tag_kept_in_merge();
     test_rerun_resumes_release();
+    test_alias_guard();
     test_rerun_already_published();
     test_rerun_missing_platform_refused();
     test_rerun_completes_immutable_tag();

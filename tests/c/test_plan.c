@@ -362,60 +362,6 @@ static void test_refused_inputs(void)
     ma_config_free(&cfg);
 }
 
-static void test_registry_validate(void)
-{
-    static const char *const good[] = {"ghcr.io/colliery-io", "localhost:5000",
-                                       "127.0.0.1:5000/team/sub", "docker.io/user",
-                                       "registry.example.com", "my-registry.local:443/a.b/c_d/e-f",
-                                       "ghcr.io"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        ma_error err = {MA_ERR_NONE, ""};
-        int rc = ma_registry_validate(good[i], &err);
-        CHECK(rc == 0);
-        if (rc != 0)
-            fprintf(stderr, "  '%s' refused: %s\n", good[i], err.msg);
-    }
-    static const struct {
-        const char *registry, *why;
-    } bad[] = {
-        {"https://x", "leave out the scheme"},
-        {"http://localhost:5000", "leave out the scheme"},
-        {"ghcr.io/Upper", "namespace must be lowercase"},
-        {"ghcr.io/x/", "namespace must be lowercase"},
-        {"ghcr.io//x", "namespace must be lowercase"},
-        {"ghcr.io/-x", "namespace must be lowercase"},
-        {"ghcr.io/x-", "namespace must be lowercase"},
-        {"a b", "bad character ' '"},
-        {"ghcr.io/a b", "namespace must be lowercase"},
-        {"host:", "expected host[:port]"},
-        {"/ns", "expected host[:port]"},
-        {"gh_cr.io", "bad character '_'"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ma_error err = {MA_ERR_NONE, ""};
-        CHECK(ma_registry_validate(bad[i].registry, &err) == -1);
-        CHECK(err.kind == MA_ERR_INPUT);
-        char quoted[128];
-        snprintf(quoted, sizeof quoted, "'%s'", bad[i].registry);
-        CHECK(contains(err.msg, quoted));
-        CHECK(contains(err.msg, bad[i].why));
-        if (!contains(err.msg, quoted) || !contains(err.msg, bad[i].why))
-            fprintf(stderr, "  '%s': message: %s\n", bad[i].registry, err.msg);
-    }
-    ma_error err = {MA_ERR_NONE, ""};
-    CHECK(ma_registry_validate("", &err) == -1);
-    CHECK(err.kind == MA_ERR_INPUT);
-    CHECK(contains(err.msg, "empty --registry"));
-
-    /* A trailing '/' after the host (empty namespace) and an empty host
-     * before ":port" would make invalid image refs ("ghcr.io//brokkr-broker",
-     * ":5000/brokkr-broker"). */
-    ma_error_clear(&err);
-    CHECK(ma_registry_validate("ghcr.io/", &err) == -1);
-    ma_error_clear(&err);
-    CHECK(ma_registry_validate(":5000", &err) == -1);
-}
-
 static void test_optional_inputs(void)
 {
     ma_config cfg;
@@ -583,7 +529,6 @@ int main(void)
     test_local_build();
     test_explicit_platforms();
     test_refused_inputs();
-    test_registry_validate();
     test_optional_inputs();
     test_config_components();
     test_json_keys_from_the_table();

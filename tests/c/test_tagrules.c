@@ -273,6 +273,32 @@ static void test_compute_auto(void)
     ma_strlist_free(&head_none);
 }
 
+/* A pull-request event: pr-N and the sha- tag whatever the branch (a fork's
+ * may be called master) and whatever version tags the head carries; no
+ * number is refused, never guessed. */
+static void test_compute_pull_request_event(void)
+{
+    ma_strlist head = list_of("v1.3.0", NULL);
+    ma_tag_inputs in = {.requested = "auto", .head_sha = SHA, .branch = "master", .pr_number = "15",
+                        .pr_event = "pull_request_target"};
+    check_compute(&in, "pr-15,sha-0123456", 0, NULL);
+    in.head_tags = &head;
+    in.ref_tag = "v1.3.0";
+    check_compute(&in, "pr-15,sha-0123456", 0, NULL);
+    in.pr_number = NULL;
+    in.pr_lookup = "GITHUB_REF is refs/heads/master and GITHUB_EVENT_PATH is not set";
+    check_compute(&in, NULL, MA_ERR_INPUT,
+                  "a pull_request_target event, but no pull request number was found (GITHUB_REF is "
+                  "refs/heads/master and GITHUB_EVENT_PATH is not set): refusing to guess the tags "
+                  "(pass --tag explicitly)");
+    in.pr_number = "";
+    check_compute(&in, NULL, MA_ERR_INPUT, "no pull request number was found");
+    /* an explicit tag is the user's choice */
+    in.requested = "dev";
+    check_compute(&in, "dev", 0, NULL);
+    ma_strlist_free(&head);
+}
+
 static void test_compute_refuses_release_branches(void)
 {
     const char *refused[] = {
@@ -395,6 +421,7 @@ int main(void)
     test_is_immutable();
     test_release_tags();
     test_compute_auto();
+    test_compute_pull_request_event();
     test_compute_refuses_release_branches();
     test_compute_explicit();
     test_compute_prefix();

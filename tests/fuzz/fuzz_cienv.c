@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     ma_tag_inputs in = {.requested = "auto", .head_sha = "0123456789abcdef0123456789abcdef01234567",
-                        .branch = ci.branch, .pr_number = ci.pr_number, .ref_tag = ci.ref_tag};
+                        .branch = ci.branch, .pr_number = ci.pr_number, .ref_tag = ci.ref_tag,
+                        .pr_event = ci.pr_event};
     ma_strlist tags = MA_STRLIST_INIT;
     if (ma_tags_compute(&in, &tags, &err) == 0) {
         for (size_t i = 0; i < tags.len; i++)
