@@ -318,7 +318,6 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     settled.push_by_tag = in->req.push_by_tag && mode == MA_MODE_PUSH;
     settled.registry = registry;
     settled.builder = in->req.builder ? in->req.builder : cfg->builder;
-    settled.project_dir = in->workdir;
     settled.config_path = cfg->source;
     if (mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
         settled.digest_dir = NULL;

@@ -60,11 +60,11 @@ typedef struct {
 
 typedef struct {
     ma_request req;              /* what was asked: component, platforms, registry, builder, mode, cache,
-                                    attestations, signing (request.h); tag_prefix: the one in effect */
+                                    attestations, signing (request.h); tag_prefix and project_dir: the
+                                    ones in effect (the context settles them) */
     const ma_strlist *tags;      /* from ma_tags_compute */
     const char *host_platform;   /* default for local builds, e.g. "linux/amd64" */
     const char *revision;        /* commit for the revision label, or NULL */
-    const char *workdir;         /* project directory */
     const ma_config *config;
     ma_label_inputs label_facts; /* source, created (revision, version, title: filled per image) */
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */

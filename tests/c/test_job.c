@@ -169,7 +169,7 @@ static int fixture_setup(fixture *f, ma_plan_mode mode, int push_by_tag, const c
     in.host_platform = "linux/amd64";
     in.req.run_dir = f->dir;
     in.revision = REV;
-    in.workdir = f->dir;
+    in.req.project_dir = f->dir;
     in.req.push = mode != MA_MODE_LOCAL;
     in.req.mode = mode;
     in.req.push_by_tag = push_by_tag;

@@ -36,11 +36,10 @@ static void make_tags(ma_strlist *tags, ...)
 static ma_plan_inputs base_inputs(const ma_config *cfg, const ma_strlist *tags)
 {
     ma_plan_inputs in = {
-        .req = {.component = "all", .run_dir = "/tmp/run-1", .push = 1},
+        .req = {.component = "all", .project_dir = "/src/brokkr", .run_dir = "/tmp/run-1", .push = 1},
         .tags = tags,
         .host_platform = "linux/amd64",
         .revision = REV,
-        .workdir = "/src/brokkr",
         .config = cfg,
     };
     return in;
@@ -373,7 +372,7 @@ static void test_optional_inputs(void)
     in.req.component = "broker";
     in.revision = NULL;
     in.req.run_dir = NULL;
-    in.workdir = NULL;
+    in.req.project_dir = NULL;
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);

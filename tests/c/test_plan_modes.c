@@ -63,7 +63,7 @@ static int fixture_init(fixture *f, const char *config_json, ...)
     f->in.host_platform = "linux/amd64";
     f->in.req.run_dir = "/tmp/run-1";
     f->in.revision = REV;
-    f->in.workdir = "/src/brokkr";
+    f->in.req.project_dir = "/src/brokkr";
     f->in.req.push = 1;
     f->in.config = &f->cfg;
     return 0;
