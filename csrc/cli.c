@@ -246,14 +246,14 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
     int rc = ma_pipeline_plan(&req, &plan, err);
     if (rc == 0) {
         char *tags = ma_strlist_join(&plan.tags, ", ");
-        const char *verb = plan.mode == MA_MODE_MERGE ? "Merging" : plan.mode == MA_MODE_PUSH ? "Publishing" : "Building";
-        if (plan.mode == MA_MODE_BY_DIGEST)
+        const char *verb = plan.req.mode == MA_MODE_MERGE ? "Merging" : plan.req.mode == MA_MODE_PUSH ? "Publishing" : "Building";
+        if (plan.req.mode == MA_MODE_BY_DIGEST)
             fprintf(errout, "Pushing %zu image%s for %s by digest (no tags; version %s)\n", plan.nimages,
                     plan.nimages == 1 ? "" : "s", plan.images[0].platforms.items[0], plan.tags.items[0]);
         else
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
-        if (plan.mode != MA_MODE_BY_DIGEST)
+        if (plan.req.mode != MA_MODE_BY_DIGEST)
             ma_report_spelling(errout, &plan);
         free(tags);
         rc = run_and_report(&plan, opt, &ro, &req, view, out, errout, kept, err);

@@ -22,15 +22,15 @@ void ma_report_spelling(FILE *out, const ma_plan *plan)
 
 void ma_report_plan(FILE *out, const ma_plan *plan)
 {
-    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->mode == MA_MODE_MERGE ? "tagged" : "built",
+    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->req.mode == MA_MODE_MERGE ? "tagged" : "built",
             plan->nimages, plan->nimages == 1 ? "" : "s");
-    if (plan->mode == MA_MODE_MERGE)
-        fprintf(out, "merge of the digests in %s\n", plan->digest_dir);
-    else if (plan->mode == MA_MODE_BY_DIGEST)
-        fprintf(out, "push by digest (no tags), builder %s\n", plan->builder);
+    if (plan->req.mode == MA_MODE_MERGE)
+        fprintf(out, "merge of the digests in %s\n", plan->req.digest_dir);
+    else if (plan->req.mode == MA_MODE_BY_DIGEST)
+        fprintf(out, "push by digest (no tags), builder %s\n", plan->req.builder);
     else
-        fprintf(out, "%s, builder %s\n", plan->push ? "push" : "local build (--load)", plan->builder);
-    if (plan->mode == MA_MODE_BY_DIGEST) {
+        fprintf(out, "%s, builder %s\n", plan->req.push ? "push" : "local build (--load)", plan->req.builder);
+    if (plan->req.mode == MA_MODE_BY_DIGEST) {
         fprintf(out, "Version: %s (the tags are set later by `angreal build merge`)\n", plan->tags.items[0]);
     } else {
         fputs("Tags: ", out);
@@ -56,12 +56,12 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         if (ip->promote_mutable_argv.len)
             ma_shquote_command(out, "  $ ", &ip->promote_mutable_argv);
     }
-    if (plan->mode == MA_MODE_MERGE)
+    if (plan->req.mode == MA_MODE_MERGE)
         fputs("\nFirst each digest is read back from the registry, and `docker buildx imagetools create --dry-run` "
               "with the same digests must give an index holding each platform once.\n", out);
-    else if (plan->mode == MA_MODE_BY_DIGEST)
+    else if (plan->req.mode == MA_MODE_BY_DIGEST)
         fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
-    else if (plan->push)
+    else if (plan->req.push)
         fprintf(out, "\n%s and %s stand for the run's temporary directory and the digest the build pushes.\n",
                 MA_PLAN_RUN_DIR, MA_PLAN_DIGEST);
     fflush(out);
