@@ -24,6 +24,11 @@ the figures and the machine they were taken on.
                buildx, the registry cache, QEMU, re-runs and conflicts;
                they need scripts/stack.sh's stack and are left out unless
                asked for with --only stack / --only rerun
+  brokkr       the real release workload (bench/brokkr.py): examples/brokkr
+               built for real, cold and after a one-line change, against
+               bare buildx, QEMU against native and cross-compiled, the
+               registry cache's modes, image sizes; about an hour on two
+               loaded cores, so only with --only brokkr
   overhead     the task's own time per image: multiarch.cli for a local build
                against replaying, directly, every docker command it ran (the
                buildx emulator returning at once, and a null `docker`).
@@ -32,7 +37,7 @@ the figures and the machine they were taken on.
 Usage: python3 bench/run.py [--repos DIR] [--skip-push] [--only PART ...]
   --repos DIR   keep the generated repositories in DIR and reuse them next
                 time (default: a temporary directory, removed afterwards)
-  --only PART   tags, scaling, concurrency, overhead, stack or rerun (repeatable)
+  --only PART   tags, scaling, concurrency, overhead, stack, rerun or brokkr (repeatable)
 Needs: git, the multiarch extension installed, and for the --push flow
 docker-registry and skopeo (as for the tests).
 """
@@ -56,6 +61,7 @@ import multiarch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import real as bench_real  # noqa: E402  (bench/real.py, beside this file)
+import brokkr as bench_brokkr  # noqa: E402  (bench/brokkr.py, beside this file)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMULATOR = ROOT / "tests" / "support" / "docker"
@@ -512,7 +518,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repos", help="keep and reuse the generated repositories in this directory")
     ap.add_argument("--skip-push", action="store_true", help="leave out the --push flow (needs docker-registry)")
-    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "stack", "rerun"),
+    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "stack", "rerun", "brokkr"),
                     action="append",
                     help="run only these parts (repeatable); the default is all")
     args = ap.parse_args()
@@ -534,6 +540,8 @@ def main():
             bench_real.bench_stack(table, tmp)
         if "rerun" in parts:
             bench_real.bench_rerun(table, tmp)
+        if "brokkr" in parts:
+            bench_brokkr.bench_brokkr(table, tmp)
     print(machine())
     print()
     table.print()
