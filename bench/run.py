@@ -28,7 +28,8 @@ the figures and the machine they were taken on.
                built for real, cold and after a one-line change, against
                bare buildx, QEMU against native and cross-compiled, the
                registry cache's modes, image sizes; about an hour on two
-               loaded cores, so only with --only brokkr
+               loaded cores, so only with --only brokkr (parts of it:
+               MULTIARCH_BENCH_BROKKR=release,cache,compile,overhead)
   overhead     the task's own time per image: multiarch.cli for a local build
                against replaying, directly, every docker command it ran (the
                buildx emulator returning at once, and a null `docker`).
@@ -541,7 +542,8 @@ def main():
         if "rerun" in parts:
             bench_real.bench_rerun(table, tmp)
         if "brokkr" in parts:
-            bench_brokkr.bench_brokkr(table, tmp)
+            parts = os.environ.get("MULTIARCH_BENCH_BROKKR")
+            bench_brokkr.bench_brokkr(table, tmp, parts.split(",") if parts else bench_brokkr.PARTS)
     print(machine())
     print()
     table.print()

@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from support.project import REPO_ROOT, GitProject
-from support.real import STACK_REGISTRY, STACK_SCRIPT, DockerEnv, RealProject
+from support.real import STACK_REGISTRY, STACK_SCRIPT, DockerEnv
 from support.realrun import COMPONENTS, PLATFORMS, image, multi_arch, tag_digests
 
 pytestmark = pytest.mark.real
@@ -32,8 +32,6 @@ NODE_ARCH = {"linux/amd64": "x64", "linux/arm64": "arm64"}
 class BrokkrProject(GitProject):
     """examples/brokkr as a git repository of its own (the task file copied in)."""
 
-    angreal = RealProject.angreal
-
     def __init__(self, path, docker_env):
         super().__init__(path, git=False)
         shutil.copytree(EXAMPLE, path, dirs_exist_ok=True,
@@ -43,6 +41,9 @@ class BrokkrProject(GitProject):
         self.git("remote", "add", "origin", "https://github.com/colliery-io/brokkr.git")
         self.commit("brokkr")
         self.tag(VERSION)
+
+    def angreal(self, *args, env=None, timeout=300):
+        return super().angreal(*args, env={**self.docker_env, **(env or {})}, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
