@@ -256,10 +256,10 @@ def bench_overhead(table, tmp):
               f"{t / b:.3f}x ({t:.1f} s vs {b:.1f} s)", "<= 1.05x", t / b <= 1.05)
 
 
-def compile_only(path, dockerfile, platform):
+def compile_only(path, dockerfile, platform, target="builder"):
     t0 = time.perf_counter()
     _, proc = run(["docker", "buildx", "build", "--builder", BUILDER, "--platform", platform, "--file",
-                   f"docker/{dockerfile}", "--target", "builder", "--progress", "plain", "--output", "type=cacheonly",
+                   f"docker/{dockerfile}", "--target", target, "--progress", "plain", "--output", "type=cacheonly",
                    "."], cwd=path, timeout=SLOW)
     took = time.perf_counter() - t0
     times = step_times(proc.stderr)
@@ -273,7 +273,7 @@ def bench_compile(table, tmp):
     warm = brokkr_copy(tmp, "brokkr-toolchains", "warm", only="cargo build")
     for dockerfile, platform in (("Dockerfile.broker", "linux/amd64"), ("Dockerfile.broker", "linux/arm64"),
                                  ("Dockerfile.broker-cross", "linux/arm64")):
-        compile_only(warm, dockerfile, platform)  # the toolchain stages, untimed
+        compile_only(warm, dockerfile, platform, "toolchain")  # the toolchain stages, untimed
     runs = {}
     cases = [("native", "Dockerfile.broker", "linux/amd64"), ("qemu", "Dockerfile.broker", "linux/arm64"),
              ("cross", "Dockerfile.broker-cross", "linux/arm64")]
