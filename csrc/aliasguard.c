@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "semver.h"
+#include "tagpolicy.h"
 
-/* A version as a git tag (v1.2.3+b) or as its Docker tag (v1.2.3_b). */
+/* A version as a git tag (v1.2.3+b) or as its Docker tag (v1.2.3_b), in
+ * either spelling (1.2.3 under version_prefix ""): the registry may hold
+ * tags published under another policy than this run's. */
 static int parse_version(const char *s, ma_semver *v)
 {
-    return s != NULL && (ma_semver_parse(s, v) == 0 || ma_semver_parse_sep(s, '_', v) == 0) ? 0 : -1;
+    return s != NULL ? ma_version_read(s, v) : -1;
 }
 
 int ma_alias_is_guarded(const char *tag, const char *release)
@@ -18,9 +20,11 @@ int ma_alias_is_guarded(const char *tag, const char *release)
         return 0;
     if (strcmp(tag, "latest") == 0)
         return 1;
+    /* the aliases are spelled as the release is: v1.2 beside v1.2.3, 1.2 beside 1.2.3 */
+    const char *prefix = release[0] == 'v' ? "v" : "";
     char major[32], minor[48];
-    snprintf(major, sizeof major, "v%llu", (unsigned long long)v.major);
-    snprintf(minor, sizeof minor, "v%llu.%llu", (unsigned long long)v.major, (unsigned long long)v.minor);
+    snprintf(major, sizeof major, "%s%llu", prefix, (unsigned long long)v.major);
+    snprintf(minor, sizeof minor, "%s%llu.%llu", prefix, (unsigned long long)v.major, (unsigned long long)v.minor);
     return strcmp(tag, major) == 0 || strcmp(tag, minor) == 0;
 }
 

@@ -12,14 +12,17 @@ typedef enum {
 } ma_alias_verdict;
 
 /* 1 when tag is one of the mutable aliases a stable version release moves
- * (`vX.Y`, `vX` of that release, or `latest`); 0 for anything else (branch,
- * pr-N, dev, or a release that is no stable version). */
+ * (`vX.Y`, `vX` of that release, spelled as the release is: `X.Y`, `X` for
+ * a release `X.Y.Z` under version_prefix "", or `latest`); 0 for anything
+ * else (branch, pr-N, dev, or a release that is no stable version). */
 int ma_alias_is_guarded(const char *tag, const char *release);
 
 /* held: the version the alias names now (its index annotation or config
  * label org.opencontainers.image.version), NULL when absent or unlabelled.
  * KEEP when held is a stable version (v1.3.0, or its Docker form
- * v1.3.0_build.5) of higher precedence than release; MOVE otherwise: an
+ * v1.3.0_build.5; with or without the v, whatever release's spelling: the
+ * versions are compared, not the strings) of higher precedence than
+ * release; MOVE otherwise: an
  * older or equal version, a pre-release (pre-releases never hold aliases),
  * or content that is not a version (moved as it always was). */
 ma_alias_verdict ma_alias_decide(const char *release, const char *held);

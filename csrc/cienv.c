@@ -53,6 +53,7 @@ static int read_github(const char *const *envp, ma_cienv *out)
             return -1;
         snprintf(out->source_url, n, "%s/%s", server, repository);
     }
+    out->scheduled = event != NULL && strcmp(event, "schedule") == 0;
     if (is_pr && (set_str(&out->pr_event, event) != 0 ||
                   set_str(&out->event_path, ma_env_lookup(envp, "GITHUB_EVENT_PATH")) != 0))
         return -1;
@@ -77,6 +78,8 @@ static int read_gitlab(const char *const *envp, ma_cienv *out)
 {
     if (set_str(&out->source_url, ma_env_lookup(envp, "CI_PROJECT_URL")) != 0)
         return -1;
+    const char *source = ma_env_lookup(envp, "CI_PIPELINE_SOURCE");
+    out->scheduled = source != NULL && strcmp(source, "schedule") == 0;
     const char *mr = ma_env_lookup(envp, "CI_MERGE_REQUEST_IID");
     const char *external = ma_env_lookup(envp, "CI_EXTERNAL_PULL_REQUEST_IID");
     if (set_str(&out->pr_number, mr != NULL ? mr : external) != 0 ||
@@ -96,6 +99,8 @@ static int read_buildkite(const char *const *envp, ma_cienv *out)
 {
     if (set_str(&out->source_url, ma_env_lookup(envp, "BUILDKITE_REPO")) != 0)
         return -1;
+    const char *source = ma_env_lookup(envp, "BUILDKITE_SOURCE");
+    out->scheduled = source != NULL && strcmp(source, "schedule") == 0;
     const char *pr = ma_env_lookup(envp, "BUILDKITE_PULL_REQUEST");
     if (pr != NULL && strcmp(pr, "false") != 0 &&
         (set_str(&out->pr_number, pr) != 0 || set_str(&out->pr_event, "pull_request") != 0))

@@ -14,9 +14,10 @@ typedef struct {
     char *source_url; /* the repository's web URL, or NULL */
     char *pr_event;   /* the pull/merge request event being built ("pull_request_target", ...), or NULL */
     char *event_path; /* GitHub: $GITHUB_EVENT_PATH, the event payload (the pull request number's source), or NULL */
+    int scheduled;    /* a scheduled run: GITHUB_EVENT_NAME schedule, CI_PIPELINE_SOURCE schedule, BUILDKITE_SOURCE schedule */
 } ma_cienv;
 
-#define MA_CIENV_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#define MA_CIENV_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 /* GitHub Actions: GITHUB_EVENT_NAME pull_request[_target] gives pr_number from
  * GITHUB_REF (refs/pull/N/merge) and branch from GITHUB_HEAD_REF; GITHUB_REF
@@ -27,7 +28,8 @@ typedef struct {
  * "merge_request_event" / "external_pull_request_event"), CI_COMMIT_TAG,
  * CI_COMMIT_REF_NAME.  Buildkite: BUILDKITE_PULL_REQUEST ("false" or a
  * number), BUILDKITE_TAG, BUILDKITE_BRANCH.  source_url: GITHUB_SERVER_URL/
- * GITHUB_REPOSITORY, CI_PROJECT_URL or BUILDKITE_REPO.  The systems are one
+ * GITHUB_REPOSITORY, CI_PROJECT_URL or BUILDKITE_REPO.  scheduled: GitHub's
+ * `schedule` event, GitLab's and Buildkite's `schedule` source.  The systems are one
  * table in cienv.c, tried in order.  envp is a NULL-terminated array of
  * "NAME=value". */
 int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err);

@@ -253,6 +253,8 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
         else
             fprintf(errout, "%s %zu image%s with tags %s\n", verb, plan.nimages, plan.nimages == 1 ? "" : "s",
                     tags ? tags : "?");
+        if (plan.req.mode != MA_MODE_BY_DIGEST)
+            ma_report_spelling(errout, &plan);
         free(tags);
         rc = run_and_report(&plan, opt, &ro, &req, view, out, errout, kept, err);
         if (kept != NULL && kept->runs != NULL) {

@@ -8,6 +8,7 @@
 #include "jsonfield.h"
 #include "platform.h"
 #include "releasetag.h"
+#include "tagrules.h"
 #include "textfile.h"
 
 #define DEFAULT_REGISTRY "ghcr.io/colliery-io"
@@ -88,6 +89,7 @@ static int set_components(ma_config *cfg, const char *const *names, size_t n, co
 int ma_config_defaults(ma_config *out, ma_error *err)
 {
     memset(out, 0, sizeof *out);
+    ma_tag_policy_default(&out->tag_policy);
     out->registry = ma_strdup(DEFAULT_REGISTRY);
     out->builder = ma_strdup(DEFAULT_BUILDER);
     if (out->registry == NULL || out->builder == NULL ||
@@ -157,6 +159,48 @@ static int take_tag_prefix(const cJSON *obj, char **field, const char *origin, c
                        "with a letter or digit, e.g. \"broker-\"", origin, where[0] ? " in " : "", where,
                        MA_TAG_PREFIX_MAX);
     return 0;
+}
+
+/* A true/false key of the "tags" object, when present. */
+static int take_switch(const cJSON *tags, const char *key, int *field, const char *origin, ma_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(tags, key);
+    if (item == NULL)
+        return 0;
+    if (!cJSON_IsBool(item))
+        return ma_fail(err, MA_ERR_ENV, "%s: '%s' in 'tags' must be true or false", origin, key);
+    *field = cJSON_IsTrue(item);
+    return 0;
+}
+
+/* "tags": the project's tag policy (tagpolicy.h). */
+static int parse_tag_policy(const cJSON *root, ma_tag_policy *policy, const char *origin, ma_error *err)
+{
+    static const char *const known[] = {"version_prefix", "sha", "major_zero", "latest", "schedule", NULL};
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(root, "tags");
+    if (tags == NULL)
+        return 0;
+    if (!cJSON_IsObject(tags))
+        return ma_fail(err, MA_ERR_ENV, "%s: 'tags' must be an object such as {\"version_prefix\": \"\", \"sha\": false}",
+                       origin);
+    if (check_keys(tags, known, origin, "'tags'", err) != 0)
+        return -1;
+    const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(tags, "version_prefix");
+    if (prefix != NULL && (!cJSON_IsString(prefix) || ma_tag_policy_set_prefix(policy, prefix->valuestring) != 0))
+        return ma_fail(err, MA_ERR_ENV, "%s: 'version_prefix' in 'tags' must be \"v\" (v1.2.3, the default) or \"\" "
+                       "(1.2.3)", origin);
+    const cJSON *schedule = cJSON_GetObjectItemCaseSensitive(tags, "schedule");
+    if (schedule != NULL && (!cJSON_IsString(schedule) || !ma_tag_is_valid(schedule->valuestring) ||
+                             ma_tag_reads_as_release(schedule->valuestring)))
+        return ma_fail(err, MA_ERR_ENV, "%s: 'schedule' in 'tags' must be a Docker tag that is no release tag "
+                       "(latest, a version, sha-...), e.g. \"nightly\"", origin);
+    if (schedule != NULL)
+        snprintf(policy->schedule, sizeof policy->schedule, "%s", schedule->valuestring);
+    return take_switch(tags, "sha", &policy->sha, origin, err) ||
+                   take_switch(tags, "major_zero", &policy->major_zero, origin, err) ||
+                   take_switch(tags, "latest", &policy->latest, origin, err)
+               ? -1
+               : 0;
 }
 
 static int valid_component_name(const char *s)
@@ -273,7 +317,7 @@ static int default_licenses(const cJSON *root, ma_config *cfg, const char *origi
 static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
 {
     static const char *const known[] = {"registry", "builder",    "platforms", "image_prefix",
-                                        "context",  "components", "licenses",  "tag_prefix", "$schema", NULL};
+                                        "context",  "components", "licenses",  "tag_prefix", "tags",    "$schema", NULL};
     if (!cJSON_IsObject(root))
         return ma_fail(err, MA_ERR_ENV, "%s: the configuration must be a JSON object", origin);
     if (check_keys(root, known, origin, "", err) != 0)
@@ -286,6 +330,8 @@ static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_
         rc = take_string(root, "builder", &cfg->builder, origin, "", err);
     if (rc == 0)
         rc = take_tag_prefix(root, &cfg->tag_prefix, origin, "", err);
+    if (rc == 0)
+        rc = parse_tag_policy(root, &cfg->tag_policy, origin, err);
     if (rc == 0 && cJSON_GetObjectItemCaseSensitive(root, "image_prefix") != NULL &&
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "image_prefix"))) {
         /* an empty prefix is meaningful (image = component name), so read it directly */

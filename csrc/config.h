@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "strlist.h"
+#include "tagpolicy.h"
 
 #define MA_CONFIG_FILE "multiarch.json"
 
@@ -27,6 +28,7 @@ typedef struct {
     char *registry;            /* "ghcr.io/colliery-io" */
     char *builder;             /* buildx builder name: "brokkr-builder" */
     char *tag_prefix;          /* "tag_prefix": release tags are <tag_prefix>v<semver>, or NULL: v<semver> */
+    ma_tag_policy tag_policy;  /* "tags": version_prefix, sha, major_zero, latest, schedule (the seed's by default) */
     ma_strlist push_platforms; /* platforms for --push without --platforms */
     ma_component *components;  /* in the order `all` builds them */
     size_t ncomponents;

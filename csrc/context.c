@@ -1,6 +1,7 @@
 #include "context.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,38 @@ static int choose_tag_prefix(const ma_context_inputs *in, ma_context *out, ma_er
     return 0;
 }
 
+/* The tag policy: the config's "tags", each option given over it. */
+static int choose_tag_policy(const ma_context_inputs *in, ma_context *out, ma_error *err)
+{
+    ma_tag_policy *p = &out->tag_policy;
+    *p = out->config.tag_policy;
+    if (in->version_prefix != NULL && ma_tag_policy_set_prefix(p, in->version_prefix) != 0)
+        return ma_fail(err, MA_ERR_INPUT, "invalid --version-prefix '%.80s': 'v' (v1.2.3, v1.2, v1) or '' (1.2.3, "
+                       "1.2, 1)", in->version_prefix);
+    const struct {
+        const char *flag, *text;
+        int *field;
+    } switches[] = {{"--sha-tag", in->sha_tag, &p->sha},
+                    {"--major-zero", in->major_zero, &p->major_zero},
+                    {"--latest", in->latest, &p->latest}};
+    for (size_t i = 0; i < sizeof switches / sizeof switches[0]; i++) {
+        if (switches[i].text == NULL)
+            continue;
+        int on = ma_switch_parse(switches[i].text);
+        if (on < 0)
+            return ma_fail(err, MA_ERR_INPUT, "invalid %s '%.80s': true or false", switches[i].flag,
+                           switches[i].text);
+        *switches[i].field = on;
+    }
+    if (in->schedule_tag != NULL) {
+        if (!ma_tag_is_valid(in->schedule_tag) || ma_tag_reads_as_release(in->schedule_tag))
+            return ma_fail(err, MA_ERR_INPUT, "invalid --schedule-tag '%.80s': a Docker tag that is no release tag "
+                           "(latest, a version, sha-...), e.g. nightly", in->schedule_tag);
+        snprintf(p->schedule, sizeof p->schedule, "%s", in->schedule_tag);
+    }
+    return 0;
+}
+
 /* A pull-request event whose GITHUB_REF holds no number (pull_request_target
  * names the base branch): the number is in the event payload.  Not finding it
  * is no error here: --tag auto refuses to guess (ctx->pr_lookup says why). */
@@ -82,6 +115,8 @@ int ma_context_read(const ma_context_inputs *in, ma_context *out, ma_error *err)
     int rc = ma_config_load(out->project_dir, in->config_path, &out->config, err);
     if (rc == 0)
         rc = choose_tag_prefix(in, out, err);
+    if (rc == 0)
+        rc = choose_tag_policy(in, out, err);
     if (rc == 0)
         rc = ma_gitctx_read_releases(out->project_dir, in->git_cache, out->tag_prefix, &out->git, err);
     if (rc == MA_GIT_NOT_A_REPO && !in->require_git) {
@@ -124,6 +159,8 @@ void ma_context_tag_inputs(const ma_context *ctx, const char *requested, ma_tag_
     out->ref_tag = ctx->ci.ref_tag;
     out->tag_prefix = ctx->tag_prefix;
     out->branch = ctx->ci.branch;
+    out->scheduled = ctx->ci.scheduled;
+    out->policy = &ctx->tag_policy;
     if (ctx->have_git) {
         out->head_sha = ctx->git.head_sha;
         out->head_tags = &ctx->git.head_tags;

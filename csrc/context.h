@@ -21,6 +21,8 @@ typedef struct {
     ma_gitcache *git_cache;   /* NULL: open the repository for this read only */
     const char *component;    /* whose config tag_prefix holds (NULL or "all": every component's, which must agree) */
     const char *tag_prefix;   /* --tag-prefix (NULL: the config's) */
+    const char *version_prefix, *sha_tag, *major_zero, *latest, *schedule_tag; /* the tag policy's options
+                                 (request.h; NULL: the config's "tags") */
 } ma_context_inputs;
 
 typedef struct {
@@ -31,6 +33,7 @@ typedef struct {
     ma_config config;
     const char *tag_prefix;   /* release tags are <tag_prefix>v<semver>: --tag-prefix, else the config's, else NULL
                                  (points into the inputs or config) */
+    ma_tag_policy tag_policy; /* the config's "tags", with the options given over it */
     char host_platform[32];   /* "" when the machine is unknown */
     const char *source_date_epoch; /* $SOURCE_DATE_EPOCH (validated; points into envp), or NULL */
     long long epoch;          /* its value */

@@ -9,6 +9,7 @@
 #include "jobstep.h"
 #include "platform.h"
 #include "published.h"
+#include "tagpolicy.h"
 #include "tagrules.h"
 #include "textfile.h"
 
@@ -56,7 +57,7 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
     } else if (job->resume && job->allow_overwrite) {
         /* a re-run skips the guard: say here what phase 3 will replace */
         rc = ma_strlist_pushf(&job->notes, "replaced %s (was %s)", ref, held.digest);
-    } else if (same(held.revision, job->revision) && same(held.version, job->version) && !job->resume) {
+    } else if (same(held.revision, job->revision) && held.version != NULL && ma_version_same(held.version, job->version) && !job->resume) {
         /* a re-run: the published index must hold every platform asked for */
         for (size_t i = 0; i < ip->platforms.len; i++)
             if (!ma_platforms_hold(&held.platforms, ip->platforms.items[i])) {

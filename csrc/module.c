@@ -202,6 +202,23 @@ static int store_option(const ma_option *row, PyObject *value, const char *fname
         *(unsigned *)field = (unsigned)n;
         return 0;
     }
+    case MA_OPT_SWITCH:
+        /* a bool as its text; any other text goes on for the C side to refuse (exit 2 from the command) */
+        if (value == Py_None) {
+            *(const char **)field = NULL;
+            return 0;
+        }
+        if (PyBool_Check(value)) {
+            *(const char **)field = value == Py_True ? "true" : "false";
+            return 0;
+        }
+        if (!PyUnicode_Check(value)) {
+            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be bool, str or None, not %.100s", fname,
+                         row->name, Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        *(const char **)field = PyUnicode_AsUTF8(value);
+        return *(const char **)field == NULL ? -1 : 0;
     case MA_OPT_ENV:
         return env_from(value, &call->envp);
     }
@@ -480,7 +497,7 @@ static PyObject *py_options(PyObject *module, PyObject *unused)
 {
     (void)module;
     (void)unused;
-    static const char *const types[] = {"text", "flag", "count", "uint", "env"};
+    static const char *const types[] = {"text", "flag", "count", "uint", "switch", "env"};
     static const struct {
         unsigned bit;
         const char *name;
@@ -525,18 +542,21 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
 
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
-     "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None) -> list[str]"},
+     "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None, version_prefix=None, "
+     "sha_tag=None, major_zero=None, latest=None, schedule_tag=None) -> list[str]"},
     {"plan", (PyCFunction)(void (*)(void))py_plan, METH_VARARGS | METH_KEYWORDS,
      "plan(component, tag='dev', push=False, platforms=None, registry=None, repo=None, *, env=None, "
      "config=None, builder=None, run_dir=None, merge=False, push_by_digest=False, digest_dir=None, "
      "cache_from=None, cache_to=None, provenance=None, sbom=False, sign=False, sign_key=None, "
-     "sign_offline=False, tag_prefix=None) -> dict"},
+     "sign_offline=False, tag_prefix=None, version_prefix=None, sha_tag=None, major_zero=None, latest=None, "
+     "schedule_tag=None) -> dict"},
     {"cli", (PyCFunction)(void (*)(void))py_cli, METH_VARARGS | METH_KEYWORDS,
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
      "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
      "username=None, retry_backoff_ms=0, merge=False, push_by_digest=False, digest_dir=None, cache_from=None, "
      "cache_to=None, progress=None, provenance=None, sbom=False, sign=False, sign_key=None, sign_offline=False, "
-     "tag_prefix=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the "
+     "tag_prefix=None, version_prefix=None, sha_tag=None, major_zero=None, latest=None, schedule_tag=None) "
+     "-> int: run `build multi-arch` (or `build merge` with merge=True), return the "
      "exit status"},
     {"publish", (PyCFunction)(void (*)(void))py_publish, METH_VARARGS | METH_KEYWORDS,
      "publish(component, ...) -> dict: run as cli() does (the same options) and return the result as plain data; "

@@ -19,6 +19,23 @@ const ma_option ma_options[] = {
      "release tags are PREFIXv1.2.3 (a monorepo's broker-v1.2.3): only those are releases, and the image tags "
      "drop the prefix [default: tag_prefix in multiarch.json, else none]",
      "tag_prefix", EVERYWHERE | MA_OPT_TAGS, REQ(tag_prefix)},
+    {"version_prefix", "--version-prefix", "PREFIX", MA_OPT_TEXT, NULL,
+     "the version tags' prefix: 'v' (v1.2.3, v1.2, v1) or '' (1.2.3, 1.2, 1); --tag 1.2.3 and v1.2.3 name one "
+     "release [default: tags.version_prefix in multiarch.json, else v]",
+     "tag_policy", EVERYWHERE | MA_OPT_TAGS, REQ(version_prefix)},
+    {"sha_tag", "--sha-tag", "BOOL", MA_OPT_SWITCH, NULL,
+     "true or false: the sha-<7> tag on every auto build [default: tags.sha in multiarch.json, else true]",
+     "tag_policy", EVERYWHERE | MA_OPT_TAGS, REQ(sha_tag)},
+    {"major_zero", "--major-zero", "BOOL", MA_OPT_SWITCH, NULL,
+     "true or false: the major alias (v0) for 0.y.z releases [default: tags.major_zero in multiarch.json, else "
+     "true]",
+     "tag_policy", EVERYWHERE | MA_OPT_TAGS, REQ(major_zero)},
+    {"latest", "--latest", "BOOL", MA_OPT_SWITCH, NULL,
+     "true or false: releases move latest [default: tags.latest in multiarch.json, else true]", "tag_policy",
+     EVERYWHERE | MA_OPT_TAGS, REQ(latest)},
+    {"schedule_tag", "--schedule-tag", "TAG", MA_OPT_TEXT, NULL,
+     "the tag of a scheduled CI run with --tag auto [default: tags.schedule in multiarch.json, else nightly]",
+     "tag_policy", EVERYWHERE | MA_OPT_TAGS, REQ(schedule_tag)},
     {"registry", "--registry", "URL", MA_OPT_TEXT, NULL, "registry and namespace [default: ghcr.io/colliery-io]",
      "registry", EVERYWHERE, REQ(registry)},
     {"platforms", "--platforms", "LIST", MA_OPT_TEXT, NULL,
@@ -97,7 +114,7 @@ const size_t ma_noptions = sizeof ma_options / sizeof ma_options[0];
 const void *ma_option_in_request(const ma_option *row, const ma_request *req)
 {
     size_t start = offsetof(ma_cli_options, req);
-    if ((row->type != MA_OPT_TEXT && row->type != MA_OPT_FLAG) || row->offset < start ||
+    if ((row->type != MA_OPT_TEXT && row->type != MA_OPT_FLAG && row->type != MA_OPT_SWITCH) || row->offset < start ||
         row->offset >= start + sizeof *req)
         return NULL;
     return (const char *)req + (row->offset - start);

@@ -35,6 +35,7 @@ typedef enum {
     MA_OPT_FLAG,  /* truth value -> int */
     MA_OPT_COUNT, /* int, its text, or None -> const char * (the C side parses and checks it) */
     MA_OPT_UINT,  /* int >= 0 -> unsigned */
+    MA_OPT_SWITCH, /* True, False, 'true', 'false' or None -> "true", "false" or NULL (the C side checks the text) */
     MA_OPT_ENV    /* a mapping of str to str, or None: the process environment (the binding copies it) */
 } ma_option_type;
 
@@ -69,8 +70,8 @@ extern const size_t ma_noptions;
 /* The first row named name taken where (one MA_OPT_* bit), or NULL. */
 const ma_option *ma_option_find(const char *name, unsigned where);
 
-/* Where req holds the row's value: a const char * for MA_OPT_TEXT, an int for
- * MA_OPT_FLAG; NULL for an option kept outside the request (--jobs, merge). */
+/* Where req holds the row's value: a const char * for MA_OPT_TEXT and
+ * MA_OPT_SWITCH, an int for MA_OPT_FLAG; NULL for an option kept outside the request (--jobs, merge). */
 const void *ma_option_in_request(const ma_option *row, const ma_request *req);
 
 #endif

@@ -21,6 +21,11 @@ static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
         .digest_dir = req->mode == MA_MODE_MERGE ? req->digest_dir : NULL,
         .component = req->component,
         .tag_prefix = req->tag_prefix,
+        .version_prefix = req->version_prefix,
+        .sha_tag = req->sha_tag,
+        .major_zero = req->major_zero,
+        .latest = req->latest,
+        .schedule_tag = req->schedule_tag,
     };
     return ma_context_read(&in, ctx, err);
 }
@@ -73,6 +78,7 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .config = &ctx.config,
             .source_date_epoch = ctx.source_date_epoch,
             .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
+            .tag_policy = &ctx.tag_policy,
             .sign_identity = ctx.workflow_identity,
         };
         /* what the context settled: the project directory, the tag prefix (the request's, else the config's) */

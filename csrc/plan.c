@@ -73,8 +73,13 @@ static const char *image_title(const char *image)
 static int add_landing_tag(ma_plan *plan, ma_error *err)
 {
     for (size_t i = 0; i < plan->tags.len; i++)
-        if (ma_tag_is_immutable(plan->tags.items[i]))
+        if (ma_tag_is_immutable_under(plan->tags.items[i], plan->tag_policy.version_prefix))
             return 0;
+    if (!plan->tag_policy.sha)
+        return ma_fail(err, MA_ERR_INPUT, "builder '%s' (docker driver) pushes under a tag, and tags %s have no "
+                                          "immutable one to land on, and the tag policy has no sha- tag (tags.sha "
+                                          "false): pass --builder with a builder that pushes by digest",
+                       plan->req.builder, plan->tags.items[0]);
     if (plan->revision == NULL || strlen(plan->revision) < 7)
         return ma_fail(err, MA_ERR_ENV, "builder '%s' (docker driver) pushes under a tag, and tags %s have no "
                                         "immutable one to land on and no git commit for a sha- tag: publish from a "
@@ -92,7 +97,9 @@ static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
     for (size_t i = 0; i < plan->tags.len; i++) {
         const char *tag = plan->tags.items[i];
         if (ma_strlist_pushf(&ip->refs, "%s:%s", ip->image, tag) ||
-            ma_strlist_push(ma_tag_is_immutable(tag) ? &ip->immutable_tags : &ip->mutable_tags, tag))
+            ma_strlist_push(ma_tag_is_immutable_under(tag, plan->tag_policy.version_prefix) ? &ip->immutable_tags
+                                                                                            : &ip->mutable_tags,
+                            tag))
             return -1;
     }
     return 0;
@@ -321,6 +328,7 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     settled.config_path = cfg->source;
     if (mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
         settled.digest_dir = NULL;
+    out->tag_policy = in->tag_policy != NULL ? *in->tag_policy : cfg->tag_policy;
     out->revision = ma_strdup(in->revision);
     if (ma_request_copy(&out->req, &settled) != 0 || (in->revision && !out->revision) ||
         ma_strlist_extend(&out->tags, in->tags))

@@ -106,12 +106,25 @@ static cJSON *signing_json(const ma_plan *plan)
     return sign_json(&plan->sign);
 }
 
+/* The tag policy in effect (the config's "tags", the options over it), as multiarch.json spells it. */
+static cJSON *tag_policy_json(const ma_plan *plan)
+{
+    const ma_tag_policy *p = &plan->tag_policy;
+    cJSON *o = cJSON_CreateObject();
+    if (o != NULL && add_str(o, "version_prefix", p->version_prefix) && add(o, "sha", cJSON_CreateBool(p->sha)) &&
+        add(o, "major_zero", cJSON_CreateBool(p->major_zero)) && add(o, "latest", cJSON_CreateBool(p->latest)) &&
+        add_str(o, "schedule", p->schedule))
+        return o;
+    cJSON_Delete(o);
+    return NULL;
+}
+
 /* JSON keys whose value the plan works out from several options rather
  * than holds in one field of its request. */
 static const struct {
     const char *key;
     cJSON *(*value)(const ma_plan *plan);
-} WORKED_OUT[] = {{"mode", mode_json}, {"sign", signing_json}};
+} WORKED_OUT[] = {{"mode", mode_json}, {"sign", signing_json}, {"tag_policy", tag_policy_json}};
 
 /* The value under row's JSON key: worked out, or read through the row from
  * the plan's request (a string or null, a bool).  NULL when out of memory,

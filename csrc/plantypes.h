@@ -52,6 +52,7 @@ typedef struct {
                                   project_dir (where the commands run), config_path (the config file
                                   used, or NULL for the defaults), digest_dir (by digest and merge only) */
     char *revision;            /* the commit built, or NULL outside git */
+    ma_tag_policy tag_policy;  /* the tag policy in effect (config "tags" and the options over it) */
     ma_sign_plan sign;         /* --sign: how each index digest is signed before any tag moves */
     ma_strlist tags;
     ma_image_plan *images;
@@ -69,6 +70,7 @@ typedef struct {
     ma_label_inputs label_facts; /* source, created (revision, version, title: filled per image) */
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
+    const ma_tag_policy *tag_policy; /* the tag policy in effect, NULL: the config's */
     const char *sign_identity;   /* keyless: the workflow's certificate identity, or NULL */
 } ma_plan_inputs;
 

@@ -3,11 +3,21 @@
 #include <string.h>
 
 #include "shquote.h"
+#include "tagrules.h"
 
 static void write_list(FILE *out, const ma_strlist *l, const char *sep)
 {
     for (size_t i = 0; i < l->len; i++)
         fprintf(out, "%s%s", i ? sep : "", l->items[i]);
+}
+
+void ma_report_spelling(FILE *out, const ma_plan *plan)
+{
+    if (plan->tag_policy.version_prefix[0] != '\0' || plan->tags.len == 0 ||
+        !ma_tag_is_immutable_under(plan->tags.items[0], "") || ma_tag_is_commit(plan->tags.items[0]))
+        return;
+    fprintf(out, "Version tags are spelled without v (tags.version_prefix \"\"): %s; aliases the registry holds "
+                 "as v-tags are compared as versions\n", plan->tags.items[0]);
 }
 
 void ma_report_plan(FILE *out, const ma_plan *plan)
@@ -26,6 +36,7 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         fputs("Tags: ", out);
         write_list(out, &plan->tags, ", ");
         fputc('\n', out);
+        ma_report_spelling(out, plan);
     }
     for (size_t i = 0; i < plan->nimages; i++) {
         const ma_image_plan *ip = &plan->images[i];

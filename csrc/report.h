@@ -13,6 +13,11 @@
 /* The dry-run plan: the tags, then each image's commands, nothing run. */
 void ma_report_plan(FILE *out, const ma_plan *plan);
 
+/* Under a version_prefix other than the seed's, one line saying how the
+ * plan's version tags are spelled (and that versions, not strings, are
+ * compared with what the registry holds); nothing otherwise. */
+void ma_report_spelling(FILE *out, const ma_plan *plan);
+
 /* The table at the end of a run: component, result, time, digest reference
  * (what to deploy by) or the error. */
 void ma_report_summary(FILE *out, const ma_image_run *runs, size_t n);

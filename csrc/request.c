@@ -13,7 +13,9 @@ static const size_t TEXT_FIELDS[] = {
     offsetof(ma_request, registry),    offsetof(ma_request, platforms),   offsetof(ma_request, builder),
     offsetof(ma_request, config_path), offsetof(ma_request, project_dir), offsetof(ma_request, run_dir),
     offsetof(ma_request, digest_dir),  offsetof(ma_request, cache_from),  offsetof(ma_request, cache_to),
-    offsetof(ma_request, provenance),  offsetof(ma_request, sign_key),
+    offsetof(ma_request, provenance),  offsetof(ma_request, sign_key),    offsetof(ma_request, version_prefix),
+    offsetof(ma_request, sha_tag),     offsetof(ma_request, major_zero),  offsetof(ma_request, latest),
+    offsetof(ma_request, schedule_tag),
 };
 
 #define NTEXT (sizeof TEXT_FIELDS / sizeof TEXT_FIELDS[0])

@@ -20,6 +20,11 @@ typedef struct {
     const char *component;    /* for plans: a component name or "all" */
     const char *tag;          /* --tag: "auto" or a literal (NULL: "dev") */
     const char *tag_prefix;   /* --tag-prefix: release tags are <prefix>v<semver> (NULL: the config's) */
+    const char *version_prefix; /* --version-prefix: "v" or "" (NULL: the config's tags.version_prefix) */
+    const char *sha_tag;      /* --sha-tag: "true" or "false" (NULL: the config's tags.sha) */
+    const char *major_zero;   /* --major-zero: "true" or "false" (NULL: the config's tags.major_zero) */
+    const char *latest;       /* --latest: "true" or "false" (NULL: the config's tags.latest) */
+    const char *schedule_tag; /* --schedule-tag: a scheduled run's tag (NULL: the config's tags.schedule) */
     const char *registry;     /* NULL: the config's */
     const char *platforms;    /* NULL: the default for push / local */
     const char *builder;      /* NULL: the config's */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "releasetag.h"
+#include "tagpolicy.h"
 
 #define TAG_GRAMMAR "a tag is 1-128 characters from [A-Za-z0-9_.-] and cannot start with '.' or '-'"
 
@@ -148,35 +149,55 @@ int ma_tag_is_commit(const char *tag)
     return is_sha_tag(tag);
 }
 
-int ma_tag_is_immutable(const char *tag)
+int ma_tag_is_immutable_under(const char *tag, const char *version_prefix)
 {
     ma_semver v;
     if (!ma_tag_is_valid(tag))
         return 0;
-    return is_sha_tag(tag) || ma_semver_parse_sep(tag, '_', &v) == 0;
+    if (version_prefix == NULL || version_prefix[0] != '\0')
+        return is_sha_tag(tag) || ma_semver_parse_sep(tag, '_', &v) == 0;
+    return is_sha_tag(tag) || (ma_version_tag_parse(tag, "", &v) == 0 && strchr(tag, '+') == NULL);
+}
+
+int ma_tag_is_immutable(const char *tag)
+{
+    return ma_tag_is_immutable_under(tag, "v");
 }
 
 int ma_release_tags(const char *version_tag, const ma_strlist *repo_tags,
                     ma_strlist *out, ma_error *err)
 {
+    return ma_release_tags_under(version_tag, repo_tags, NULL, out, err);
+}
+
+int ma_release_tags_under(const char *version_tag, const ma_strlist *repo_tags, const ma_tag_policy *policy,
+                          ma_strlist *out, ma_error *err)
+{
     ma_semver v;
     char show[SHOWN_MAX + 4];
-    /* Accept the git form (v1.2.3+b) and the Docker form (v1.2.3_b). */
-    if (version_tag == NULL || (ma_semver_parse(version_tag, &v) != 0 &&
-                                ma_semver_parse_sep(version_tag, '_', &v) != 0))
+    ma_tag_policy seed;
+    if (policy == NULL) {
+        ma_tag_policy_default(&seed);
+        policy = &seed;
+    }
+    /* Accept the git form (v1.2.3+b) and the Docker form (v1.2.3_b), with or without the v. */
+    if (version_tag == NULL || ma_version_read(version_tag, &v) != 0)
         return ma_fail(err, MA_ERR_INPUT,
                        "'%s' is not a release version: expected v<major>.<minor>.<patch>"
                        "[-<pre-release>][+<build>], e.g. v1.2.3",
                        version_tag ? shown(version_tag, show) : "(none)");
 
-    char own[MA_TAG_MAX + 1];
-    size_t len = strlen(version_tag);
+    /* the version's own tag, spelled as the policy says */
+    char own[MA_TAG_MAX + 2];
+    const char *bare = version_tag[0] == 'v' ? version_tag + 1 : version_tag;
+    size_t len = strlen(policy->version_prefix) + strlen(bare);
     if (len > MA_TAG_MAX)
         return ma_fail(err, MA_ERR_INPUT,
                        "version '%s' is %zu characters long: a Docker tag holds at most %d",
                        shown(version_tag, show), len, MA_TAG_MAX);
+    snprintf(own, sizeof own, "%s%s", policy->version_prefix, bare);
     for (size_t i = 0; i <= len; i++)
-        own[i] = version_tag[i] == '+' ? '_' : version_tag[i];
+        own[i] = own[i] == '+' ? '_' : own[i];
     if (ma_strlist_push_unique(out, own) != 0)
         return ma_nomem(err);
     if (!ma_semver_is_stable(&v))
@@ -199,14 +220,20 @@ int ma_release_tags(const char *version_tag, const ma_strlist *repo_tags,
         }
     }
 
+    if (v.major == 0 && !policy->major_zero)
+        want_major = 0; /* semver: anything may change before 1.0 */
+    if (!policy->latest)
+        want_latest = 0;
+
     char alias[64];
+    const char *prefix = policy->version_prefix;
     if (want_minor) {
-        snprintf(alias, sizeof alias, "v%" PRIu64 ".%" PRIu64, v.major, v.minor);
+        snprintf(alias, sizeof alias, "%s%" PRIu64 ".%" PRIu64, prefix, v.major, v.minor);
         if (ma_strlist_push_unique(out, alias) != 0)
             return ma_nomem(err);
     }
     if (want_major) {
-        snprintf(alias, sizeof alias, "v%" PRIu64, v.major);
+        snprintf(alias, sizeof alias, "%s%" PRIu64, prefix, v.major);
         if (ma_strlist_push_unique(out, alias) != 0)
             return ma_nomem(err);
     }
@@ -215,12 +242,14 @@ int ma_release_tags(const char *version_tag, const ma_strlist *repo_tags,
     return 0;
 }
 
-/* v<digits>[.<digits>[.<digits>]]: the shape of a moving release alias. */
-static int is_version_alias(const char *tag)
+/* <prefix><digits>[.<digits>[.<digits>]]: the shape of a moving release alias. */
+static int is_version_alias(const char *tag, const char *prefix)
 {
     const char *s = tag;
-    if (*s++ != 'v')
+    size_t n = strlen(prefix);
+    if (strncmp(s, prefix, n) != 0)
         return 0;
+    s += n;
     for (int group = 0; group < 3; group++) {
         if (*s < '0' || *s > '9')
             return 0;
@@ -234,11 +263,18 @@ static int is_version_alias(const char *tag)
     return 0;
 }
 
-static int reads_as_release(const char *tag)
+/* A release tag in the seed's spelling, or also bare (1.2.3, 1.2, 1) when bare is set. */
+static int reads_as_release(const char *tag, int bare)
 {
     ma_semver v;
-    return strcmp(tag, "latest") == 0 || is_version_alias(tag) || is_sha_tag(tag) ||
-           ma_semver_parse_sep(tag, '_', &v) == 0;
+    return strcmp(tag, "latest") == 0 || is_version_alias(tag, "v") || is_sha_tag(tag) ||
+           ma_version_tag_parse(tag, "v", &v) == 0 ||
+           (bare && (is_version_alias(tag, "") || ma_version_tag_parse(tag, "", &v) == 0));
+}
+
+int ma_tag_reads_as_release(const char *tag)
+{
+    return reads_as_release(tag, 1);
 }
 
 /* The version an auto build releases: CI's tag when it is a release tag (under
@@ -286,9 +322,13 @@ static int auto_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *err)
                        "a %.60s event, but no pull request number was found (%.400s): refusing to guess "
                        "the tags (pass --tag explicitly)",
                        in->pr_event, in->pr_lookup ? in->pr_lookup : "CI gave none");
-    const char *version = pull_request ? NULL : release_version(in);
-    if (version != NULL) {
-        if (ma_release_tags(version, in->repo_tags, tags, err) != 0)
+    const char *version = pull_request || in->scheduled ? NULL : release_version(in);
+    if (in->scheduled && !pull_request) {
+        /* a scheduled run publishes its one tag (nightly), never a release or branch tag */
+        if (ma_strlist_push(tags, in->policy != NULL ? in->policy->schedule : "nightly") != 0)
+            return ma_nomem(err);
+    } else if (version != NULL) {
+        if (ma_release_tags_under(version, in->repo_tags, in->policy, tags, err) != 0)
             return -1;
     } else if (in->pr_number != NULL && in->pr_number[0] != '\0') {
         if (!all_digits(in->pr_number) || strlen(in->pr_number) > MA_TAG_MAX - 3)
@@ -303,7 +343,7 @@ static int auto_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *err)
         char tag[MA_TAG_MAX + 1];
         char show_tag[SHOWN_MAX + 4];
         ma_tag_sanitize(in->branch, tag);
-        if (reads_as_release(tag))
+        if (reads_as_release(tag, in->policy != NULL && in->policy->version_prefix[0] == '\0'))
             return ma_fail(err, MA_ERR_INPUT,
                            "branch '%s' would produce the release tag '%s': rename the branch "
                            "or pass --tag explicitly",
@@ -312,6 +352,14 @@ static int auto_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *err)
             return ma_nomem(err);
     }
 
+    if (in->policy != NULL && !in->policy->sha) {
+        /* the project names commits by digest, not by a sha- tag: something else must name the build */
+        if (tags->len == 0)
+            return ma_fail(err, MA_ERR_ENV,
+                           "--tag auto found no release tag, branch or pull request to tag the build with, and "
+                           "the tag policy has no sha- tag (tags.sha false): pass --tag explicitly");
+        return 0;
+    }
     char sha_tag[12] = "sha-";
     for (int i = 0; i < 7; i++) {
         char c = in->head_sha[i];
@@ -335,8 +383,12 @@ static int explicit_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *er
         version = in->requested;
     if (version == NULL && ma_release_tag_version(in->requested, NULL, '_', &v) != NULL)
         version = in->requested;
+    /* under version_prefix "", 1.2.3 names the release v1.2.3 names */
+    if (version == NULL && in->policy != NULL && in->policy->version_prefix[0] == '\0' &&
+        ma_version_tag_parse(in->requested, "", &v) == 0)
+        version = in->requested;
     if (version != NULL)
-        return ma_release_tags(version, in->repo_tags, tags, err);
+        return ma_release_tags_under(version, in->repo_tags, in->policy, tags, err);
     if (!ma_tag_is_valid(in->requested))
         return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s': " TAG_GRAMMAR,
                        shown(in->requested, show));

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "semver.h"
 #include "strlist.h"
+#include "tagpolicy.h"
 
 #define MA_TAG_MAX 128
 
@@ -28,6 +29,15 @@ int ma_tag_sanitize(const char *in, char *out);
  * latest, branch, pr-N, dev) is mutable. */
 int ma_tag_is_immutable(const char *tag);
 
+/* ma_tag_is_immutable where version tags are spelled version_prefix + semver
+ * ("v": v1.2.3, as above; "": 1.2.3; NULL: "v"). */
+int ma_tag_is_immutable_under(const char *tag, const char *version_prefix);
+
+/* 1 when tag reads as a release tag in either spelling: latest, a version or
+ * its alias (v1.2.3, v1.2, v1, 1.2.3, 1.2, 1) or sha-<7 hex>.  A branch, or a
+ * schedule tag, must not look like one. */
+int ma_tag_reads_as_release(const char *tag);
+
 /* 1 for sha-<7 hex>: it names a commit, and the first image published for
  * that commit keeps it (a later build of the same commit, e.g. its release,
  * leaves it where it is). */
@@ -44,6 +54,13 @@ int ma_tag_is_commit(const char *tag);
 int ma_release_tags(const char *version_tag, const ma_strlist *repo_tags,
                     ma_strlist *out, ma_error *err);
 
+/* ma_release_tags under a tag policy (NULL: the default): the version tag and
+ * its aliases spelled with policy->version_prefix (1.2.3, 1.2, 1 under ""),
+ * no major alias for 0.y.z without major_zero, no `latest` without latest.
+ * version_tag may be spelled either way (v1.2.3 or 1.2.3). */
+int ma_release_tags_under(const char *version_tag, const ma_strlist *repo_tags, const ma_tag_policy *policy,
+                          ma_strlist *out, ma_error *err);
+
 /* Facts the tag rules need, gathered by the context step. */
 typedef struct {
     const char *requested;        /* the --tag value: "auto" or a literal tag */
@@ -57,6 +74,8 @@ typedef struct {
                                      vX.Y line under tag_prefix, prefix dropped (may be NULL) */
     const char *pr_event;         /* the pull/merge request event CI builds, NULL when none */
     const char *pr_lookup;        /* with pr_event and no pr_number: what was read, for the refusal */
+    int scheduled;                /* CI runs on a schedule (GitHub's schedule event, GitLab's schedule pipeline) */
+    const ma_tag_policy *policy;  /* the project's tag policy (tagpolicy.h), NULL: the default (the seed's) */
 } ma_tag_inputs;
 
 /* Compute the ordered, de-duplicated tag list.
@@ -68,9 +87,12 @@ typedef struct {
  *    sha-<7 hex>) is refused: building a branch must never move release tags.
  *    head_sha NULL with "auto" is an MA_ERR_ENV error.  On a pull-request event
  *    (pr_event) only `pr-N` and the sha- tag, never a release or branch tag;
- *    without a number it is refused (MA_ERR_INPUT naming pr_lookup).
- *  - requested a full version (v1.2.3..., or tag_prefix + one): its release set
- *    (ma_release_tags) without the prefix.
+ *    without a number it is refused (MA_ERR_INPUT naming pr_lookup).  On a
+ *    scheduled run (not a pull request): the policy's schedule tag instead of
+ *    a release or branch tag.  The sha- tag only when the policy's sha is on.
+ *  - requested a full version (v1.2.3..., or tag_prefix + one; under
+ *    version_prefix "" also 1.2.3...): its release set (ma_release_tags_under)
+ *    without the prefix.
  *  - anything else: used as given once ma_tag_is_valid; invalid -> MA_ERR_INPUT
  *    with a message naming the value and the allowed grammar.
  * Appends to out (which the caller frees). */

@@ -32,7 +32,7 @@ def stub_classes():
 def test_every_row_is_complete():
     for r in ROWS:
         assert re.fullmatch(r"[a-z][a-z_]*", r["name"]) and r["help"], r
-        assert r["type"] in {"text", "flag", "count", "uint", "env"}, r
+        assert r["type"] in {"text", "flag", "count", "uint", "switch", "env"}, r
         assert r["commands"], r
         if r["flag"] is not None:
             assert r["flag"] == "--" + r["name"].replace("_", "-"), r

@@ -119,7 +119,8 @@ class Option(TypedDict):
     """``"--tag"``, or None: the positional ``component`` or a Python-only keyword."""
     metavar: Optional[str]
     type: str
-    """``"text"``, ``"flag"``, ``"count"``, ``"uint"`` or ``"env"``."""
+    """``"text"``, ``"flag"``, ``"count"``, ``"uint"``, ``"switch"`` (True, False, ``"true"``,
+    ``"false"`` or None) or ``"env"``."""
     default: Optional[str]
     help: str
     json_key: Optional[str]
@@ -128,6 +129,18 @@ class Option(TypedDict):
     commands: list[str]
     """Where it is taken: ``"multi-arch"``, ``"merge"``, ``"cli"``, ``"publish"``, ``"plan"``, ``"compute_tags"``."""
 
+class TagPolicy(TypedDict):
+    version_prefix: str
+    """``"v"`` (``v1.2.3``, ``v1.2``, ``v1``) or ``""`` (``1.2.3``, ``1.2``, ``1``)."""
+    sha: bool
+    """The ``sha-<7>`` tag on every auto build."""
+    major_zero: bool
+    """The major alias (``v0``) for ``0.y.z`` releases."""
+    latest: bool
+    """Releases move ``latest``."""
+    schedule: str
+    """The tag of a scheduled CI run (``nightly``)."""
+
 class Plan(TypedDict):
     """The version of multiarch first, then the options' keys in the option table's order, then revision,
     tags and images."""
@@ -135,6 +148,8 @@ class Plan(TypedDict):
     """The version of multiarch that made the plan (``__version__``)."""
     tag_prefix: Optional[str]
     """The release tags' prefix (``tag_prefix``, else the config's), or None."""
+    tag_policy: TagPolicy
+    """The tag policy in effect: the config's ``tags``, with the options given over it."""
     registry: str
     push: bool
     builder: str
@@ -162,6 +177,11 @@ def compute_tags(
     env: Optional[Mapping[str, str]] = None,
     config: Optional[str] = None,
     tag_prefix: Optional[str] = None,
+    version_prefix: Optional[str] = None,
+    sha_tag: Optional[Union[bool, str]] = None,
+    major_zero: Optional[Union[bool, str]] = None,
+    latest: Optional[Union[bool, str]] = None,
+    schedule_tag: Optional[str] = None,
 ) -> list[str]:
     """The image tags a build gets.
 
@@ -173,6 +193,12 @@ def compute_tags(
     other value is validated against Docker's tag grammar and used as given.
     ``tag_prefix`` (default the config's ``tag_prefix``): release tags are
     ``<tag_prefix>v1.2.3``, only those count, and the image tags drop the prefix.
+    The tag policy (default the config's ``tags``): ``version_prefix`` ``""`` spells
+    version tags ``1.2.3``, ``1.2``, ``1`` (and ``"1.2.3"`` names the release
+    ``"v1.2.3"`` names); ``sha_tag=False``: no ``sha-`` tag; ``major_zero=False``: no
+    ``v0`` for ``0.y.z``; ``latest=False``: releases leave ``latest`` alone;
+    ``schedule_tag``: the tag of a scheduled CI run (``nightly``), which replaces the
+    release or branch tag there.
     """
 
 def plan(
@@ -198,6 +224,11 @@ def plan(
     sign_key: Optional[str] = None,
     sign_offline: bool = False,
     tag_prefix: Optional[str] = None,
+    version_prefix: Optional[str] = None,
+    sha_tag: Optional[Union[bool, str]] = None,
+    major_zero: Optional[Union[bool, str]] = None,
+    latest: Optional[Union[bool, str]] = None,
+    schedule_tag: Optional[str] = None,
 ) -> Plan:
     """The build plan for ``component`` (``"broker"``, ``"agent"``, ``"ui"`` or ``"all"``).
 
@@ -244,6 +275,11 @@ def cli(
     sign_key: Optional[str] = None,
     sign_offline: bool = False,
     tag_prefix: Optional[str] = None,
+    version_prefix: Optional[str] = None,
+    sha_tag: Optional[Union[bool, str]] = None,
+    major_zero: Optional[Union[bool, str]] = None,
+    latest: Optional[Union[bool, str]] = None,
+    schedule_tag: Optional[str] = None,
 ) -> int:
     """Run ``angreal build multi-arch`` (``merge=True``: ``angreal build merge``) and return
     its exit status.
@@ -302,6 +338,11 @@ def publish(
     sign_key: Optional[str] = None,
     sign_offline: bool = False,
     tag_prefix: Optional[str] = None,
+    version_prefix: Optional[str] = None,
+    sha_tag: Optional[Union[bool, str]] = None,
+    major_zero: Optional[Union[bool, str]] = None,
+    latest: Optional[Union[bool, str]] = None,
+    schedule_tag: Optional[str] = None,
 ) -> RunResult:
     """Run as :func:`cli` does, with the same options, and return the result as plain data.
 

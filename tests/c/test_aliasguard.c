@@ -18,6 +18,15 @@ static void test_guarded(void)
     CHECK(!ma_alias_is_guarded("latest", "main"));
     CHECK(!ma_alias_is_guarded("latest", NULL));
     CHECK(!ma_alias_is_guarded(NULL, "v1.2.4"));
+    /* under version_prefix "" the aliases are spelled as the release is */
+    CHECK(ma_alias_is_guarded("1", "1.3.0"));
+    CHECK(ma_alias_is_guarded("1.3", "1.3.0"));
+    CHECK(ma_alias_is_guarded("latest", "1.3.0"));
+    CHECK(ma_alias_is_guarded("0", "0.9.1"));
+    CHECK(!ma_alias_is_guarded("v1", "1.3.0"));
+    CHECK(!ma_alias_is_guarded("1", "v1.3.0"));
+    CHECK(!ma_alias_is_guarded("1.3.0", "1.3.0"));
+    CHECK(!ma_alias_is_guarded("latest", "1.3.0-rc.1"));
     CHECK(ma_alias_is_guarded("v18446744073709551615.18446744073709551615",
                               "v18446744073709551615.18446744073709551615.0"));
 }
@@ -43,7 +52,15 @@ static void test_decide(void)
         {"v1.2.4", NULL, MA_ALIAS_MOVE},             /* unlabelled content */
         {"v1.2.4", "", MA_ALIAS_MOVE},
         {"v1.2.4", "main", MA_ALIAS_MOVE},           /* not a version: moved as always */
-        {"v1.2.4", "1.3.0", MA_ALIAS_MOVE},
+        {"v1.2.4", "1.3.0", MA_ALIAS_KEEP},          /* published under version_prefix "": a version too */
+        {"1.3.0", "v1.4.0", MA_ALIAS_KEEP},          /* a policy switched to "": versions, not strings */
+        {"1.3.0", "v1.2.9", MA_ALIAS_MOVE},
+        {"1.3.0", "1.10.0", MA_ALIAS_KEEP},
+        {"1.3.0", "v1.3.0", MA_ALIAS_MOVE},          /* the same version in the other spelling */
+        {"1.3.0", "1.4.0-rc.1", MA_ALIAS_MOVE},
+        {"v1.3.0", "1.4.0_b.1", MA_ALIAS_KEEP},
+        {"1.3.0", "vv1.4.0", MA_ALIAS_MOVE},
+        {"1.3.0", "01.4.0", MA_ALIAS_MOVE},          /* a leading zero: no version */
         {"v1.2.4", "v1.3", MA_ALIAS_MOVE},
         {"main", "v1.3.0", MA_ALIAS_MOVE},           /* not a release: no guard */
         {NULL, "v1.3.0", MA_ALIAS_MOVE},

@@ -178,6 +178,45 @@ static void test_pr_event(void)
     check_ci(external_only, "gitlab", NULL, "8", NULL);
 }
 
+/* scheduled: GitHub's schedule event, GitLab's and Buildkite's schedule source. */
+static int scheduled(const char *const *envp)
+{
+    ma_cienv ci = MA_CIENV_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_cienv_read(envp, &ci, &err) == 0);
+    int on = ci.scheduled;
+    ma_cienv_free(&ci);
+    return on;
+}
+
+static void test_schedule(void)
+{
+    const char *const github[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=schedule", "GITHUB_REF=refs/heads/main",
+                                  NULL};
+    CHECK(scheduled(github));
+    check_ci(github, "github", "main", NULL, NULL);
+    const char *const github_push[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=push", "GITHUB_REF=refs/heads/main",
+                                       NULL};
+    CHECK(!scheduled(github_push));
+    const char *const github_dispatch[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=workflow_dispatch",
+                                           "GITHUB_REF=refs/heads/main", NULL};
+    CHECK(!scheduled(github_dispatch));
+    const char *const gitlab[] = {"GITLAB_CI=true", "CI_PIPELINE_SOURCE=schedule", "CI_COMMIT_REF_NAME=main", NULL};
+    CHECK(scheduled(gitlab));
+    check_ci(gitlab, "gitlab", "main", NULL, NULL);
+    const char *const gitlab_push[] = {"GITLAB_CI=true", "CI_PIPELINE_SOURCE=push", "CI_COMMIT_REF_NAME=main", NULL};
+    CHECK(!scheduled(gitlab_push));
+    const char *const buildkite[] = {"BUILDKITE=true", "BUILDKITE_SOURCE=schedule", "BUILDKITE_BRANCH=main",
+                                     "BUILDKITE_PULL_REQUEST=false", NULL};
+    CHECK(scheduled(buildkite));
+    /* another system's variable means nothing: GitHub's event names its schedule */
+    const char *const mixed[] = {"GITHUB_ACTIONS=true", "CI_PIPELINE_SOURCE=schedule", "GITHUB_REF=refs/heads/main",
+                                 NULL};
+    CHECK(!scheduled(mixed));
+    const char *const none[] = {"CI_PIPELINE_SOURCE=schedule", NULL};
+    CHECK(!scheduled(none));
+}
+
 static void test_no_ci(void)
 {
     const char *const plain[] = {"HOME=/root", "PATH=/usr/bin:/bin", "CI=true", NULL};
@@ -279,6 +318,7 @@ int main(void)
     test_gitlab();
     test_buildkite();
     test_pr_event();
+    test_schedule();
     test_no_ci();
     test_empty_values();
     test_lookup();

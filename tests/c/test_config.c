@@ -166,6 +166,35 @@ static void test_parse_overrides(void)
 
 /* Expect MA_ERR_ENV whose message starts with the origin and says `why`; the
  * config is left empty. */
+static void test_tag_policy(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    CHECK_STR(cfg.tag_policy.version_prefix, "v"); /* the seed's */
+    CHECK(cfg.tag_policy.sha && cfg.tag_policy.major_zero && cfg.tag_policy.latest);
+    CHECK_STR(cfg.tag_policy.schedule, "nightly");
+    ma_config_free(&cfg);
+
+    /* Brokkr today */
+    CHECK(ma_config_parse("{\"tags\": {\"version_prefix\": \"\", \"sha\": false}}", "b.json", &cfg, &err) == 0);
+    CHECK_STR(cfg.tag_policy.version_prefix, "");
+    CHECK(!cfg.tag_policy.sha && cfg.tag_policy.major_zero && cfg.tag_policy.latest);
+    CHECK_STR(cfg.tag_policy.schedule, "nightly");
+    ma_config_free(&cfg);
+
+    CHECK(ma_config_parse("{\"tags\": {\"version_prefix\": \"v\", \"sha\": true, \"major_zero\": false, "
+                          "\"latest\": false, \"schedule\": \"edge\"}}", "all.json", &cfg, &err) == 0);
+    CHECK_STR(cfg.tag_policy.version_prefix, "v");
+    CHECK(cfg.tag_policy.sha && !cfg.tag_policy.major_zero && !cfg.tag_policy.latest);
+    CHECK_STR(cfg.tag_policy.schedule, "edge");
+    ma_config_free(&cfg);
+
+    CHECK(ma_config_parse("{\"tags\": {}}", "empty.json", &cfg, &err) == 0);
+    CHECK_STR(cfg.tag_policy.version_prefix, "v");
+    ma_config_free(&cfg);
+}
+
 static void check_parse_fails_(const char *json, const char *why)
 {
     ma_config cfg;
@@ -193,6 +222,19 @@ static void test_parse_errors(void)
     check_parse_fails("{", "invalid JSON near byte 1");
     check_parse_fails("[]", "must be a JSON object");
     check_parse_fails("\"ghcr.io/x\"", "must be a JSON object");
+
+    /* the tag policy */
+    check_parse_fails("{\"tags\": []}", "'tags' must be an object");
+    check_parse_fails("{\"tags\": {\"prefix\": \"\"}}", "unknown key 'prefix' in 'tags'");
+    check_parse_fails("{\"tags\": {\"version_prefix\": \"V\"}}", "'version_prefix' in 'tags' must be \"v\"");
+    check_parse_fails("{\"tags\": {\"version_prefix\": null}}", "'version_prefix' in 'tags' must be \"v\"");
+    check_parse_fails("{\"tags\": {\"sha\": \"false\"}}", "'sha' in 'tags' must be true or false");
+    check_parse_fails("{\"tags\": {\"major_zero\": 0}}", "'major_zero' in 'tags' must be true or false");
+    check_parse_fails("{\"tags\": {\"latest\": null}}", "'latest' in 'tags' must be true or false");
+    check_parse_fails("{\"tags\": {\"schedule\": \"latest\"}}", "'schedule' in 'tags' must be a Docker tag");
+    check_parse_fails("{\"tags\": {\"schedule\": \"1.2\"}}", "'schedule' in 'tags' must be a Docker tag");
+    check_parse_fails("{\"tags\": {\"schedule\": \"night ly\"}}", "'schedule' in 'tags' must be a Docker tag");
+    check_parse_fails("{\"tags\": {\"schedule\": \"\"}}", "'schedule' in 'tags' must be a Docker tag");
 
     /* unknown keys */
     check_parse_fails("{\"registy\": \"ghcr.io/x\"}", "unknown key 'registy'");
@@ -386,6 +428,7 @@ int main(void)
     test_defaults();
     test_find();
     test_parse_overrides();
+    test_tag_policy();
     test_parse_errors();
     test_parse_trailing_text();
     test_load();

@@ -493,8 +493,37 @@ static void test_labels_in_argv(void)
     fixture_free(&f);
 }
 
+/* Under version_prefix "", 1.2.3 is the immutable tag; with no sha- tag in
+ * the policy, the docker driver has nothing to land a branch build on. */
+static void test_tag_policy(void)
+{
+    fixture f;
+    if (fixture_init(&f, "{\"tags\": {\"version_prefix\": \"\", \"sha\": false}}", "1.2.3", "1.2", "1", "latest",
+                     NULL) != 0)
+        return;
+    if (BUILD_OK(&f, 1)) {
+        CHECK_LIST(&f.plan.images[0].immutable_tags, "1.2.3");
+        CHECK_LIST(&f.plan.images[0].mutable_tags, "1.2", "1", "latest");
+        CHECK_STR(f.plan.tag_policy.version_prefix, "");
+        CHECK(!f.plan.tag_policy.sha);
+    }
+    f.in.req.push_by_tag = 1; /* the docker driver lands on 1.2.3 */
+    if (BUILD_OK(&f, 1))
+        CHECK_LIST(&f.plan.tags, "1.2.3", "1.2", "1", "latest");
+    ma_strlist_free(&f.tags);
+    ma_strlist_push(&f.tags, "main");
+    BUILD_FAILS(&f, MA_ERR_INPUT, "no sha- tag (tags.sha false)");
+    ma_tag_policy seed;
+    ma_tag_policy_default(&seed);
+    f.in.tag_policy = &seed; /* the options over the config: the seed's policy lands on sha- */
+    if (BUILD_OK(&f, 1))
+        CHECK_LIST(&f.plan.tags, "main", "sha-0123456");
+    fixture_free(&f);
+}
+
 int main(void)
 {
+    test_tag_policy();
     test_by_digest_plan();
     test_by_digest_refused();
     test_merge_plan();

@@ -3,7 +3,9 @@
  * Checks: reading never fails but for memory; kind is NULL or a name of
  * cienv.c's table of CI systems, and with no CI every field is NULL; each field is non-empty and
  * taken from some value in the block; a GitHub push of refs/tags/X gives
- * ref_tag X; ma_env_lookup finds each name's first entry; and the result fed
+ * ref_tag X; scheduled exactly when the system found names a schedule
+ * (GITHUB_EVENT_NAME, CI_PIPELINE_SOURCE, BUILDKITE_SOURCE = schedule);
+ * ma_env_lookup finds each name's first entry; and the result fed
  * to the tag rules gives valid tags or a one-line input/environment error. */
 #include "cienv.h"
 #include "env.h"
@@ -55,6 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (event == NULL || strncmp(event, "pull_request", 12) != 0))
         FUZZ_CHECK(ci.ref_tag != NULL && strcmp(ci.ref_tag, ref + 10) == 0);
 
+    const char *schedule_variable = ci.kind == NULL                    ? NULL
+                                    : strcmp(ci.kind, "github") == 0 ? "GITHUB_EVENT_NAME"
+                                    : strcmp(ci.kind, "gitlab") == 0 ? "CI_PIPELINE_SOURCE"
+                                                                     : "BUILDKITE_SOURCE";
+    const char *source = schedule_variable != NULL ? ma_env_lookup(envp, schedule_variable) : NULL;
+    FUZZ_CHECK(ci.scheduled == (source != NULL && strcmp(source, "schedule") == 0));
+
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(envp[i], '=');
         if (eq == NULL || eq == envp[i])
@@ -74,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ma_tag_inputs in = {.requested = "auto", .head_sha = "0123456789abcdef0123456789abcdef01234567",
                         .branch = ci.branch, .pr_number = ci.pr_number, .ref_tag = ci.ref_tag,
-                        .pr_event = ci.pr_event};
+                        .pr_event = ci.pr_event, .scheduled = ci.scheduled};
     ma_strlist tags = MA_STRLIST_INIT;
     if (ma_tags_compute(&in, &tags, &err) == 0) {
         for (size_t i = 0; i < tags.len; i++)

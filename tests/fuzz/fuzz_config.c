@@ -1,19 +1,26 @@
 /* multiarch.json (ma_config_parse), input: the file's text.  Checks: a parsed
  * config has components with valid, distinct names that ma_config_find finds,
  * non-empty paths and image, build args NAME=value, valid distinct push
- * platforms and `source` = origin; written back as JSON it parses to the same
- * config; a failure is MA_ERR_ENV with a message and leaves the config empty. */
+ * platforms and `source` = origin, a tag policy with version_prefix "v" or
+ * "" and a schedule tag that is valid and no release tag; written back as
+ * JSON it parses to the same config; a failure is MA_ERR_ENV with a message and leaves the config empty. */
 #include <cjson/cJSON.h>
 
 #include "config.h"
 #include "fuzz.h"
 #include "platform.h"
+#include "tagrules.h"
 
 static void check_config(const ma_config *c)
 {
     FUZZ_CHECK(c->ncomponents > 0 && c->push_platforms.len > 0);
     FUZZ_CHECK(c->registry && c->registry[0] && c->builder && c->builder[0]);
     FUZZ_CHECK(c->source != NULL && strcmp(c->source, "fuzz.json") == 0);
+    const ma_tag_policy *p = &c->tag_policy;
+    FUZZ_CHECK(strcmp(p->version_prefix, "v") == 0 || p->version_prefix[0] == '\0');
+    FUZZ_CHECK((p->sha == 0 || p->sha == 1) && (p->major_zero == 0 || p->major_zero == 1) &&
+               (p->latest == 0 || p->latest == 1));
+    FUZZ_CHECK(ma_tag_is_valid(p->schedule) && !ma_tag_reads_as_release(p->schedule));
     for (size_t i = 0; i < c->push_platforms.len; i++) {
         FUZZ_CHECK(ma_platform_validate(c->push_platforms.items[i], NULL) == 0);
         for (size_t j = 0; j < i; j++)
@@ -35,6 +42,12 @@ static char *write_config(const ma_config *c)
     cJSON *root = cJSON_CreateObject(), *comps = cJSON_AddObjectToObject(root, "components");
     cJSON_AddStringToObject(root, "registry", c->registry);
     cJSON_AddStringToObject(root, "builder", c->builder);
+    cJSON *tags = cJSON_AddObjectToObject(root, "tags");
+    cJSON_AddStringToObject(tags, "version_prefix", c->tag_policy.version_prefix);
+    cJSON_AddBoolToObject(tags, "sha", c->tag_policy.sha);
+    cJSON_AddBoolToObject(tags, "major_zero", c->tag_policy.major_zero);
+    cJSON_AddBoolToObject(tags, "latest", c->tag_policy.latest);
+    cJSON_AddStringToObject(tags, "schedule", c->tag_policy.schedule);
     cJSON *platforms = cJSON_AddArrayToObject(root, "platforms");
     for (size_t i = 0; i < c->push_platforms.len; i++)
         cJSON_AddItemToArray(platforms, cJSON_CreateString(c->push_platforms.items[i]));
@@ -76,6 +89,9 @@ static void check_same(const ma_config *a, const ma_config *b)
 {
     FUZZ_CHECK(strcmp(a->registry, b->registry) == 0 && strcmp(a->builder, b->builder) == 0);
     FUZZ_CHECK(same_list(&a->push_platforms, &b->push_platforms));
+    const ma_tag_policy *pa = &a->tag_policy, *pb = &b->tag_policy;
+    FUZZ_CHECK(strcmp(pa->version_prefix, pb->version_prefix) == 0 && strcmp(pa->schedule, pb->schedule) == 0);
+    FUZZ_CHECK(pa->sha == pb->sha && pa->major_zero == pb->major_zero && pa->latest == pb->latest);
     FUZZ_CHECK(a->ncomponents == b->ncomponents);
     for (size_t i = 0; i < a->ncomponents; i++) {
         const ma_component *x = &a->components[i], *y = &b->components[i];

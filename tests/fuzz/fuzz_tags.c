@@ -4,7 +4,12 @@
  * gives a valid tag, is idempotent, keeps a valid tag as it is and maps ASCII
  * byte for byte; every computed tag list is non-empty, valid and duplicate-free;
  * an auto build of the branch gives [sanitized branch, sha-...] and never a
- * release-looking tag; a failure leaves the output empty and has a one-line message. */
+ * release-looking tag; a failure leaves the output empty and has a one-line message.
+ * Under a tag policy (the last byte picks version_prefix, sha, major_zero,
+ * latest and a scheduled run): the same list properties; no sha- tag without
+ * sha, no latest without latest; a scheduled auto build gives exactly the
+ * schedule tag (and sha-); under version_prefix "" no tag of a release starts
+ * with v followed by a digit, and a branch is never a bare version or alias. */
 #include <ctype.h>
 
 #include "fuzz.h"
@@ -88,6 +93,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         strcmp(s, "auto") != 0)
         FUZZ_CHECK(out.len == 1 && strcmp(out.items[0], s) == 0);
     ma_strlist_free(&out);
+
+    /* Under a policy picked by the last byte. */
+    unsigned char pick = size > 0 ? data[size - 1] : 0;
+    ma_tag_policy policy;
+    ma_tag_policy_default(&policy);
+    ma_tag_policy_set_prefix(&policy, (pick & 1) ? "" : "v");
+    policy.sha = !(pick & 2);
+    policy.major_zero = !(pick & 4);
+    policy.latest = !(pick & 8);
+    ma_tag_inputs under = {.requested = s, .head_sha = HEAD_SHA, .branch = "main", .head_tags = &tags,
+                           .repo_tags = &tags, .policy = &policy, .scheduled = (pick & 16) != 0};
+    for (int as_branch = 0; as_branch < 2; as_branch++) {
+        if (as_branch) { /* the input as the branch only: no release on HEAD */
+            under.requested = "auto";
+            under.branch = s;
+            under.head_tags = NULL;
+        }
+        if (check_tags(&under, &out, &err) == 0) {
+            int is_auto = strcmp(under.requested, "auto") == 0;
+            for (size_t i = 0; i < out.len; i++) {
+                const char *t = out.items[i];
+                FUZZ_CHECK(policy.sha || !is_auto || strcmp(t, "sha-0123456") != 0);
+                FUZZ_CHECK(policy.latest || strcmp(t, "latest") != 0 || strcmp(under.requested, "latest") == 0);
+            }
+            if (is_auto && under.scheduled) {
+                FUZZ_CHECK(strcmp(out.items[0], policy.schedule) == 0);
+                FUZZ_CHECK(out.len == (policy.sha ? 2u : 1u));
+            }
+            if (is_auto && as_branch && !under.scheduled && s[0] != '\0' && policy.version_prefix[0] == '\0')
+                FUZZ_CHECK(!ma_tag_reads_as_release(out.items[0]));
+        }
+        ma_strlist_free(&out);
+    }
 
     /* The input as CI's tag and pull request number. */
     ma_tag_inputs ci = {.requested = "auto", .head_sha = HEAD_SHA, .branch = "main", .pr_number = s, .ref_tag = s,
