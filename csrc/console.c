@@ -11,6 +11,7 @@
 #include "env.h"
 #include "ghactions.h"
 #include "monoclock.h"
+#include "progress.h"
 #include "report.h"
 #include "shquote.h"
 
@@ -344,6 +345,24 @@ static void on_command(void *ctx, size_t i, const ma_strlist *argv)
     c->dirty = 1;
 }
 
+/* A registry step: its line in the image's log; on the board, what it does now. */
+static void on_registry(void *ctx, size_t i, const ma_regstep *step)
+{
+    ma_console *c = ctx;
+    if (i >= c->n)
+        return;
+    char *line = ma_regstep_line(step);
+    if (line == NULL)
+        return;
+    if (c->img[i].log != NULL)
+        fprintf(c->img[i].log, "%s\n", line);
+    const char *what = step->what != NULL ? step->what : "";
+    snprintf(c->img[i].doing, sizeof c->img[i].doing, "%s %.*s", step->method,
+             strncmp(what, "sha256:", 7) == 0 ? 19 : 100, what);
+    free(line);
+    c->dirty = 1;
+}
+
 static void on_line(void *ctx, size_t i, const char *line, size_t len)
 {
     ma_console *c = ctx;
@@ -495,7 +514,7 @@ int ma_console_open(ma_console **out, ma_view view, FILE *errout, const char *co
         return -1;
     }
     random_token(c->token, sizeof c->token);
-    c->watch = (ma_run_watch){c, on_begin, on_command, on_line, on_note, on_changed, on_tick};
+    c->watch = (ma_run_watch){c, on_begin, on_command, on_line, on_note, on_changed, on_tick, on_registry};
     if (view == MA_VIEW_BOARD) {
         fputs(MA_BOARD_HIDE_CURSOR, c->err);
         snprintf(c->footer, sizeof c->footer, "checking docker, the login and the builder");

@@ -12,13 +12,20 @@
 #include "tagrules.h"
 #include "textfile.h"
 
-/* What image:tag names now, with the commit and version it was made from. */
+/* What image:tag names now (the commit and version it was made from follow). */
 static int inspect_published(ma_job *job, ma_next *next, const char *tag)
 {
-    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--format") ||
-             ma_strlist_push(&next->argv, MA_PUBLISHED_FORMAT) ||
-             ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag);
-    return rc ? -1 : ma_jobstep_run(job, next, STEP_PRECHECK, 1);
+    return ma_jobstep_registry(job, next, STEP_PRECHECK, MA_REGOP_GET, tag);
+}
+
+static char *copy_bytes(const char *raw, size_t len)
+{
+    char *c = malloc(len + 1);
+    if (c != NULL) {
+        memcpy(c, raw != NULL ? raw : "", len);
+        c[len] = '\0';
+    }
+    return c;
 }
 
 static int same(const char *a, const char *b)
@@ -40,24 +47,10 @@ int ma_jobcheck_next(ma_job *job, ma_next *next)
     return 0;
 }
 
-int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+/* What the tag names is known (held): a re-run, a kept sha- tag, or a conflict. */
+static int decide(ma_job *job, ma_published held, const char *tag, const char *ref, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
-    const char *tag = ip->immutable_tags.items[job->tag_index];
-    char ref[1024], line[512];
-    snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
-    if (o->status != 0) {
-        if (ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
-            ma_buildx_last_error_line(o->err_text, line, sizeof line);
-            return ma_jobstep_failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
-        }
-        job->tag_index++;
-        return ma_jobcheck_next(job, next);
-    }
-    ma_published held;
-    ma_error why = {0};
-    if (ma_published_parse(ref, o->out, o->out_len, &held, &why) != 0)
-        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
     int rc = 0;
     if (job->resume && strcmp(held.digest, job->digest) == 0) {
         rc = ma_strlist_push(&job->done, tag);
@@ -78,6 +71,13 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
             }
         job->resume = 1;
         snprintf(job->digest, sizeof job->digest, "%s", held.digest);
+        /* the bytes the other tags get */
+        free(job->index);
+        free(job->index_type);
+        job->index = job->held;
+        job->index_len = job->held_len;
+        job->index_type = job->held_type;
+        job->held = job->held_type = NULL;
         rc = ma_strlist_push(&job->done, tag);
     } else if (same(held.revision, job->revision) && ma_tag_is_commit(tag) && !job->allow_overwrite) {
         rc = ma_strlist_push(&job->kept, tag) ||
@@ -103,12 +103,73 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
     return ma_jobcheck_next(job, next) ? ma_nomem(err) : 0;
 }
 
+/* Read what labels the tag's image carries: its first platform image, then its config. */
+static int read_labels(ma_job *job, const char *raw, size_t len, ma_next *next, int *asked)
+{
+    char digest[MA_DIGEST_MAX];
+    int config = 0;
+    *asked = ma_published_labels_at(raw, len, digest, &config);
+    if (!*asked)
+        return 0;
+    return ma_jobstep_registry(job, next, config ? STEP_PRECHECK_CONFIG : STEP_PRECHECK_CHILD,
+                               config ? MA_REGOP_BLOB : MA_REGOP_GET, digest);
+}
+
+int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    const ma_image_plan *ip = job->image;
+    const char *tag = ip->immutable_tags.items[job->tag_index];
+    char ref[1024], line[512];
+    snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
+    if (o->status != 0) {
+        if (job->step != STEP_PRECHECK || !ma_jobstep_not_found(o)) {
+            ma_jobstep_error_line(o, line, sizeof line);
+            return ma_jobstep_failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
+        }
+        job->tag_index++;
+        return ma_jobcheck_next(job, next) ? ma_nomem(err) : 0;
+    }
+    const char *raw = o->out != NULL ? o->out : "";
+    if (job->step == STEP_PRECHECK) {
+        free(job->held);
+        free(job->held_type);
+        job->held = copy_bytes(raw, o->out_len);
+        job->held_type = ma_strdup(o->media_type != NULL ? o->media_type : "");
+        job->held_len = o->out_len;
+        if (job->held == NULL || job->held_type == NULL)
+            return ma_nomem(err);
+        snprintf(job->held_digest, sizeof job->held_digest, "%s", o->digest != NULL ? o->digest : "");
+    }
+    ma_published held;
+    ma_error why = {0};
+    if (ma_published_from_manifest(ref, job->held_digest, job->held, job->held_len, &held, &why) != 0)
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
+    if (job->step == STEP_PRECHECK_CONFIG && ma_published_take_config(&held, raw, o->out_len) != 0) {
+        ma_published_free(&held);
+        return ma_nomem(err);
+    }
+    if ((held.revision == NULL || held.version == NULL) && job->step != STEP_PRECHECK_CONFIG) {
+        int asked = 0;
+        const char *from = job->step == STEP_PRECHECK ? job->held : raw;
+        size_t from_len = job->step == STEP_PRECHECK ? job->held_len : o->out_len;
+        if (read_labels(job, from, from_len, next, &asked) != 0) {
+            ma_published_free(&held);
+            return ma_nomem(err);
+        }
+        if (asked) {
+            ma_published_free(&held);
+            return 0;
+        }
+    }
+    return decide(job, held, tag, ref, next, err);
+}
+
 int ma_jobcheck_after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *next)
 {
     const ma_strlist *tags = &job->image->mutable_tags;
-    if (o->status != 0 && ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
+    if (o->status != 0 && !ma_jobstep_not_found(o)) {
         char line[512];
-        ma_buildx_last_error_line(o->err_text, line, sizeof line);
+        ma_jobstep_error_line(o, line, sizeof line);
         return ma_jobstep_failed(job, next, "cannot read back %s:%s: %s", job->image->image,
                                  tags->items[job->tag_index], line);
     }

@@ -10,8 +10,19 @@
 #include "exec.h"
 #include "monoclock.h"
 #include "progress.h"
+#include "regapi.h"
 
+typedef struct slot slot;
+
+/* The run's registry session, made at the first registry step. */
 typedef struct {
+    const ma_regclient_opts *opts;
+    ma_interrupt *intr;
+    ma_regclient *cl;
+    slot *current;     /* whose step the client reports */
+} registry;
+
+struct slot {
     ma_image_run *run;
     size_t index;
     const ma_jobrunner_options *opt;
@@ -24,7 +35,8 @@ typedef struct {
     int finished;      /* done, failed or cancelled */
     long ready_at;     /* when next may start (retry back-off) */
     long started_at;
-} slot;
+    registry *reg;
+};
 
 /* Tell the watch runs[i] changed, with its running/waiting state current. */
 static void changed(slot *s)
@@ -60,6 +72,7 @@ static void take(slot *s)
 {
     switch (s->next.kind) {
     case MA_NEXT_RUN:
+    case MA_NEXT_REGISTRY:
         s->ready_at = ma_monoclock_ms() + (long)s->next.delay_ms;
         break;
     case MA_NEXT_WAIT:
@@ -158,13 +171,124 @@ static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
 
 static int completed(slot *s, ma_error *err)
 {
-    ma_outcome o = {s->exec.status, s->exec.out.data, s->exec.out.len, ma_exec_stderr(&s->exec)};
+    ma_outcome o = {.status = s->exec.status, .out = s->exec.out.data, .out_len = s->exec.out.len,
+                    .err_text = ma_exec_stderr(&s->exec)};
     s->running = 0;
     s->reading_rawjson = 0;
     int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
     ma_exec_free(&s->exec);
     if (rc == 0)
         take(s);
+    return rc;
+}
+
+/* The client reports each request it answered: shown behind the image that asked. */
+static void on_step(void *ctx, const ma_regstep *step)
+{
+    registry *r = ctx;
+    slot *s = r->current;
+    if (s == NULL)
+        return;
+    const ma_run_watch *w = s->opt->watch;
+    if (w == NULL)
+        ma_progress_regstep(&s->progress, step);
+    else if (w->registry != NULL)
+        w->registry(w->ctx, s->index, step);
+}
+
+static int open_registry(registry *r, ma_error *err)
+{
+    if (r->cl != NULL)
+        return 0;
+    if (r->opts == NULL)
+        return ma_fail(err, MA_ERR_ENV, "no registry session for this run");
+    ma_regclient_opts o = *r->opts;
+    o.intr = r->intr;
+    o.on_step = on_step;
+    o.step_ctx = r;
+    return ma_regclient_new(&o, &r->cl, err);
+}
+
+/* Ask what s->next asks of the registry; the outcome's buffers are *body's. */
+static int ask(slot *s, ma_outcome *o, char **body, char **media_type, char digest[MA_DIGEST_MAX], ma_error *why)
+{
+    const ma_next *n = &s->next;
+    size_t hostlen = strcspn(n->image, "/");
+    if (n->image[hostlen] == '\0')
+        return ma_fail(why, MA_ERR_INPUT, "%s names no registry host", n->image);
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)hostlen, n->image);
+    const char *repo = n->image + hostlen + 1, *ref = n->argv.len > 0 ? n->argv.items[0] : "";
+    ma_regclient *cl = s->reg->cl;
+    int rc = 0;
+    if (n->reg_op == MA_REGOP_PUT) {
+        for (size_t i = 0; rc == 0 && i < n->argv.len; i++)
+            rc = ma_reg_manifest_put(cl, host, repo, n->argv.items[i], n->media_type, n->body, n->body_len, why);
+        if (rc == 0)
+            ma_sha256_digest(n->body, n->body_len, digest);
+    } else if (n->reg_op == MA_REGOP_BLOB) {
+        size_t len = 0;
+        rc = ma_reg_blob_get(cl, host, repo, ref, body, &len, why);
+        o->out_len = len;
+        if (rc == 1)
+            snprintf(digest, MA_DIGEST_MAX, "%s", ref);
+    } else {
+        ma_manifest_read r = {.host = host, .repo = repo, .ref = ref, .with_body = 1};
+        rc = ma_reg_manifest(cl, &r, why);
+        if (rc == 1) {
+            memcpy(digest, r.digest, MA_DIGEST_MAX);
+            *body = r.body;
+            *media_type = r.media_type;
+            o->out_len = r.len;
+            r.body = r.media_type = NULL;
+        }
+        ma_manifest_read_free(&r);
+    }
+    if (rc < 0)
+        return -1;
+    o->not_found = n->reg_op != MA_REGOP_PUT && rc == 0;
+    o->status = o->not_found;
+    return 0;
+}
+
+/* One registry step, start to answer, handed back to the job. */
+static int registry_step(slot *s, ma_error *err)
+{
+    registry *r = s->reg;
+    ma_error why = {0};
+    ma_outcome o = {.registry = 1};
+    char *body = NULL, *media_type = NULL, digest[MA_DIGEST_MAX] = "", text[MA_ERROR_MSG_MAX + 64] = "";
+    if (open_registry(r, &why) == 0) {
+        unsigned long before = ma_regclient_requests(r->cl);
+        r->current = s;
+        if (ask(s, &o, &body, &media_type, digest, &why) != 0)
+            o.status = 1;
+        r->current = NULL;
+        s->run->requests += ma_regclient_requests(r->cl) - before;
+    } else {
+        o.status = 1;
+    }
+    if (why.kind == MA_ERR_NOMEM || why.kind == MA_ERR_INTERRUPTED) {
+        free(body);
+        free(media_type);
+        *err = why;
+        return -1;
+    }
+    if (o.not_found)
+        snprintf(text, sizeof text, "%s%c%s: not found", s->next.image,
+                 strncmp(s->next.argv.items[0], "sha256:", 7) == 0 ? '@' : ':', s->next.argv.items[0]);
+    else if (o.status != 0)
+        snprintf(text, sizeof text, "%s", why.msg);
+    o.out = body;
+    o.err_text = text;
+    o.digest = digest[0] ? digest : NULL;
+    o.media_type = media_type;
+    int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
+    free(body);
+    free(media_type);
+    if (rc == 0)
+        take(s);
+    changed(s);
     return rc;
 }
 
@@ -234,7 +358,7 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
     int rc = 0;
     for (;;) {
         long now = ma_monoclock_ms(), wait = -1;
-        int running = 0, pending = 0;
+        int running = 0, pending = 0, asked = 0;
         for (size_t i = 0; i < n; i++)
             running += slots[i].running;
         for (size_t i = 0; i < n && rc == 0; i++) {
@@ -244,13 +368,22 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
             pending++;
             if (s->ready_at > now) {
                 wait = wait < 0 || s->ready_at - now < wait ? s->ready_at - now : wait;
+            } else if (s->next.kind == MA_NEXT_REGISTRY) {
+                rc = registry_step(s, err);
+                asked = 1;
             } else if (running < opt->max_procs) {
                 rc = start(s, opt, err);
                 running += s->running;
             }
         }
+        if (rc != 0 && err->kind == MA_ERR_INTERRUPTED) {
+            note(opt, MA_WATCH_RUN, NULL, "interrupted: stopping the running builds");
+            stop_all(slots, n, SIGTERM);
+        }
         if (rc != 0)
             break;
+        if (asked)
+            continue; /* the jobs that asked may have more to do at once */
         if (running == 0) {
             int more = 0;
             for (size_t i = 0; i < n; i++)
@@ -325,6 +458,7 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
     int rc = 0;
     ma_jobrunner_options o = *opt;
     o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
+    registry reg = {opt->registry, intr, NULL, NULL};
     if (o.watch != NULL && o.watch->begin != NULL)
         o.watch->begin(o.watch->ctx, runs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -332,6 +466,7 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         slots[i].index = i;
         slots[i].opt = &o;
         slots[i].started_at = t0;
+        slots[i].reg = &reg;
         slots[i].progress.log = opt->log;
         slots[i].progress.prefix = runs[i].job.image->component;
         rc = ma_job_begin(&runs[i].job, 1, &slots[i].next, err);
@@ -348,5 +483,6 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         ma_next_clear(&slots[i].next);
     }
     free(slots);
+    ma_regclient_free(reg.cl);
     return rc;
 }

@@ -24,7 +24,29 @@ int ma_jobstep_run(ma_job *job, ma_next *next, int step, int capture)
     next->capture = capture;
     next->delay_ms = 0;
     next->envp = NULL;
+    next->reg_op = 0;
+    next->image = NULL;
+    next->body = next->media_type = NULL;
+    next->body_len = 0;
     return 0;
+}
+
+int ma_jobstep_not_found(const ma_outcome *o)
+{
+    return o->registry ? o->not_found : ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND;
+}
+
+int ma_jobstep_transient(const ma_outcome *o)
+{
+    return !o->registry && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT;
+}
+
+void ma_jobstep_error_line(const ma_outcome *o, char *line, size_t size)
+{
+    if (o->registry)
+        snprintf(line, size, "%s", o->err_text ? o->err_text : "");
+    else
+        ma_buildx_last_error_line(o->err_text, line, size);
 }
 
 int ma_jobstep_imagetools(ma_next *next, const char *command)
@@ -36,12 +58,34 @@ int ma_jobstep_imagetools(ma_next *next, const char *command)
                : 0;
 }
 
+int ma_jobstep_registry(ma_job *job, ma_next *next, int step, ma_regop op, const char *ref)
+{
+    ma_strlist_free(&next->argv);
+    if (ma_strlist_push(&next->argv, ref) != 0 || ma_jobstep_run(job, next, step, 1) != 0)
+        return -1;
+    next->kind = MA_NEXT_REGISTRY;
+    next->reg_op = op;
+    next->image = job->image->image;
+    return 0;
+}
+
 int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag)
 {
-    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--raw") ||
-             (tag != NULL ? ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag)
-                          : ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest));
-    return rc ? -1 : ma_jobstep_run(job, next, step, 1);
+    return ma_jobstep_registry(job, next, step, MA_REGOP_GET, tag != NULL ? tag : job->digest);
+}
+
+int ma_jobstep_put(ma_job *job, ma_next *next, int step, const ma_strlist *tags)
+{
+    ma_strlist_free(&next->argv);
+    if (ma_strlist_extend(&next->argv, tags) != 0 || ma_jobstep_run(job, next, step, 0) != 0)
+        return -1;
+    next->kind = MA_NEXT_REGISTRY;
+    next->reg_op = MA_REGOP_PUT;
+    next->image = job->image->image;
+    next->body = job->index;
+    next->body_len = job->index_len;
+    next->media_type = job->index_type;
+    return 0;
 }
 
 /* backoff_ms doubled `attempt` times, capped: a shift past the width of
@@ -56,6 +100,8 @@ static unsigned backoff_delay(unsigned backoff_ms, int attempt)
 
 int ma_jobstep_retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what)
 {
+    if (o->registry) /* the client retried it already: its message says how often */
+        return ma_jobstep_failed(job, next, "%s: %s", what, o->err_text && o->err_text[0] ? o->err_text : "no answer");
     ma_failure_kind kind = ma_buildx_classify_failure(o->err_text);
     if (kind == MA_FAILURE_TRANSIENT && job->attempt < job->retries) {
         next->delay_ms = backoff_delay(job->backoff_ms, job->attempt);

@@ -8,9 +8,11 @@
 
 enum ma_job_step {
     STEP_PRECHECK = 1,   /* before any build: what immutable tag i already names */
+    STEP_PRECHECK_CHILD, /* ... its first platform image, when the index does not say its commit */
+    STEP_PRECHECK_CONFIG, /* ... that image's config, whose labels do */
     STEP_BUILD,
     STEP_CHECK_SOURCE,   /* merge: recorded digest i must be in the registry */
-    STEP_COMBINE,        /* merge: the index the digests make, from imagetools create --dry-run */
+    STEP_COMBINE,        /* merge: the index the digests make, composed here (no request) */
     STEP_VERIFY_INDEX,   /* read image@digest back, check platforms */
     STEP_GUARD,          /* immutable tag i must be absent or at our digest */
     STEP_PROMOTE_IMMUTABLE,
@@ -33,8 +35,24 @@ int ma_jobstep_run(ma_job *job, ma_next *next, int step, int capture);
 /* next->argv becomes `docker buildx imagetools COMMAND`. */
 int ma_jobstep_imagetools(ma_next *next, const char *command);
 
-/* Read back image:tag, or the pushed image@digest when tag is NULL, as `step`. */
+/* Ask the registry (op) about ref (a tag or digest of the job's image) as `step`. */
+int ma_jobstep_registry(ma_job *job, ma_next *next, int step, ma_regop op, const char *ref);
+
+/* Read back image:tag, or the pushed image@digest when tag is NULL, as `step` (a GET). */
 int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag);
+
+/* PUT job->index under each of tags, as `step`. */
+int ma_jobstep_put(ma_job *job, ma_next *next, int step, const ma_strlist *tags);
+
+/* The outcome says the registry does not have it (a registry step's flag, or imagetools' words). */
+int ma_jobstep_not_found(const ma_outcome *o);
+
+/* A failure worth retrying here: a process's transient failure (a registry
+ * step's were retried by the client already). */
+int ma_jobstep_transient(const ma_outcome *o);
+
+/* The line that says why the step failed. */
+void ma_jobstep_error_line(const ma_outcome *o, char *line, size_t size);
 
 /* A transient failure is retried (with back-off) while retries are left;
  * anything else fails the job, `what` naming the step. */

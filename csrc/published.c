@@ -1,6 +1,7 @@
 #include "published.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,4 +93,53 @@ int ma_published_parse(const char *ref, const char *json, size_t len, ma_publish
         return ma_fail(err, MA_ERR_BUILD, "%s holds platform images made from different commits or versions", ref);
     }
     return 0;
+}
+
+int ma_published_from_manifest(const char *ref, const char *digest, const char *raw, size_t len,
+                               ma_published *out, ma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->digest, sizeof out->digest, "%s", digest);
+    ma_error why = {0};
+    if (ma_index_platforms(raw, len, &out->platforms, &why) != 0) {
+        ma_published_free(out);
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_fail(err, MA_ERR_BUILD, "%s: %s", ref, why.msg);
+    }
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(root, "annotations");
+    int conflict = 0;
+    int rc = take(annotations, MA_LABEL_REVISION, &out->revision, &conflict) |
+             take(annotations, MA_LABEL_VERSION, &out->version, &conflict);
+    cJSON_Delete(root);
+    if (rc != 0) {
+        ma_published_free(out);
+        return ma_nomem(err);
+    }
+    return 0;
+}
+
+int ma_published_labels_at(const char *raw, size_t len, char digest[MA_DIGEST_MAX], int *config)
+{
+    if (ma_raw_is_index(raw, len)) {
+        *config = 0;
+        return ma_index_first_image(raw, len, digest);
+    }
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    const char *d = string_at(cJSON_GetObjectItemCaseSensitive(root, "config"), "digest");
+    int found = d != NULL && ma_digest_is_valid(d);
+    if (found)
+        snprintf(digest, MA_DIGEST_MAX, "%s", d);
+    cJSON_Delete(root);
+    *config = 1;
+    return found;
+}
+
+int ma_published_take_config(ma_published *p, const char *raw, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    int conflict = 0;
+    int rc = take(config_labels(root), MA_LABEL_REVISION, &p->revision, &conflict) |
+             take(config_labels(root), MA_LABEL_VERSION, &p->version, &conflict);
+    cJSON_Delete(root);
+    return rc ? -1 : 0;
 }

@@ -30,6 +30,22 @@ typedef struct {
  * imagetools prints or the digest is invalid. */
 int ma_published_parse(const char *ref, const char *json, size_t len, ma_published *out, ma_error *err);
 
+/* What `ref` names, from the manifest bytes the registry gave for it
+ * (digest: theirs): the platforms, and revision and version from an index's
+ * annotations.  MA_ERR_BUILD naming ref when raw is not a manifest. */
+int ma_published_from_manifest(const char *ref, const char *digest, const char *raw, size_t len,
+                               ma_published *out, ma_error *err);
+
+/* Where the labels are when revision or version is still missing: 1 with
+ * digest set to what to read next: an index's first platform image (*config
+ * 0), or an image manifest's config blob (*config 1); 0 when there is none.
+ * One platform's labels stand for all: the build gives every platform the
+ * same ones. */
+int ma_published_labels_at(const char *raw, size_t len, char digest[MA_DIGEST_MAX], int *config);
+
+/* An image config's labels fill what p still misses.  -1: out of memory. */
+int ma_published_take_config(ma_published *p, const char *raw, size_t len);
+
 void ma_published_free(ma_published *p);
 
 #endif

@@ -1,8 +1,23 @@
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
 #include "shquote.h"
+
+/* `  GET host/repo:tag`, `  PUT host/repo:tag ← <digest>`: a registry step of the plan. */
+static void registry_line(FILE *out, const char *method, const char *image, const char *tag, const char *digest)
+{
+    size_t hostlen = strcspn(image, "/");
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)hostlen, image);
+    ma_regstep step = {method, host, image[hostlen] ? image + hostlen + 1 : "", tag, digest, 200, 1};
+    char *line = ma_regstep_line(&step);
+    if (line != NULL)
+        fprintf(out, "  %s\n", line);
+    free(line);
+}
 
 static void write_list(FILE *out, const ma_strlist *l, const char *sep)
 {
@@ -34,20 +49,23 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         fputs(")\n", out);
         for (size_t t = 0; t < ip->refs.len; t++)
             fprintf(out, "  %s\n", ip->refs.items[t]);
+        if (plan->push)
+            for (size_t t = 0; t < ip->immutable_tags.len; t++)
+                registry_line(out, "GET", ip->image, ip->immutable_tags.items[t], NULL);
         if (ip->build_argv.len)
             ma_shquote_command(out, "  $ ", &ip->build_argv);
         if (ip->digest_file != NULL)
             fprintf(out, "  then records the digest in %s\n", ip->digest_file);
         if (ip->sign_argv.len) /* signed before any tag moves */
             ma_shquote_command(out, "  $ ", &ip->sign_argv);
-        if (ip->promote_immutable_argv.len)
-            ma_shquote_command(out, "  $ ", &ip->promote_immutable_argv);
-        if (ip->promote_mutable_argv.len)
-            ma_shquote_command(out, "  $ ", &ip->promote_mutable_argv);
+        for (size_t t = 0; plan->push && t < ip->immutable_tags.len; t++)
+            registry_line(out, "PUT", ip->image, ip->immutable_tags.items[t], MA_PLAN_DIGEST);
+        for (size_t t = 0; plan->push && t < ip->mutable_tags.len; t++)
+            registry_line(out, "PUT", ip->image, ip->mutable_tags.items[t], MA_PLAN_DIGEST);
     }
     if (plan->mode == MA_MODE_MERGE)
-        fputs("\nFirst each digest is read back from the registry, and `docker buildx imagetools create --dry-run` "
-              "with the same digests must give an index holding each platform once.\n", out);
+        fprintf(out, "\nFirst each digest is read back from the registry; the index composed from them must hold "
+                "each platform once.  %s stands for its digest.\n", MA_PLAN_DIGEST);
     else if (plan->mode == MA_MODE_BY_DIGEST)
         fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
     else if (plan->push)
