@@ -37,11 +37,16 @@ char *ma_regstep_line(const ma_regstep *s)
     const char *what = s->what != NULL ? s->what : "";
     if (strcmp(s->what != NULL ? s->what : "", "tags/list") == 0)
         sep = '/';
-    char status[32] = "";
+    /* how it ended when not plainly: the failed status, and the attempts a retry took */
+    char status[64] = "", tries[32] = "";
+    if (s->attempts > 1)
+        snprintf(tries, sizeof tries, "%d attempts", s->attempts);
     if (s->status == 0)
-        snprintf(status, sizeof status, " (no answer)");
+        snprintf(status, sizeof status, " (no answer%s%s)", tries[0] ? ", " : "", tries);
     else if (s->status >= 400)
-        snprintf(status, sizeof status, " (HTTP %ld)", s->status);
+        snprintf(status, sizeof status, " (HTTP %ld%s%s)", s->status, tries[0] ? ", " : "", tries);
+    else if (tries[0])
+        snprintf(status, sizeof status, " (%s)", tries);
     if (strcmp(s->method, "PUT") == 0 && s->digest != NULL)
         return ma_strdupf("PUT %s/%s%c%s \u2190 %s%s", s->host, s->repo, sep, what, s->digest, status);
     return ma_strdupf("%s %s/%s%c%s%s", s->method, s->host, s->repo, sep, what, status);

@@ -239,7 +239,7 @@ def test_fault_proxy_retries_what_may_pass(proxied, tmp_path):
     statuses = [s for m, p, s in proxy.seen if p.endswith("/manifests/v1")]
     assert statuses == [500, 503, 429, "drop", 200]
     assert took >= 1.0  # Retry-After: 1 was honoured over the 50 ms back-off
-    assert got["steps"] == [f"GET {proxy.host}/team/app:v1"]
+    assert got["steps"] == [f"GET {proxy.host}/team/app:v1 (5 attempts)"]  # the log shows the retries
 
     # retries run out: the last answer, and how many attempts were made
     proxy.seen.clear()
