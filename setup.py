@@ -39,6 +39,8 @@ libs = pkg_config("--libs")
 extension = Extension(
     "multiarch",
     sources=sorted(glob.glob("csrc/*.c")),
+    # a changed header rebuilds every source (setuptools otherwise keeps stale objects)
+    depends=sorted(glob.glob("csrc/*.h")),
     include_dirs=["csrc", *flags("-I", cflags)],
     library_dirs=flags("-L", libs),
     libraries=flags("-l", libs),

@@ -59,6 +59,7 @@ import multiarch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import real as bench_real  # noqa: E402  (bench/real.py, beside this file)
+from support.civars import is_ci_variable  # noqa: E402  (tests/ is on the path: bench/real.py put it there)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMULATOR = ROOT / "tests" / "support" / "docker"
@@ -220,7 +221,7 @@ class Emulator:
 
     def environ(self, faults=""):
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("MULTIARCH_EMULATOR_", "BUILDX_", "GITHUB_", "CI_"))}
+               if not k.startswith(("MULTIARCH_EMULATOR_", "BUILDX_")) and not is_ci_variable(k)}
         env["PATH"] = self.bin + os.pathsep + env["PATH"]
         env["MULTIARCH_EMULATOR_STATE"] = self.state
         env["MULTIARCH_EMULATOR_DELAY"] = "0"  # no pause between progress lines

@@ -56,11 +56,11 @@ static int default_cache(const ma_plan *plan, const ma_image_plan *ip, int from,
 
 static int cache_args(const ma_plan_inputs *in, const ma_plan *plan, const ma_image_plan *ip, ma_strlist *argv)
 {
-    if (in->cache_from == NULL ? default_cache(plan, ip, 1, argv) != 0
-                               : strcmp(in->cache_from, CACHE_NONE) != 0 && push_pair(argv, "--cache-from", in->cache_from))
+    if (in->req.cache_from == NULL ? default_cache(plan, ip, 1, argv) != 0
+                               : strcmp(in->req.cache_from, CACHE_NONE) != 0 && push_pair(argv, "--cache-from", in->req.cache_from))
         return -1;
-    if (in->cache_to == NULL ? default_cache(plan, ip, 0, argv) != 0
-                             : strcmp(in->cache_to, CACHE_NONE) != 0 && push_pair(argv, "--cache-to", in->cache_to))
+    if (in->req.cache_to == NULL ? default_cache(plan, ip, 0, argv) != 0
+                             : strcmp(in->req.cache_to, CACHE_NONE) != 0 && push_pair(argv, "--cache-to", in->req.cache_to))
         return -1;
     return 0;
 }

@@ -106,6 +106,14 @@ static int has_retry_status(const char *text)
     return 0;
 }
 
+/* Two builds naming one image on one engine at once: the containerd image
+ * store refuses the second (`image "NAME": already exists`) while the first
+ * writes its record; by the time a retry runs, the race is over. */
+static int image_store_race(const char *text)
+{
+    return has(text, "image \"") && has(text, "\": already exists");
+}
+
 ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
 {
     static const char *const NO_BUILDX[] = {
@@ -129,11 +137,25 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
         return MA_FAILURE_NO_BUILDX;
     if (has_any(text, BUILD_STEP))
         return MA_FAILURE_PERMANENT;
-    if (has_any(text, TRANSIENT) || has_retry_status(text))
+    if (has_any(text, TRANSIENT) || has_retry_status(text) || image_store_race(text))
         return MA_FAILURE_TRANSIENT;
     if (has_any(text, NOT_FOUND))
         return MA_FAILURE_NOT_FOUND;
     return MA_FAILURE_PERMANENT;
+}
+
+int ma_buildx_reword_line(const char *line, size_t len, char *out, size_t outsz)
+{
+    static const char CACHE[] = "ERROR: failed to configure registry cache importer: ";
+    static const char MISSING[] = ": not found";
+    size_t n = sizeof CACHE - 1, m = sizeof MISSING - 1;
+    const char *at = memmem(line, len, CACHE, n);
+    if (at == NULL || len < m || memcmp(line + len - m, MISSING, m) != 0 || (size_t)(at - line) + n + m >= len)
+        return 0;
+    const char *ref = at + n;
+    snprintf(out, outsz, "%.*scache %.*s: not published yet, nothing to import", (int)(at - line), line,
+             (int)(line + len - m - ref), ref);
+    return 1;
 }
 
 /* Copy at most outsz-1 bytes, backing off so a UTF-8 sequence is never split. */

@@ -55,6 +55,13 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text);
 /* The last non-empty line of text that starts with "ERROR:" or "error:" (or
  * else the last non-empty line), copied into out without the trailing newline
  * and cut to outsz-1 bytes: the one line a user needs from a failed command. */
+/* A line of build output that reports an expected negative as an error: a
+ * first build's registry cache is not there yet ("#5 ERROR: failed to
+ * configure registry cache importer: REF: not found").  Reworded into out
+ * ("#5 cache REF: not published yet, nothing to import") and 1; 0 (out
+ * untouched) for any other line. */
+int ma_buildx_reword_line(const char *line, size_t len, char *out, size_t outsz);
+
 void ma_buildx_last_error_line(const char *stderr_text, char *out, size_t outsz);
 
 #endif

@@ -53,6 +53,9 @@ static int read_github(const char *const *envp, ma_cienv *out)
             return -1;
         snprintf(out->source_url, n, "%s/%s", server, repository);
     }
+    if (is_pr && (set_str(&out->pr_event, event) != 0 ||
+                  set_str(&out->event_path, ma_env_lookup(envp, "GITHUB_EVENT_PATH")) != 0))
+        return -1;
     if (is_pr || out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "GITHUB_HEAD_REF"));
 
@@ -74,7 +77,11 @@ static int read_gitlab(const char *const *envp, ma_cienv *out)
 {
     if (set_str(&out->source_url, ma_env_lookup(envp, "CI_PROJECT_URL")) != 0)
         return -1;
-    if (set_str(&out->pr_number, ma_env_lookup(envp, "CI_MERGE_REQUEST_IID")) != 0)
+    const char *mr = ma_env_lookup(envp, "CI_MERGE_REQUEST_IID");
+    const char *external = ma_env_lookup(envp, "CI_EXTERNAL_PULL_REQUEST_IID");
+    if (set_str(&out->pr_number, mr != NULL ? mr : external) != 0 ||
+        (out->pr_number != NULL &&
+         set_str(&out->pr_event, mr != NULL ? "merge_request_event" : "external_pull_request_event") != 0))
         return -1;
     if (out->pr_number != NULL)
         return set_str(&out->branch, ma_env_lookup(envp, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"));
@@ -84,24 +91,58 @@ static int read_gitlab(const char *const *envp, ma_cienv *out)
     return set_str(&out->branch, ma_env_lookup(envp, "CI_COMMIT_REF_NAME"));
 }
 
+/* Buildkite: BUILDKITE_PULL_REQUEST is "false" or the pull request's number. */
+static int read_buildkite(const char *const *envp, ma_cienv *out)
+{
+    if (set_str(&out->source_url, ma_env_lookup(envp, "BUILDKITE_REPO")) != 0)
+        return -1;
+    const char *pr = ma_env_lookup(envp, "BUILDKITE_PULL_REQUEST");
+    if (pr != NULL && strcmp(pr, "false") != 0 &&
+        (set_str(&out->pr_number, pr) != 0 || set_str(&out->pr_event, "pull_request") != 0))
+        return -1;
+    const char *tag = ma_env_lookup(envp, "BUILDKITE_TAG");
+    if (out->pr_number == NULL && tag != NULL && tag[0] != '\0')
+        return set_str(&out->ref_tag, tag);
+    return set_str(&out->branch, ma_env_lookup(envp, "BUILDKITE_BRANCH"));
+}
+
+/* The CI systems, first match wins: a system is detected when any of its
+ * variables is set (a job may export only some of them). */
+static const struct {
+    const char *name;
+    const char *detect[6]; /* NULL-terminated */
+    int (*read)(const char *const *envp, ma_cienv *out);
+} CI_SYSTEMS[] = {
+    {"github", {"GITHUB_ACTIONS", "GITHUB_REF", "GITHUB_REF_NAME", NULL}, read_github},
+    {"gitlab", {"GITLAB_CI", "CI_COMMIT_REF_NAME", "CI_COMMIT_TAG", "CI_MERGE_REQUEST_IID",
+                "CI_EXTERNAL_PULL_REQUEST_IID", NULL}, read_gitlab},
+    {"buildkite", {"BUILDKITE", "BUILDKITE_BRANCH", "BUILDKITE_TAG", "BUILDKITE_PULL_REQUEST", NULL}, read_buildkite},
+};
+
+const char *ma_cienv_system_name(size_t i)
+{
+    return i < sizeof CI_SYSTEMS / sizeof CI_SYSTEMS[0] ? CI_SYSTEMS[i].name : NULL;
+}
+
+static int detected(const char *const *envp, const char *const *variables)
+{
+    for (size_t i = 0; variables[i] != NULL; i++)
+        if (ma_env_lookup(envp, variables[i]) != NULL)
+            return 1;
+    return 0;
+}
+
 int ma_cienv_read(const char *const *envp, ma_cienv *out, ma_error *err)
 {
     memset(out, 0, sizeof *out);
-    int rc = 0;
-    if (ma_env_lookup(envp, "GITHUB_ACTIONS") != NULL || ma_env_lookup(envp, "GITHUB_REF") != NULL ||
-        ma_env_lookup(envp, "GITHUB_REF_NAME") != NULL) {
-        out->kind = ma_strdup("github");
-        rc = out->kind == NULL ? -1 : read_github(envp, out);
-    } else if (ma_env_lookup(envp, "GITLAB_CI") != NULL ||
-               ma_env_lookup(envp, "CI_COMMIT_REF_NAME") != NULL ||
-               ma_env_lookup(envp, "CI_COMMIT_TAG") != NULL ||
-               ma_env_lookup(envp, "CI_MERGE_REQUEST_IID") != NULL) {
-        out->kind = ma_strdup("gitlab");
-        rc = out->kind == NULL ? -1 : read_gitlab(envp, out);
-    }
-    if (rc != 0) {
-        ma_cienv_free(out);
-        return ma_nomem(err);
+    for (size_t i = 0; i < sizeof CI_SYSTEMS / sizeof CI_SYSTEMS[0]; i++) {
+        if (!detected(envp, CI_SYSTEMS[i].detect))
+            continue;
+        if ((out->kind = ma_strdup(CI_SYSTEMS[i].name)) == NULL || CI_SYSTEMS[i].read(envp, out) != 0) {
+            ma_cienv_free(out);
+            return ma_nomem(err);
+        }
+        break;
     }
     return 0;
 }
@@ -115,5 +156,7 @@ void ma_cienv_free(ma_cienv *ci)
     free(ci->pr_number);
     free(ci->ref_tag);
     free(ci->source_url);
+    free(ci->pr_event);
+    free(ci->event_path);
     memset(ci, 0, sizeof *ci);
 }

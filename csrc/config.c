@@ -7,6 +7,7 @@
 
 #include "jsonfield.h"
 #include "platform.h"
+#include "releasetag.h"
 #include "textfile.h"
 
 #define DEFAULT_REGISTRY "ghcr.io/colliery-io"
@@ -28,6 +29,7 @@ static void component_free(ma_component *c)
     free(c->target);
     free(c->description);
     free(c->licenses);
+    free(c->tag_prefix);
     ma_strlist_free(&c->build_args);
 }
 
@@ -40,6 +42,7 @@ void ma_config_free(ma_config *cfg)
     free(cfg->components);
     free(cfg->registry);
     free(cfg->builder);
+    free(cfg->tag_prefix);
     free(cfg->source);
     ma_strlist_free(&cfg->push_platforms);
     memset(cfg, 0, sizeof *cfg);
@@ -97,6 +100,12 @@ int ma_config_defaults(ma_config *out, ma_error *err)
     return 0;
 }
 
+const char *ma_config_tag_prefix(const ma_config *cfg, const char *component)
+{
+    const ma_component *c = component != NULL ? ma_config_find(cfg, component) : NULL;
+    return c != NULL && c->tag_prefix != NULL ? c->tag_prefix : cfg->tag_prefix;
+}
+
 const ma_component *ma_config_find(const ma_config *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->ncomponents; i++)
@@ -138,6 +147,18 @@ static int take_string(const cJSON *obj, const char *key, char **field, const ch
     return 0;
 }
 
+/* take_string for "tag_prefix", which must also be a usable prefix (releasetag.h). */
+static int take_tag_prefix(const cJSON *obj, char **field, const char *origin, const char *where, ma_error *err)
+{
+    if (take_string(obj, "tag_prefix", field, origin, where, err) != 0)
+        return -1;
+    if (*field != NULL && !ma_tag_prefix_is_valid(*field))
+        return ma_fail(err, MA_ERR_ENV, "%s: 'tag_prefix'%s%s must be 1-%d characters of [A-Za-z0-9_.-] starting "
+                       "with a letter or digit, e.g. \"broker-\"", origin, where[0] ? " in " : "", where,
+                       MA_TAG_PREFIX_MAX);
+    return 0;
+}
+
 static int valid_component_name(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
@@ -170,7 +191,7 @@ static int parse_components(const cJSON *root, ma_config *cfg, const char *prefi
                             const char *context, const char *origin, ma_error *err)
 {
     static const char *const known[] = {"dockerfile", "image",       "context",  "target",
-                                        "build_args", "description", "licenses", NULL};
+                                        "build_args", "description", "licenses", "tag_prefix", NULL};
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(root, "components");
     if (comps == NULL)
         return 0;
@@ -205,6 +226,7 @@ static int parse_components(const cJSON *root, ma_config *cfg, const char *prefi
             take_string(item, "target", &c->target, origin, where, err) != 0 ||
             take_string(item, "description", &c->description, origin, where, err) != 0 ||
             take_string(item, "licenses", &c->licenses, origin, where, err) != 0 ||
+            take_tag_prefix(item, &c->tag_prefix, origin, where, err) != 0 ||
             parse_build_args(item, c, origin, err) != 0)
             return -1;
     }
@@ -225,7 +247,9 @@ static int parse_platforms(const cJSON *root, ma_config *cfg, const char *origin
         ma_error why = {0};
         if (ma_platform_validate(p->valuestring, &why) != 0)
             return ma_fail(err, MA_ERR_ENV, "%s: %s", origin, why.msg);
-        if (ma_strlist_push_unique(&cfg->push_platforms, p->valuestring) != 0)
+        /* one platform in two spellings (linux/arm, linux/arm/v7) is listed once */
+        if (!ma_platforms_hold(&cfg->push_platforms, p->valuestring) &&
+            ma_strlist_push(&cfg->push_platforms, p->valuestring) != 0)
             return ma_nomem(err);
     }
     return 0;
@@ -249,7 +273,7 @@ static int default_licenses(const cJSON *root, ma_config *cfg, const char *origi
 static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_error *err)
 {
     static const char *const known[] = {"registry", "builder",    "platforms", "image_prefix",
-                                        "context",  "components", "licenses",  "$schema", NULL};
+                                        "context",  "components", "licenses",  "tag_prefix", "$schema", NULL};
     if (!cJSON_IsObject(root))
         return ma_fail(err, MA_ERR_ENV, "%s: the configuration must be a JSON object", origin);
     if (check_keys(root, known, origin, "", err) != 0)
@@ -260,6 +284,8 @@ static int parse_root(const cJSON *root, ma_config *cfg, const char *origin, ma_
         rc = take_string(root, "registry", &cfg->registry, origin, "", err);
     if (rc == 0)
         rc = take_string(root, "builder", &cfg->builder, origin, "", err);
+    if (rc == 0)
+        rc = take_tag_prefix(root, &cfg->tag_prefix, origin, "", err);
     if (rc == 0 && cJSON_GetObjectItemCaseSensitive(root, "image_prefix") != NULL &&
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "image_prefix"))) {
         /* an empty prefix is meaningful (image = component name), so read it directly */

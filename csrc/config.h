@@ -20,11 +20,13 @@ typedef struct {
     ma_strlist build_args; /* "NAME=value" */
     char *description;     /* the description annotation, or NULL */
     char *licenses;        /* SPDX expression for the licenses annotation, or NULL */
+    char *tag_prefix;      /* its release tags are <tag_prefix>v<semver> (a monorepo), or NULL: the config's */
 } ma_component;
 
 typedef struct {
     char *registry;            /* "ghcr.io/colliery-io" */
     char *builder;             /* buildx builder name: "brokkr-builder" */
+    char *tag_prefix;          /* "tag_prefix": release tags are <tag_prefix>v<semver>, or NULL: v<semver> */
     ma_strlist push_platforms; /* platforms for --push without --platforms */
     ma_component *components;  /* in the order `all` builds them */
     size_t ncomponents;
@@ -45,6 +47,9 @@ int ma_config_load(const char *project_dir, const char *explicit_path, ma_config
                    ma_error *err);
 
 const ma_component *ma_config_find(const ma_config *cfg, const char *name);
+
+/* The tag prefix of a component (its own, else the config's; NULL: none). */
+const char *ma_config_tag_prefix(const ma_config *cfg, const char *component);
 
 void ma_config_free(ma_config *cfg);
 

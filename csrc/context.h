@@ -19,6 +19,8 @@ typedef struct {
     int require_git;          /* 1 when git facts are needed (--tag auto) */
     const char *digest_dir;   /* merge: the digest directory to read, else NULL */
     ma_gitcache *git_cache;   /* NULL: open the repository for this read only */
+    const char *component;    /* whose config tag_prefix holds (NULL or "all": every component's, which must agree) */
+    const char *tag_prefix;   /* --tag-prefix (NULL: the config's) */
 } ma_context_inputs;
 
 typedef struct {
@@ -27,10 +29,13 @@ typedef struct {
     ma_gitctx git;
     ma_cienv ci;
     ma_config config;
+    const char *tag_prefix;   /* release tags are <tag_prefix>v<semver>: --tag-prefix, else the config's, else NULL
+                                 (points into the inputs or config) */
     char host_platform[32];   /* "" when the machine is unknown */
     const char *source_date_epoch; /* $SOURCE_DATE_EPOCH (validated; points into envp), or NULL */
     long long epoch;          /* its value */
     ma_digest_set digests;    /* merge: the records of digest_dir */
+    char *pr_lookup;          /* a pull-request event without a number: what was read, for the refusal; else NULL */
     char *workflow_identity;  /* GitHub Actions: $GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF, the certificate
                                  identity of a keyless signature; else NULL */
 } ma_context;

@@ -2,9 +2,11 @@
 
 #include <git2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "releasetag.h"
 #include "semver.h"
 
 /* What a tag ref without a recorded peel (a lightweight tag, or an annotated
@@ -63,6 +65,7 @@ typedef struct {
     git_oid head;
     ma_gitctx *out;
     peel_memo *peels; /* NULL: find out every time */
+    const char *tag_prefix; /* release tags are <tag_prefix>v<semver> (NULL: v<semver>) */
 } tag_walk;
 
 /* git_oid_equal, inlined: it runs for every version tag. */
@@ -168,31 +171,6 @@ static int line_note(line_table *t, const uint64_t v[3])
     return 0;
 }
 
-/* 1 when name is a plain release "v<major>.<minor>.<patch>" (no pre-release or
- * build part, no leading zeros, at most 19 digits each so nothing overflows),
- * with its numbers in v; else 0.  The common shape, read for every tag without
- * ma_semver_parse: any name it accepts, ma_semver_parse accepts as the same
- * stable version; the others are left to ma_semver_parse. */
-static int plain_release(const char *s, uint64_t v[3])
-{
-    if (*s++ != 'v')
-        return 0;
-    for (int i = 0; i < 3; i++) {
-        if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
-            return 0;
-        uint64_t n = 0;
-        for (int digits = 0; *s >= '0' && *s <= '9'; s++, digits++) {
-            if (digits == 19)
-                return 0;
-            n = n * 10 + (uint64_t)(*s - '0');
-        }
-        v[i] = n;
-        if (*s++ != (i < 2 ? '.' : '\0'))
-            return 0;
-    }
-    return 1;
-}
-
 /* Writes the decimal digits of n ending just before end; returns where they start. */
 static char *decimal(uint64_t n, char *end)
 {
@@ -275,33 +253,31 @@ static int tag_points_at_head(tag_walk *walk, const git_reference *ref)
     return same_oid(&commit, &walk->head);
 }
 
-/* The version tags (refs/tags/v*), read with the reference iterator: it uses
- * packed-refs as stored, where git_tag_foreach resolves each name again.  Only
- * what the tag rules use is kept: the version tags on HEAD (only version tags
- * are peeled) and the top of each vX.Y line, so no name is copied per tag. */
+/* The release tags (refs/tags/<prefix>v*, releasetag.h), read with the
+ * reference iterator: it uses packed-refs as stored, where git_tag_foreach
+ * resolves each name again.  Only what the tag rules use is kept: the release
+ * tags on HEAD (only those are peeled) and the top of each vX.Y line, so no
+ * name is copied per tag. */
 static int read_tags(tag_walk *walk, const char *path, ma_error *err)
 {
     git_reference_iterator *it = NULL;
-    if (git_reference_iterator_glob_new(&it, walk->repo, "refs/tags/v*") != 0)
+    char glob[sizeof "refs/tags/v*" + MA_TAG_PREFIX_MAX];
+    snprintf(glob, sizeof glob, "refs/tags/%s%s", walk->tag_prefix != NULL ? walk->tag_prefix : "", "v*");
+    if (git_reference_iterator_glob_new(&it, walk->repo, glob) != 0)
         return ma_fail(err, MA_ERR_ENV, "cannot list tags in '%s': %s", path, git_message());
     git_reference *ref = NULL;
     line_table lines = {NULL, NULL, 0, 0};
     int rc, result = 0;
     while (result == 0 && (rc = git_reference_next(&ref, it)) == 0) {
-        const char *name = git_reference_name(ref) + strlen("refs/tags/");
-        uint64_t v[3];
         ma_semver parsed;
-        int stable = plain_release(name, v), version = stable;
-        if (!stable && ma_semver_parse(name, &parsed) == 0) {
-            version = 1;
-            v[0] = parsed.major;
-            v[1] = parsed.minor;
-            v[2] = parsed.patch;
-            stable = ma_semver_is_stable(&parsed);
+        const char *version = ma_release_tag_version(git_reference_name(ref) + strlen("refs/tags/"),
+                                                     walk->tag_prefix, '+', &parsed);
+        if (version != NULL) {
+            uint64_t v[3] = {parsed.major, parsed.minor, parsed.patch};
+            if ((ma_semver_is_stable(&parsed) && line_note(&lines, v) != 0) ||
+                (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, version) != 0))
+                result = ma_nomem(err);
         }
-        if (version && ((stable && line_note(&lines, v) != 0) ||
-                        (tag_points_at_head(walk, ref) && ma_strlist_push(&walk->out->head_tags, name) != 0)))
-            result = ma_nomem(err);
         git_reference_free(ref);
     }
     if (result == 0 && rc != GIT_ITEROVER)
@@ -382,7 +358,8 @@ static int read_remote(git_repository *repo, ma_gitctx *out, ma_error *err)
     return rc;
 }
 
-static int read_repo(git_repository *repo, const char *path, peel_memo *peels, ma_gitctx *out, ma_error *err)
+static int read_repo(git_repository *repo, const char *path, peel_memo *peels, const char *tag_prefix,
+                     ma_gitctx *out, ma_error *err)
 {
     const char *workdir = git_repository_workdir(repo);
     if (workdir == NULL)
@@ -393,7 +370,7 @@ static int read_repo(git_repository *repo, const char *path, peel_memo *peels, m
     if ((out->workdir = strndup(workdir, n)) == NULL)
         return ma_nomem(err);
 
-    tag_walk walk = {repo, NULL, {{0}}, out, peels};
+    tag_walk walk = {.repo = repo, .out = out, .peels = peels, .tag_prefix = tag_prefix};
     if (read_head(repo, path, out, &walk.head, err) != 0 || read_remote(repo, out, err) != 0)
         return -1;
     if (git_repository_odb(&walk.odb, repo) != 0)
@@ -452,6 +429,12 @@ int ma_gitctx_read(const char *path, ma_gitctx *out, ma_error *err)
 
 int ma_gitctx_read_cached(const char *path, ma_gitcache *cache, ma_gitctx *out, ma_error *err)
 {
+    return ma_gitctx_read_releases(path, cache, NULL, out, err);
+}
+
+int ma_gitctx_read_releases(const char *path, ma_gitcache *cache, const char *tag_prefix, ma_gitctx *out,
+                            ma_error *err)
+{
     memset(out, 0, sizeof *out);
     git_libgit2_init(); /* reference-counted by libgit2; paired below */
     git_repository *repo = NULL;
@@ -464,7 +447,7 @@ int ma_gitctx_read_cached(const char *path, ma_gitcache *cache, ma_gitctx *out, 
     if (rc == 0) {
         if (peels != NULL)
             peel_begin(peels);
-        rc = read_repo(repo, path, peels, out, err);
+        rc = read_repo(repo, path, peels, tag_prefix, out, err);
         if (peels != NULL)
             peel_end(peels);
     }

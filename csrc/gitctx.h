@@ -13,8 +13,9 @@ typedef struct {
     char *workdir;        /* the work tree, without a trailing slash */
     char head_sha[41];    /* the commit HEAD points at, 40 lowercase hex */
     char *branch;         /* short branch name ("feature/x"), NULL when detached */
-    ma_strlist head_tags; /* version tag names (v..., without refs/tags/) whose commit is HEAD */
-    ma_strlist repo_tags; /* vX.Y.Z of the highest stable version tag of each vX.Y line */
+    ma_strlist head_tags; /* the version part (v..., no prefix) of each release tag (releasetag.h) whose
+                             commit is HEAD */
+    ma_strlist repo_tags; /* vX.Y.Z of the highest stable release tag of each vX.Y line: not every tag */
     long long commit_time; /* HEAD's committer time, seconds since 1970 */
     char *remote_url;     /* URL of remote "origin" (else of the only remote), or NULL */
 } ma_gitctx;
@@ -44,6 +45,12 @@ void ma_gitcache_free(ma_gitcache *cache);
 /* ma_gitctx_read through cache (NULL: open and close the repository, as
  * ma_gitctx_read does).  A failed read empties the cache. */
 int ma_gitctx_read_cached(const char *path, ma_gitcache *cache, ma_gitctx *out, ma_error *err);
+
+/* ma_gitctx_read_cached where the release tags are <tag_prefix>v<semver>
+ * (a monorepo's "broker-v1.2.3"; NULL: v<semver>): only those are read, and
+ * head_tags and repo_tags hold them without the prefix. */
+int ma_gitctx_read_releases(const char *path, ma_gitcache *cache, const char *tag_prefix, ma_gitctx *out,
+                            ma_error *err);
 
 /* libgit2's set-up costs milliseconds (TLS, settings) and is reference
  * counted: a long-lived caller (the Python module) holds one reference so

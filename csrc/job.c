@@ -8,6 +8,7 @@
 #include "buildcmd.h"
 #include "buildx.h"
 #include "indexcompose.h"
+#include "jobalias.h"
 #include "jobcheck.h"
 #include "jobsign.h"
 #include "jobstep.h"
@@ -39,8 +40,6 @@ ma_activity ma_job_activity(const ma_job *job)
     case STEP_PROMOTE_MUTABLE:
         return MA_ACTIVITY_TAGGING;
     case STEP_PRECHECK:
-    case STEP_PRECHECK_CHILD:
-    case STEP_PRECHECK_CONFIG:
     case 0:
         return MA_ACTIVITY_CHECKING;
     case STEP_SIGN_CHECK:
@@ -140,6 +139,15 @@ static size_t to_move(const ma_job *job, const ma_strlist *tags)
     return n;
 }
 
+/* Phase 4, once jobalias has read the version aliases: one move of the mutable tags left. */
+static int move_mutable(ma_job *job, ma_next *next)
+{
+    if (to_move(job, &job->image->mutable_tags) > 0)
+        return promote(job, next, STEP_PROMOTE_MUTABLE, &job->image->mutable_tags);
+    next->kind = MA_NEXT_DONE;
+    return 0;
+}
+
 static int begin_build(ma_job *job, ma_next *next)
 {
     return copy_argv(next, &job->image->build_argv) || ma_jobstep_run(job, next, STEP_BUILD, 0) ? -1 : 0;
@@ -173,7 +181,10 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
     } else if (phase == 3 && to_move(job, &ip->immutable_tags) > 0) {
         rc = promote(job, next, STEP_PROMOTE_IMMUTABLE, &ip->immutable_tags);
     } else if (phase == 4 && to_move(job, &ip->mutable_tags) > 0) {
-        rc = promote(job, next, STEP_PROMOTE_MUTABLE, &ip->mutable_tags);
+        job->tag_index = 0;
+        rc = ma_jobalias_next(job, next);
+        if (rc == 0 && next->kind == MA_NEXT_WAIT)
+            rc = move_mutable(job, next);
     } else {
         next->kind = phase >= ma_job_phases(job) ? MA_NEXT_DONE : MA_NEXT_WAIT;
     }
@@ -335,6 +346,7 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
     if (o->status != 0) {
         /* only a guard may find nothing: after a promote the tag must be there */
         if (guard && ma_jobstep_not_found(o)) {
+            snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
             job->tag_index++;
             return next_tag(job, next, STEP_GUARD, tags, 0);
         }
@@ -376,8 +388,8 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
     const ma_image_plan *ip = job->image;
     int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD || job->step == STEP_CHECK_SOURCE ||
                   job->step == STEP_COMBINE || job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||
-                  job->step == STEP_PRECHECK_CHILD || job->step == STEP_PRECHECK_CONFIG ||
-                  job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE;
+                  job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE ||
+                  job->step == STEP_READ_ALIAS;
     if (o->status != 0 && (!is_read || ma_jobstep_transient(o))) {
         const char *what = job->step == STEP_BUILD ? "build failed"
                            : is_read                ? "registry read-back failed"
@@ -389,8 +401,6 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
     case STEP_BUILD:
         return after_build(job, next, err);
     case STEP_PRECHECK:
-    case STEP_PRECHECK_CHILD:
-    case STEP_PRECHECK_CONFIG:
         return ma_jobcheck_after(job, o, next, err);
     case STEP_READ_MUTABLE:
         rc = ma_jobcheck_after_read_mutable(job, o, next);
@@ -400,6 +410,8 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
     case STEP_VERIFY_INDEX:
         if (o->status != 0 && job->reused && ma_jobstep_not_found(o)) {
             /* the recorded digest is gone from the registry: build it again */
+            snprintf(job->heard, sizeof job->heard, "%s@%s: no longer in the registry, building it again",
+                     job->image->image, job->digest);
             job->reused = 0;
             job->digest[0] = '\0';
             return begin_build(job, next) ? ma_nomem(err) : 0;
@@ -410,6 +422,11 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
         return after_verify(job, o, next, err);
     case STEP_CHECK_SOURCE:
         return after_source(job, o, next, err);
+    case STEP_READ_ALIAS:
+        if (ma_jobalias_after(job, o, next, err) != 0)
+            return -1;
+        rc = next->kind == MA_NEXT_WAIT ? move_mutable(job, next) : 0;
+        break;
     case STEP_GUARD:
     case STEP_CHECK_IMMUTABLE:
     case STEP_CHECK_MUTABLE:

@@ -12,22 +12,6 @@
 #include "tagrules.h"
 #include "textfile.h"
 
-/* What image:tag names now (the commit and version it was made from follow). */
-static int inspect_published(ma_job *job, ma_next *next, const char *tag)
-{
-    return ma_jobstep_registry(job, next, STEP_PRECHECK, MA_REGOP_GET, tag);
-}
-
-static char *copy_bytes(const char *raw, size_t len)
-{
-    char *c = malloc(len + 1);
-    if (c != NULL) {
-        memcpy(c, raw != NULL ? raw : "", len);
-        c[len] = '\0';
-    }
-    return c;
-}
-
 static int same(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcmp(a, b) == 0;
@@ -37,7 +21,7 @@ int ma_jobcheck_next(ma_job *job, ma_next *next)
 {
     const ma_strlist *tags = &job->image->immutable_tags;
     if (job->tag_index < tags->len)
-        return inspect_published(job, next, tags->items[job->tag_index]);
+        return ma_jobstep_read_published(job, next, STEP_PRECHECK, tags->items[job->tag_index]);
     if (job->push_by_tag && !job->resume && tags->len > 0 && ma_strlist_contains(&job->kept, tags->items[0]))
         return ma_jobstep_failed(job, next, "%s:%s already names an earlier build of this commit, and this builder (docker "
                                  "driver) can only push under that tag: pass --builder with a builder that pushes by "
@@ -103,18 +87,6 @@ static int decide(ma_job *job, ma_published held, const char *tag, const char *r
     return ma_jobcheck_next(job, next) ? ma_nomem(err) : 0;
 }
 
-/* Read what labels the tag's image carries: its first platform image, then its config. */
-static int read_labels(ma_job *job, const char *raw, size_t len, ma_next *next, int *asked)
-{
-    char digest[MA_DIGEST_MAX];
-    int config = 0;
-    *asked = ma_published_labels_at(raw, len, digest, &config);
-    if (!*asked)
-        return 0;
-    return ma_jobstep_registry(job, next, config ? STEP_PRECHECK_CONFIG : STEP_PRECHECK_CHILD,
-                               config ? MA_REGOP_BLOB : MA_REGOP_GET, digest);
-}
-
 int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
@@ -122,46 +94,20 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
     char ref[1024], line[512];
     snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
     if (o->status != 0) {
-        if (job->step != STEP_PRECHECK || !ma_jobstep_not_found(o)) {
+        if (job->held_stage != 0 || !ma_jobstep_not_found(o)) {
             ma_jobstep_error_line(o, line, sizeof line);
             return ma_jobstep_failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
         }
+        snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
         job->tag_index++;
         return ma_jobcheck_next(job, next) ? ma_nomem(err) : 0;
     }
-    const char *raw = o->out != NULL ? o->out : "";
-    if (job->step == STEP_PRECHECK) {
-        free(job->held);
-        free(job->held_type);
-        job->held = copy_bytes(raw, o->out_len);
-        job->held_type = ma_strdup(o->media_type != NULL ? o->media_type : "");
-        job->held_len = o->out_len;
-        if (job->held == NULL || job->held_type == NULL)
-            return ma_nomem(err);
-        snprintf(job->held_digest, sizeof job->held_digest, "%s", o->digest != NULL ? o->digest : "");
-    }
     ma_published held;
     ma_error why = {0};
-    if (ma_published_from_manifest(ref, job->held_digest, job->held, job->held_len, &held, &why) != 0)
+    int known = ma_jobstep_published(job, o, next, ref, &held, &why);
+    if (known < 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
-    if (job->step == STEP_PRECHECK_CONFIG && ma_published_take_config(&held, raw, o->out_len) != 0) {
-        ma_published_free(&held);
-        return ma_nomem(err);
-    }
-    if ((held.revision == NULL || held.version == NULL) && job->step != STEP_PRECHECK_CONFIG) {
-        int asked = 0;
-        const char *from = job->step == STEP_PRECHECK ? job->held : raw;
-        size_t from_len = job->step == STEP_PRECHECK ? job->held_len : o->out_len;
-        if (read_labels(job, from, from_len, next, &asked) != 0) {
-            ma_published_free(&held);
-            return ma_nomem(err);
-        }
-        if (asked) {
-            ma_published_free(&held);
-            return 0;
-        }
-    }
-    return decide(job, held, tag, ref, next, err);
+    return known ? decide(job, held, tag, ref, next, err) : 0;
 }
 
 int ma_jobcheck_after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *next)
@@ -173,6 +119,9 @@ int ma_jobcheck_after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *ne
         return ma_jobstep_failed(job, next, "cannot read back %s:%s: %s", job->image->image,
                                  tags->items[job->tag_index], line);
     }
+    if (o->status != 0)
+        snprintf(job->heard, sizeof job->heard, "%s:%s: not published yet", job->image->image,
+                 tags->items[job->tag_index]);
     char found[MA_DIGEST_MAX];
     ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
     if (o->status == 0 && strcmp(found, job->digest) == 0 && ma_strlist_push(&job->done, tags->items[job->tag_index]))
@@ -198,7 +147,7 @@ int ma_jobcheck_reusable_record(ma_job *job, ma_error *err)
     if (rc != 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : 0;
     if (strcmp(r.component, ip->component) == 0 && strcmp(r.image, ip->image) == 0 &&
-        strcmp(r.platform, ip->platforms.items[0]) == 0 && r.revision != NULL &&
+        ma_platform_same(r.platform, ip->platforms.items[0]) && r.revision != NULL &&
         strcmp(r.revision, job->revision) == 0) {
         snprintf(job->digest, sizeof job->digest, "%s", r.digest);
         job->reused = 1;

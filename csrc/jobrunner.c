@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildx.h"
 #include "exec.h"
 #include "monoclock.h"
 #include "progress.h"
+#include "refname.h"
 #include "regapi.h"
 
 typedef struct slot slot;
@@ -96,6 +98,11 @@ static void show_line(void *ctx, const char *line, size_t len)
 {
     slot *s = ctx;
     const ma_run_watch *w = s->opt->watch;
+    char reworded[1024];
+    if (ma_buildx_reword_line(line, len, reworded, sizeof reworded)) {
+        line = reworded;
+        len = strlen(reworded);
+    }
     if (w == NULL)
         ma_progress_line(&s->progress, MA_STREAM_STDERR, line, len);
     else if (w->line != NULL)
@@ -105,6 +112,10 @@ static void show_line(void *ctx, const char *line, size_t len)
 static void on_line(void *ctx, ma_stream stream, const char *line, size_t len)
 {
     slot *s = ctx;
+    /* A read's error output is an answer for the machine ("not found" is
+     * expected before a first publish): it prints what it means instead. */
+    if (s->next.capture && stream == MA_STREAM_STDERR)
+        return;
     if (s->reading_rawjson && stream == MA_STREAM_STDERR) {
         /* out of memory only costs progress: the build's outcome is its exit status */
         (void)ma_rawjson_feed(&s->run->build, line, len, show_line, s);
@@ -175,7 +186,18 @@ static int completed(slot *s, ma_error *err)
                     .err_text = ma_exec_stderr(&s->exec)};
     s->running = 0;
     s->reading_rawjson = 0;
+    int was_read = s->next.capture;
     int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
+    ma_job *job = &s->run->job;
+    if (rc == 0 && job->heard[0] != '\0') {
+        note(s->opt, s->index, job->image->component, job->heard);
+        job->heard[0] = '\0';
+    } else if (rc == 0 && was_read && o.status != 0 && s->next.kind == MA_NEXT_RUN && s->next.delay_ms > 0) {
+        /* a read to retry: its error output was held back, so say what failed */
+        char line[512];
+        ma_buildx_last_error_line(o.err_text, line, sizeof line);
+        note(s->opt, s->index, job->image->component, line[0] ? line : "no error output");
+    }
     ma_exec_free(&s->exec);
     if (rc == 0)
         take(s);
@@ -217,7 +239,7 @@ static int ask(slot *s, ma_outcome *o, char **body, char **media_type, char dige
     if (n->image[hostlen] == '\0')
         return ma_fail(why, MA_ERR_INPUT, "%s names no registry host", n->image);
     char host[256];
-    snprintf(host, sizeof host, "%.*s", (int)hostlen, n->image);
+    ma_registry_host(n->image, host, sizeof host); /* as docker login and buildx name it */
     const char *repo = n->image + hostlen + 1, *ref = n->argv.len > 0 ? n->argv.items[0] : "";
     ma_regclient *cl = s->reg->cl;
     int rc = 0;
@@ -286,6 +308,11 @@ static int registry_step(slot *s, ma_error *err)
     int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
     free(body);
     free(media_type);
+    ma_job *job = &s->run->job;
+    if (rc == 0 && job->heard[0] != '\0') {
+        note(s->opt, s->index, job->image->component, job->heard);
+        job->heard[0] = '\0';
+    }
     if (rc == 0)
         take(s);
     changed(s);

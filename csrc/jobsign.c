@@ -53,9 +53,10 @@ int ma_jobsign_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *
         ma_cosign_verdict v = ma_cosign_verdict_of(o->status, o->err_text);
         if (v == MA_COSIGN_ERROR)
             return ma_jobstep_retry_or_fail(job, o, next, "cannot check the signature (cosign verify)");
-        if (v == MA_COSIGN_UNSIGNED)
+        if (v == MA_COSIGN_UNSIGNED) {
+            snprintf(job->heard, sizeof job->heard, "%s: not signed yet", ref);
             rc = cosign(job, next, STEP_SIGN, 0);
-        else if (ma_strlist_pushf(&job->notes, "%s was signed already: signed nothing", ref) != 0)
+        } else if (ma_strlist_pushf(&job->notes, "%s was signed already: signed nothing", ref) != 0)
             rc = -1;
         else
             next->kind = MA_NEXT_WAIT;

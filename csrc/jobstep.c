@@ -2,9 +2,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buildx.h"
+#include "published.h"
 
 int ma_jobstep_failed(ma_job *job, ma_next *next, const char *fmt, ...)
 {
@@ -86,6 +88,60 @@ int ma_jobstep_put(ma_job *job, ma_next *next, int step, const ma_strlist *tags)
     next->body_len = job->index_len;
     next->media_type = job->index_type;
     return 0;
+}
+
+int ma_jobstep_read_published(ma_job *job, ma_next *next, int step, const char *tag)
+{
+    job->held_stage = 0;
+    return ma_jobstep_registry(job, next, step, MA_REGOP_GET, tag);
+}
+
+static char *copy_bytes(const char *raw, size_t len)
+{
+    char *c = malloc(len + 1);
+    if (c != NULL) {
+        memcpy(c, raw != NULL ? raw : "", len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
+int ma_jobstep_published(ma_job *job, const ma_outcome *o, ma_next *next, const char *ref, ma_published *held,
+                         ma_error *why)
+{
+    const char *raw = o->out != NULL ? o->out : "";
+    int stage = job->held_stage;
+    if (stage == 0) {
+        /* kept: the labels may take two more reads, and a re-run puts these bytes under the other tags */
+        free(job->held);
+        free(job->held_type);
+        job->held = copy_bytes(raw, o->out_len);
+        job->held_type = ma_strdup(o->media_type != NULL ? o->media_type : "");
+        job->held_len = o->out_len;
+        if (job->held == NULL || job->held_type == NULL)
+            return ma_nomem(why);
+        snprintf(job->held_digest, sizeof job->held_digest, "%s", o->digest != NULL ? o->digest : "");
+    }
+    if (ma_published_from_manifest(ref, job->held_digest, job->held, job->held_len, held, why) != 0)
+        return -1;
+    if (stage == 2 && ma_published_take_config(held, raw, o->out_len) != 0) {
+        ma_published_free(held);
+        return ma_nomem(why);
+    }
+    if (stage < 2 && (held->revision == NULL || held->version == NULL)) {
+        char digest[MA_DIGEST_MAX];
+        int config = 0;
+        if (ma_published_labels_at(stage == 0 ? job->held : raw, stage == 0 ? job->held_len : o->out_len, digest,
+                                   &config)) {
+            ma_published_free(held);
+            int step = job->step;
+            if (ma_jobstep_registry(job, next, step, config ? MA_REGOP_BLOB : MA_REGOP_GET, digest) != 0)
+                return ma_nomem(why);
+            job->held_stage = config ? 2 : 1;
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* backoff_ms doubled `attempt` times, capped: a shift past the width of

@@ -1,15 +1,14 @@
-/* The steps of the publish state machine (job.c, jobcheck.c, jobsign.c) and
+/* The steps of the publish state machine (job.c, jobcheck.c, jobalias.c, jobsign.c) and
  * what they share: the command asked for next, a failure, a retry with
  * back-off.  Internal to those files. */
 #ifndef MA_JOBSTEP_H
 #define MA_JOBSTEP_H
 
 #include "jobtypes.h"
+#include "published.h"
 
 enum ma_job_step {
     STEP_PRECHECK = 1,   /* before any build: what immutable tag i already names */
-    STEP_PRECHECK_CHILD, /* ... its first platform image, when the index does not say its commit */
-    STEP_PRECHECK_CONFIG, /* ... that image's config, whose labels do */
     STEP_BUILD,
     STEP_CHECK_SOURCE,   /* merge: recorded digest i must be in the registry */
     STEP_COMBINE,        /* merge: the index the digests make, composed here (no request) */
@@ -20,6 +19,7 @@ enum ma_job_step {
     STEP_PROMOTE_MUTABLE,
     STEP_CHECK_MUTABLE,
     STEP_READ_MUTABLE,   /* a re-run: does mutable tag i already name the digest? */
+    STEP_READ_ALIAS,     /* just before the move: which version does alias i name now? */
     STEP_PUSH_INDEX,     /* merge with --sign: push the index by digest, untagged, to sign it */
     STEP_SIGN_CHECK,     /* cosign verify: is the digest signed already (a re-run)? */
     STEP_SIGN,           /* cosign sign */
@@ -54,6 +54,20 @@ int ma_jobstep_transient(const ma_outcome *o);
 /* The line that says why the step failed. */
 void ma_jobstep_error_line(const ma_outcome *o, char *line, size_t size);
 
+/* What image:tag names now, with the commit and version it was made from:
+ * a GET of the tag (as `step`), then, when the index's annotations do not say
+ * both, its first platform image and that image's config (ma_jobstep_published
+ * reads the answers).  The one place the machine asks the registry what a tag
+ * holds. */
+int ma_jobstep_read_published(ma_job *job, ma_next *next, int step, const char *tag);
+
+/* An answer to ma_jobstep_read_published's reads (o->status 0; a failure
+ * is the caller's: job->held_stage 0 and not found means the tag is absent).
+ * 1 with *held filled (the caller frees it) when what the tag names is known;
+ * 0 when next asks for the next read; -1 with why set (MA_ERR_NOMEM, or
+ * MA_ERR_BUILD naming ref when the registry's answer is not a manifest). */
+int ma_jobstep_published(ma_job *job, const ma_outcome *o, ma_next *next, const char *ref, ma_published *held,
+                         ma_error *why);
 /* A transient failure is retried (with back-off) while retries are left;
  * anything else fails the job, `what` naming the step. */
 int ma_jobstep_retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what);

@@ -1,6 +1,6 @@
 /* The plain data of one image's publish state machine (job.c): what it asks
  * the run loop to do next, what the command did, and the job itself.  Shared
- * by the files that make up the machine (jobstep, jobcheck, jobsign, job). */
+ * by the files that make up the machine (jobstep, jobcheck, jobalias, jobsign, job). */
 #ifndef MA_JOBTYPES_H
 #define MA_JOBTYPES_H
 
@@ -83,6 +83,9 @@ typedef struct {
     size_t held_len;
     char *held_type;
     char held_digest[MA_DIGEST_MAX];
+    int held_stage;        /* what that read asks now: 0 the tag, 1 its first platform image, 2 that image's config */
+    char heard[512];       /* a read's expected negative, worded for the log ("…: not published yet");
+                              the runner prints it in place of the command's error output, and clears it */
     char error[MA_ERROR_MSG_MAX];
 } ma_job;
 

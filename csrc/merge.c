@@ -5,11 +5,12 @@
 
 #include "platform.h"
 
-/* The index of platform in want, or -1; platforms compare as parsed. */
+/* The index of platform in want, or -1; platforms compare normalised
+ * (a record of linux/arm64/v8 is linux/arm64). */
 static int platform_slot(const ma_strlist *want, const char *platform)
 {
     for (size_t i = 0; i < want->len; i++)
-        if (strcmp(want->items[i], platform) == 0)
+        if (ma_platform_same(want->items[i], platform))
             return (int)i;
     return -1;
 }

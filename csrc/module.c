@@ -3,6 +3,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "report.h"
 #include "env.h"
 #include "gitctx.h"
+#include "options.h"
 #include "pipeline.h"
 #include "planjson.h"
 #include "regquery.h"
@@ -137,23 +139,147 @@ static int count_text(PyObject *value, const char *name, PyObject **text)
     return *text == NULL ? -1 : 0;
 }
 
+/* One call's arguments, parsed from the option table (options.h) into opt;
+ * the Python objects the C strings point into are held until call_free. */
+typedef struct {
+    ma_cli_options opt;
+    PyObject *texts;           /* a list holding the COUNT options' text */
+    char **envp, **spawn_envp;
+} call_args;
+
+static void call_free(call_args *call)
+{
+    ma_env_free(call->envp);
+    ma_env_free(call->spawn_envp);
+    Py_XDECREF(call->texts);
+}
+
+/* Store value (not NULL, borrowed from args or kwargs) as row says. */
+static int store_option(const ma_option *row, PyObject *value, const char *fname, call_args *call)
+{
+    char *field = (char *)&call->opt + row->offset;
+    PyObject *text = NULL;
+    switch (row->type) {
+    case MA_OPT_TEXT:
+        if (value == Py_None) {
+            *(const char **)field = NULL;
+            return 0;
+        }
+        if (!PyUnicode_Check(value)) {
+            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be str or None, not %.100s", fname, row->name,
+                         Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        *(const char **)field = PyUnicode_AsUTF8(value);
+        return *(const char **)field == NULL ? -1 : 0;
+    case MA_OPT_FLAG: {
+        int truth = PyObject_IsTrue(value);
+        *(int *)field = truth;
+        return truth < 0 ? -1 : 0;
+    }
+    case MA_OPT_COUNT:
+        if (count_text(value, row->name, &text) != 0)
+            return -1;
+        *(const char **)field = NULL;
+        if (text == NULL)
+            return 0;
+        if (PyList_Append(call->texts, text) != 0 || (*(const char **)field = PyUnicode_AsUTF8(text)) == NULL) {
+            Py_DECREF(text);
+            return -1;
+        }
+        Py_DECREF(text);
+        return 0;
+    case MA_OPT_UINT: {
+        unsigned long n = PyLong_Check(value) && !PyBool_Check(value) ? PyLong_AsUnsignedLong(value) : 0;
+        if (!PyLong_Check(value) || PyBool_Check(value) || (n == (unsigned long)-1 && PyErr_Occurred()) ||
+            n > UINT_MAX) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be an int from 0 to %u", fname, row->name,
+                         UINT_MAX);
+            return -1;
+        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+    }
+    case MA_OPT_ENV:
+        return env_from(value, &call->envp);
+    }
+    return 0;
+}
+
+/* Parse args and kwargs of fname() as the rows taken `where` say: the
+ * positional names first, then keywords.  TypeError as Python's own parser
+ * words it for an unknown, repeated or missing argument. */
+static int parse_call(PyObject *args, PyObject *kwargs, const char *fname, unsigned where,
+                      const char *const *positional, size_t nrequired, call_args *call)
+{
+    memset(call, 0, sizeof *call);
+    if ((call->texts = PyList_New(0)) == NULL)
+        return -1;
+    size_t npositional = 0;
+    while (positional[npositional] != NULL)
+        npositional++;
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    int have_env = 0;
+    if ((size_t)nargs > npositional) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %zu positional arguments (%zd given)", fname, npositional,
+                     nargs);
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        const ma_option *row = ma_option_find(positional[i], where);
+        if (kwargs != NULL && PyDict_GetItemString(kwargs, positional[i]) != NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname, positional[i]);
+            goto fail;
+        }
+        if (store_option(row, PyTuple_GET_ITEM(args, i), fname, call) != 0)
+            goto fail;
+    }
+    for (size_t i = (size_t)nargs; i < nrequired; i++)
+        if (kwargs == NULL || PyDict_GetItemString(kwargs, positional[i]) == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %zu)", fname, positional[i],
+                         i + 1);
+            goto fail;
+        }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (kwargs != NULL && PyDict_Next(kwargs, &pos, &key, &value)) {
+        const char *name = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+        const ma_option *row = name != NULL ? ma_option_find(name, where) : NULL;
+        if (row == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%S'", fname, key);
+            goto fail;
+        }
+        have_env |= row->type == MA_OPT_ENV;
+        if (store_option(row, value, fname, call) != 0)
+            goto fail;
+    }
+    if (!have_env && env_from(NULL, &call->envp) != 0)
+        goto fail;
+    call->opt.req.envp = (const char *const *)call->envp;
+    return 0;
+fail:
+    call_free(call);
+    return -1;
+}
+
+static const char *const TAGS_POSITIONAL[] = {"tag", "repo", NULL};
+static const char *const PLAN_POSITIONAL[] = {"component", "tag", "push", "platforms", "registry", "repo", NULL};
+static const char *const RUN_POSITIONAL[] = {"component", "tag", "registry", "platforms", "push", "dry_run", "json",
+                                             NULL};
+
 static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"tag", "repo", "env", "config", NULL};
-    ma_request req = {0};
-    PyObject *env = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zz$Oz:compute_tags", kwlist, &req.tag,
-                                     &req.project_dir, &env, &req.config_path))
+    call_args call;
+    if (parse_call(args, kwargs, "compute_tags", MA_OPT_TAGS, TAGS_POSITIONAL, 0, &call) != 0)
         return NULL;
-    char **envp;
-    if (env_from(env, &envp) != 0)
-        return NULL;
-    req.envp = (const char *const *)envp;
-    req.git_cache = state_of(module)->git_cache;
+    ma_request *req = &call.opt.req;
+    req->git_cache = state_of(module)->git_cache;
     ma_strlist tags = MA_STRLIST_INIT;
     ma_error err = {0};
-    int rc = ma_pipeline_tags(&req, &tags, &err);
-    ma_env_free(envp);
+    int rc = ma_pipeline_tags(req, &tags, &err);
+    call_free(&call);
     PyObject *result = rc == 0 ? list_from(&tags) : raise_error(module, &err);
     ma_strlist_free(&tags);
     return result;
@@ -161,30 +287,24 @@ static PyObject *py_compute_tags(PyObject *module, PyObject *args, PyObject *kwa
 
 static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"component", "tag",        "push",           "platforms", "registry",
-                             "repo",      "env",        "config",         "builder",   "run_dir",
-                             "merge",     "push_by_digest", "digest_dir", "cache_from", "cache_to",
-                             "provenance", "sbom", "sign", "sign_key", "sign_offline", NULL};
-    ma_request req = {0};
-    PyObject *env = NULL;
-    int merge = 0, push_by_digest = 0;
+    call_args call;
     ma_error err = {0};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|zpzzz$Ozzzppzzzzppzp:plan", kwlist, &req.component, &req.tag,
-                                     &req.push, &req.platforms, &req.registry, &req.project_dir, &env,
-                                     &req.config_path, &req.builder, &req.run_dir, &merge, &push_by_digest,
-                                     &req.digest_dir, &req.cache_from, &req.cache_to, &req.provenance, &req.sbom,
-                                     &req.sign, &req.sign_key, &req.sign_offline))
+    if (parse_call(args, kwargs, "plan", MA_OPT_PLAN, PLAN_POSITIONAL, 1, &call) != 0)
         return NULL;
-    if (ma_request_set_mode(&req, push_by_digest, merge, &err) != 0)
+    ma_request *req = &call.opt.req;
+    if (req->component == NULL) {
+        call_free(&call);
+        PyErr_SetString(PyExc_TypeError, "plan() argument 'component' must be str, not None");
+        return NULL;
+    }
+    if (ma_request_set_mode(req, call.opt.push_by_digest, call.opt.merge, &err) != 0) {
+        call_free(&call);
         return raise_error(module, &err);
-    char **envp;
-    if (env_from(env, &envp) != 0)
-        return NULL;
-    req.envp = (const char *const *)envp;
-    req.git_cache = state_of(module)->git_cache;
+    }
+    req->git_cache = state_of(module)->git_cache;
     ma_plan plan;
-    int rc = ma_pipeline_plan(&req, &plan, &err);
-    ma_env_free(envp);
+    int rc = ma_pipeline_plan(req, &plan, &err);
+    call_free(&call);
     if (rc != 0)
         return raise_error(module, &err);
     PyObject *result = plan_dict(module, &plan);
@@ -193,50 +313,15 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
 }
 
 /* cli() and publish() take the same arguments, parsed here once. */
-typedef struct {
-    ma_cli_options opt;
-    PyObject *jobs_text, *retries_text;
-    char **envp, **spawn_envp;
-} cli_call;
-
-static void cli_call_free(cli_call *call)
+static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, call_args *call)
 {
-    ma_env_free(call->envp);
-    ma_env_free(call->spawn_envp);
-    Py_XDECREF(call->jobs_text);
-    Py_XDECREF(call->retries_text);
-}
-
-static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, cli_call *call)
-{
-    static char *kwlist[] = {"component", "tag",     "registry", "platforms", "push",
-                             "dry_run",   "json",    "repo",     "config",    "builder",
-                             "env",       "jobs",    "retries",  "allow_overwrite", "username",
-                             "retry_backoff_ms", "merge", "push_by_digest", "digest_dir", "cache_from",
-                             "cache_to", "progress", "provenance", "sbom", "sign", "sign_key", "sign_offline", NULL};
-    char format[64];
-    snprintf(format, sizeof format, "z|zzzppp$zzzOOOpzIppzzzzzppzp:%s", name);
-    memset(call, 0, sizeof *call);
-    ma_cli_options *opt = &call->opt;
-    PyObject *env = NULL, *jobs = NULL, *retries = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &opt->req.component,
-                                     &opt->req.tag, &opt->req.registry, &opt->req.platforms, &opt->req.push,
-                                     &opt->dry_run, &opt->json, &opt->req.project_dir, &opt->req.config_path,
-                                     &opt->req.builder, &env, &jobs, &retries, &opt->allow_overwrite,
-                                     &opt->username, &opt->backoff_ms, &opt->merge, &opt->push_by_digest,
-                                     &opt->req.digest_dir, &opt->req.cache_from, &opt->req.cache_to,
-                                     &opt->progress, &opt->req.provenance, &opt->req.sbom, &opt->req.sign,
-                                     &opt->req.sign_key, &opt->req.sign_offline))
+    if (parse_call(args, kwargs, name, MA_OPT_RUN, RUN_POSITIONAL, 1, call) != 0)
         return -1;
-    if (count_text(jobs, "jobs", &call->jobs_text) != 0 || count_text(retries, "retries", &call->retries_text) != 0 ||
-        (call->jobs_text != NULL && (opt->jobs = PyUnicode_AsUTF8(call->jobs_text)) == NULL) ||
-        (call->retries_text != NULL && (opt->retries = PyUnicode_AsUTF8(call->retries_text)) == NULL) ||
-        env_from(env, &call->envp) != 0 || env_from(NULL, &call->spawn_envp) != 0) {
-        cli_call_free(call);
+    if (env_from(NULL, &call->spawn_envp) != 0) {
+        call_free(call);
         return -1;
     }
-    opt->req.envp = (const char *const *)call->envp;
-    opt->spawn_envp = (const char *const *)call->spawn_envp;
+    call->opt.spawn_envp = (const char *const *)call->spawn_envp;
     /* Output goes straight to the C streams; flush Python's first so order holds. */
     const char *streams[] = {"stdout", "stderr"};
     for (size_t i = 0; i < 2; i++) {
@@ -246,20 +331,6 @@ static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, cl
     }
     PyErr_Clear();
     return 0;
-}
-
-static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
-{
-    (void)module;
-    cli_call call;
-    if (cli_call_parse(args, kwargs, "cli", &call) != 0)
-        return NULL;
-    int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = ma_cli_main(&call.opt, stdout, stderr);
-    Py_END_ALLOW_THREADS
-    cli_call_free(&call);
-    return PyLong_FromLong(status);
 }
 
 /* ---- publish(): the run's result as plain data ---- */
@@ -334,14 +405,14 @@ static PyObject *raise_with_result(PyObject *module, const char *msg, PyObject *
 
 static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    cli_call call;
+    call_args call;
     if (cli_call_parse(args, kwargs, "publish", &call) != 0)
         return NULL;
     ma_cli_outcome outcome;
     Py_BEGIN_ALLOW_THREADS
     ma_cli_publish(&call.opt, stdout, stderr, &outcome);
     Py_END_ALLOW_THREADS
-    cli_call_free(&call);
+    call_free(&call);
     PyObject *result = NULL;
     ma_error_kind kind = outcome.err.kind;
     if (kind == MA_ERR_NONE || kind == MA_ERR_BUILD || kind == MA_ERR_ENV) {
@@ -403,20 +474,68 @@ static PyObject *py_registry(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+/* options() -> the table as plain data, for the angreal task and the tests. */
+static PyObject *py_options(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    static const char *const types[] = {"text", "flag", "count", "uint", "env"};
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } places[] = {{MA_OPT_BUILD, "multi-arch"}, {MA_OPT_MERGE, "merge"}, {MA_OPT_RUN, "cli"},
+                  {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"}};
+    PyObject *rows = PyList_New(0);
+    for (size_t i = 0; rows != NULL && i < ma_noptions; i++) {
+        const ma_option *o = &ma_options[i];
+        PyObject *commands = PyList_New(0), *row = PyDict_New();
+        for (size_t k = 0; commands != NULL && k < sizeof places / sizeof places[0]; k++) {
+            PyObject *name = (o->where & places[k].bit) ? PyUnicode_FromString(places[k].name) : NULL;
+            if ((o->where & places[k].bit) && (name == NULL || PyList_Append(commands, name) != 0))
+                Py_CLEAR(commands);
+            Py_XDECREF(name);
+        }
+        if (row == NULL || commands == NULL || put(row, "name", text_or_none(o->name)) ||
+            put(row, "flag", text_or_none(o->flag)) || put(row, "metavar", text_or_none(o->metavar)) ||
+            put(row, "type", text_or_none(types[o->type])) || put(row, "default", text_or_none(o->value_default)) ||
+            put(row, "help", text_or_none(o->help)) || put(row, "json_key", text_or_none(o->json_key)) ||
+            put(row, "required", PyBool_FromLong((o->where & MA_OPT_REQUIRED) != 0)) ||
+            put(row, "commands", (Py_INCREF(commands), commands)) || PyList_Append(rows, row) != 0)
+            Py_CLEAR(rows);
+        Py_XDECREF(commands);
+        Py_XDECREF(row);
+    }
+    return rows;
+}
+
+static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    (void)module;
+    call_args call;
+    if (cli_call_parse(args, kwargs, "cli", &call) != 0)
+        return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = ma_cli_main(&call.opt, stdout, stderr);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    return PyLong_FromLong(status);
+}
+
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
-     "compute_tags(tag='dev', repo=None, *, env=None, config=None) -> list[str]"},
+     "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None) -> list[str]"},
     {"plan", (PyCFunction)(void (*)(void))py_plan, METH_VARARGS | METH_KEYWORDS,
      "plan(component, tag='dev', push=False, platforms=None, registry=None, repo=None, *, env=None, "
      "config=None, builder=None, run_dir=None, merge=False, push_by_digest=False, digest_dir=None, "
      "cache_from=None, cache_to=None, provenance=None, sbom=False, sign=False, sign_key=None, "
-     "sign_offline=False) -> dict"},
+     "sign_offline=False, tag_prefix=None) -> dict"},
     {"cli", (PyCFunction)(void (*)(void))py_cli, METH_VARARGS | METH_KEYWORDS,
      "cli(component, tag='dev', registry=None, platforms=None, push=False, dry_run=False, json=False, "
      "*, repo=None, config=None, builder=None, env=None, jobs=None, retries=None, allow_overwrite=False, "
      "username=None, retry_backoff_ms=0, merge=False, push_by_digest=False, digest_dir=None, cache_from=None, "
-     "cache_to=None, progress=None, provenance=None, sbom=False, sign=False, sign_key=None, sign_offline=False) "
-     "-> int: run `build multi-arch` (or `build merge` with merge=True), return the "
+     "cache_to=None, progress=None, provenance=None, sbom=False, sign=False, sign_key=None, sign_offline=False, "
+     "tag_prefix=None) -> int: run `build multi-arch` (or `build merge` with merge=True), return the "
      "exit status"},
     {"publish", (PyCFunction)(void (*)(void))py_publish, METH_VARARGS | METH_KEYWORDS,
      "publish(component, ...) -> dict: run as cli() does (the same options) and return the result as plain data; "
@@ -428,6 +547,9 @@ static PyMethodDef methods[] = {
      "'get' (a manifest by tag or digest), 'heads' (the digests of several comma-separated refs, read "
      "side by side), 'tags' (every tag, paged), 'blob' (HEAD a blob), 'tag' (point tag at "
      "what ref names); the answer with the steps made and the requests sent"},
+    {"options", py_options, METH_NOARGS,
+     "options() -> list[dict]: every option, one row each (name, flag, metavar, type, default, help, json_key, "
+     "required, commands), as the binding parses them and the angreal task declares them"},
     {NULL, NULL, 0, NULL},
 };
 

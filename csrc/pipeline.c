@@ -19,6 +19,8 @@ static int read_context(const ma_request *req, ma_context *ctx, ma_error *err)
         .require_git = strcmp(requested_tag(req), "auto") == 0,
         .git_cache = req->git_cache,
         .digest_dir = req->mode == MA_MODE_MERGE ? req->digest_dir : NULL,
+        .component = req->component,
+        .tag_prefix = req->tag_prefix,
     };
     return ma_context_read(&in, ctx, err);
 }
@@ -64,29 +66,15 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
     int rc = tags_from_context(req, &ctx, &tags, err);
     if (rc == 0) {
         ma_plan_inputs in = {
-            .component = req->component,
+            .req = *req,
             .tags = &tags,
-            .platforms = req->platforms,
-            .registry = req->registry,
-            .builder = req->builder,
             .host_platform = ctx.host_platform,
-            .run_dir = req->run_dir,
             .revision = ctx.have_git ? ctx.git.head_sha : NULL,
             .workdir = ctx.project_dir,
-            .push = req->push,
-            .push_by_tag = req->push_by_tag,
-            .mode = req->mode,
             .config = &ctx.config,
             .source_date_epoch = ctx.source_date_epoch,
-            .cache_from = req->cache_from,
-            .cache_to = req->cache_to,
-            .digest_dir = req->digest_dir,
             .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
-            .provenance = req->provenance,
-            .sbom = req->sbom,
-            .sign = req->sign,
-            .sign_key = req->sign_key,
-            .sign_offline = req->sign_offline,
+            .tag_prefix = ctx.tag_prefix,
             .sign_identity = ctx.workflow_identity,
         };
         ma_context_label_facts(&ctx, &in.label_facts);

@@ -23,57 +23,6 @@ const char *ma_plan_mode_name(ma_plan_mode mode)
     }
 }
 
-static int is_lower_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* One repository path component: lowercase alphanumerics joined by '.', '_', '__' or '-'. */
-static int path_component_ok(const char *s, size_t n)
-{
-    if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
-            return 0;
-    return 1;
-}
-
-static int repository_path_ok(const char *path)
-{
-    while (*path) {
-        size_t n = strcspn(path, "/");
-        if (!path_component_ok(path, n))
-            return 0;
-        path += n;
-        if (*path == '/' && *++path == '\0')
-            return 0;
-    }
-    return 1;
-}
-
-int ma_registry_validate(const char *registry, ma_error *err)
-{
-    const char *what = "expected host[:port][/namespace], e.g. ghcr.io/colliery-io or localhost:5000/team";
-    if (registry[0] == '\0')
-        return ma_fail(err, MA_ERR_INPUT, "empty --registry: %s", what);
-    if (strstr(registry, "://") != NULL)
-        return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': leave out the scheme (%s)", registry, what);
-    size_t hostlen = strcspn(registry, "/");
-    for (size_t i = 0; i < hostlen; i++) {
-        char c = registry[i];
-        if (!(is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == ':' ||
-              c == '[' || c == ']'))
-            return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': bad character '%c' in host (%s)", registry, c, what);
-    }
-    if (hostlen == 0 || registry[0] == ':' || registry[hostlen - 1] == ':')
-        return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': %s", registry, what);
-    if (registry[hostlen] == '/' && (registry[hostlen + 1] == '\0' || !repository_path_ok(registry + hostlen + 1)))
-        return ma_fail(err, MA_ERR_INPUT, "invalid registry '%s': the namespace must be lowercase [a-z0-9._-] path components (%s)",
-                       registry, what);
-    return 0;
-}
-
 static void image_plan_free(ma_image_plan *ip)
 {
     free(ip->component);
@@ -109,6 +58,7 @@ void ma_plan_free(ma_plan *plan)
     free(plan->workdir);
     free(plan->config);
     free(plan->provenance);
+    free(plan->tag_prefix);
     ma_sign_plan_free(&plan->sign);
     ma_strlist_free(&plan->tags);
     memset(plan, 0, sizeof *plan);
@@ -155,13 +105,13 @@ static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
 static int plan_files(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
 {
     if (plan->push && plan->mode != MA_MODE_MERGE &&
-        (ip->metadata_file = ma_strdupf("%s/%s.metadata.json", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR,
+        (ip->metadata_file = ma_strdupf("%s/%s.metadata.json", in->req.run_dir ? in->req.run_dir : MA_PLAN_RUN_DIR,
                                         c->name)) == NULL)
         return -1;
     if (plan->mode == MA_MODE_BY_DIGEST) {
         char name[512];
         if (ma_digest_file_name(c->name, ip->platforms.items[0], name, sizeof name) != 0 ||
-            (ip->digest_file = ma_strdupf("%s/%s", in->digest_dir, name)) == NULL)
+            (ip->digest_file = ma_strdupf("%s/%s", in->req.digest_dir, name)) == NULL)
             return -1;
     }
     return 0;
@@ -204,18 +154,21 @@ static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, ma_image_
 {
     if (plan->mode != MA_MODE_MERGE)
         return ma_strlist_pushf(&ip->sources, "%s@%s", ip->image, MA_PLAN_DIGEST) ? ma_nomem(err) : 0;
-    ma_merge_inputs m = {ip->component, ip->image, &ip->platforms, plan->revision, in->digest_dir};
+    ma_merge_inputs m = {ip->component, ip->image, &ip->platforms, plan->revision, in->req.digest_dir};
     return ma_merge_sources(&m, in->digests, &ip->sources, err);
 }
 
 static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c,
                       const ma_strlist *platforms, ma_image_plan *ip, ma_error *err)
 {
-    if (!repository_path_ok(c->image))
+    if (!ma_repository_path_ok(c->image))
         return ma_fail(err, MA_ERR_ENV, "invalid image name '%s' for component '%s': lowercase [a-z0-9._-] path components",
                        c->image, c->name);
     if ((ip->image = ma_strdupf("%s/%s", plan->registry, c->image)) == NULL)
         return ma_nomem(err);
+    if (strlen(ip->image) > MA_NAME_MAX)
+        return ma_fail(err, MA_ERR_INPUT, "image name %.60s... of component '%s' is %zu characters, more than the %d "
+                       "docker allows: use a shorter --registry", ip->image, c->name, strlen(ip->image), MA_NAME_MAX);
     ip->component = ma_strdup(c->name);
     ip->dockerfile = ma_strdup(c->dockerfile);
     ip->context = ma_strdup(c->context);
@@ -231,8 +184,8 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
 
 static int choose_platforms(const ma_plan_inputs *in, ma_plan_mode mode, ma_strlist *out, ma_error *err)
 {
-    if (in->platforms != NULL) {
-        if (ma_platforms_parse(in->platforms, out, err) != 0)
+    if (in->req.platforms != NULL) {
+        if (ma_platforms_parse(in->req.platforms, out, err) != 0)
             return -1;
         if ((mode == MA_MODE_LOCAL || mode == MA_MODE_BY_DIGEST) && out->len > 1)
             return ma_fail(err, MA_ERR_INPUT,
@@ -241,7 +194,7 @@ static int choose_platforms(const ma_plan_inputs *in, ma_plan_mode mode, ma_strl
                                  "add --push to publish a multi-platform image, or pick one platform"
                                : "--push-by-digest builds one platform per run, but --platforms names %zu (%s): "
                                  "run once per platform (one runner each), then `angreal build merge`",
-                           out->len, in->platforms);
+                           out->len, in->req.platforms);
         return 0;
     }
     if (mode == MA_MODE_BY_DIGEST)
@@ -256,15 +209,15 @@ static int choose_platforms(const ma_plan_inputs *in, ma_plan_mode mode, ma_strl
 
 static ma_plan_mode effective_mode(const ma_plan_inputs *in)
 {
-    return in->mode != MA_MODE_LOCAL ? in->mode : in->push ? MA_MODE_PUSH : MA_MODE_LOCAL;
+    return in->req.mode != MA_MODE_LOCAL ? in->req.mode : in->req.push ? MA_MODE_PUSH : MA_MODE_LOCAL;
 }
 
 static int check_attestation_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
 {
-    const char *p = in->provenance;
+    const char *p = in->req.provenance;
     if (p != NULL && strcmp(p, "min") != 0 && strcmp(p, "max") != 0 && strcmp(p, "false") != 0)
         return ma_fail(err, MA_ERR_INPUT, "invalid --provenance '%s': expected min, max or false", p);
-    if (mode == MA_MODE_MERGE && (p != NULL || in->sbom))
+    if (mode == MA_MODE_MERGE && (p != NULL || in->req.sbom))
         return ma_fail(err, MA_ERR_INPUT, "%s goes with the builds (`multi-arch --push-by-digest`): a merge builds "
                                           "nothing and keeps the attestations of the digests it merges",
                        p != NULL ? "--provenance" : "--sbom");
@@ -273,15 +226,15 @@ static int check_attestation_inputs(const ma_plan_inputs *in, ma_plan_mode mode,
 
 static int check_sign_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
 {
-    if (!in->sign && in->sign_key != NULL)
+    if (!in->req.sign && in->req.sign_key != NULL)
         return ma_fail(err, MA_ERR_INPUT, "--sign-key goes with --sign");
-    if (!in->sign && in->sign_offline)
+    if (!in->req.sign && in->req.sign_offline)
         return ma_fail(err, MA_ERR_INPUT, "--sign-offline goes with --sign");
-    if (in->sign && in->sign_key != NULL && in->sign_key[strspn(in->sign_key, " ")] == '\0')
+    if (in->req.sign && in->req.sign_key != NULL && in->req.sign_key[strspn(in->req.sign_key, " ")] == '\0')
         return ma_fail(err, MA_ERR_INPUT, "empty --sign-key: give a key file, env://VAR or a KMS URI");
-    if (in->sign && mode == MA_MODE_LOCAL)
+    if (in->req.sign && mode == MA_MODE_LOCAL)
         return ma_fail(err, MA_ERR_INPUT, "--sign signs what a publish pushes: add --push");
-    if (in->sign && mode == MA_MODE_BY_DIGEST)
+    if (in->req.sign && mode == MA_MODE_BY_DIGEST)
         return ma_fail(err, MA_ERR_INPUT, "--sign signs the index: pass it to `angreal build merge`, not to "
                                           "--push-by-digest");
     return 0;
@@ -290,24 +243,24 @@ static int check_sign_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_err
 static int plan_sign(const ma_plan_inputs *in, ma_plan *out, ma_error *err)
 {
     ma_sign_plan *s = &out->sign;
-    if (!in->sign)
+    if (!in->req.sign)
         return 0;
     s->enabled = 1;
-    s->offline = in->sign_offline;
+    s->offline = in->req.sign_offline;
     s->allow_http = ma_registry_is_loopback(out->registry);
-    if (in->sign_key != NULL &&
-        ((s->key = ma_strdup(in->sign_key)) == NULL ||
-         (s->public_key = ma_strdupf("%s/%s", in->run_dir ? in->run_dir : MA_PLAN_RUN_DIR,
+    if (in->req.sign_key != NULL &&
+        ((s->key = ma_strdup(in->req.sign_key)) == NULL ||
+         (s->public_key = ma_strdupf("%s/%s", in->req.run_dir ? in->req.run_dir : MA_PLAN_RUN_DIR,
                                      MA_COSIGN_PUBLIC_KEY_FILE)) == NULL))
         return ma_nomem(err);
-    if (in->sign_key == NULL && in->sign_identity != NULL && (s->identity = ma_strdup(in->sign_identity)) == NULL)
+    if (in->req.sign_key == NULL && in->sign_identity != NULL && (s->identity = ma_strdup(in->sign_identity)) == NULL)
         return ma_nomem(err);
     return 0;
 }
 
 static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_error *err)
 {
-    if ((mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE) && (in->digest_dir == NULL || in->digest_dir[0] == '\0'))
+    if ((mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE) && (in->req.digest_dir == NULL || in->req.digest_dir[0] == '\0'))
         return ma_fail(err, MA_ERR_INPUT, mode == MA_MODE_MERGE
                                               ? "merge needs --digest-dir DIR: the folder of digest files the "
                                                 "`multi-arch --push-by-digest` runs wrote"
@@ -315,11 +268,11 @@ static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_err
                                                 "for `angreal build merge`");
     if (mode == MA_MODE_MERGE && in->digests == NULL)
         return ma_fail(err, MA_ERR_INPUT, "merge: no digest records were read");
-    if (in->digest_dir != NULL && mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
+    if (in->req.digest_dir != NULL && mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
         return ma_fail(err, MA_ERR_INPUT, "--digest-dir goes with --push-by-digest (or with `angreal build merge`)");
     if (check_attestation_inputs(in, mode, err) != 0 || check_sign_inputs(in, mode, err) != 0)
         return -1;
-    const char *cache[] = {in->cache_from, in->cache_to}, *flag[] = {"--cache-from", "--cache-to"};
+    const char *cache[] = {in->req.cache_from, in->req.cache_to}, *flag[] = {"--cache-from", "--cache-to"};
     for (size_t i = 0; i < 2; i++)
         if (cache[i] != NULL && cache[i][strspn(cache[i], " ")] == '\0')
             return ma_fail(err, MA_ERR_INPUT, "empty %s: give a cache (e.g. type=registry,ref=IMAGE:buildcache) or 'none'",
@@ -330,8 +283,8 @@ static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_err
 static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platforms, ma_error *err)
 {
     const ma_config *cfg = in->config;
-    int all = strcmp(in->component, "all") == 0;
-    const ma_component *one = all ? NULL : ma_config_find(cfg, in->component);
+    int all = strcmp(in->req.component, "all") == 0;
+    const ma_component *one = all ? NULL : ma_config_find(cfg, in->req.component);
     if (!all && one == NULL) {
         ma_strlist names = MA_STRLIST_INIT;
         for (size_t i = 0; i < cfg->ncomponents; i++)
@@ -341,7 +294,7 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
         ma_strlist_free(&names);
         if (joined == NULL)
             return ma_nomem(err);
-        ma_fail(err, MA_ERR_INPUT, "unknown component '%s' (expected one of: %s, all)", in->component, joined);
+        ma_fail(err, MA_ERR_INPUT, "unknown component '%s' (expected one of: %s, all)", in->req.component, joined);
         free(joined);
         return -1;
     }
@@ -350,15 +303,15 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     ma_plan_mode mode = effective_mode(in);
     if (check_mode_inputs(in, mode, err) != 0)
         return -1;
-    const char *registry = in->registry ? in->registry : cfg->registry;
+    const char *registry = in->req.registry ? in->req.registry : cfg->registry;
     if (ma_registry_validate(registry, err) != 0)
         return -1;
     out->mode = mode;
     out->push = mode != MA_MODE_LOCAL;
     out->revision = ma_strdup(in->revision);
-    out->digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? ma_strdup(in->digest_dir) : NULL;
+    out->digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? ma_strdup(in->req.digest_dir) : NULL;
     out->registry = ma_strdup(registry);
-    out->builder = ma_strdup(in->builder ? in->builder : cfg->builder);
+    out->builder = ma_strdup(in->req.builder ? in->req.builder : cfg->builder);
     out->workdir = ma_strdup(in->workdir);
     out->config = ma_strdup(cfg->source);
     if (!out->registry || !out->builder || (in->workdir && !out->workdir) || (in->revision && !out->revision) ||
@@ -370,11 +323,12 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     for (size_t i = 0; i < out->tags.len; i++)
         if (!ma_tag_is_valid(out->tags.items[i]))
             return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s'", out->tags.items[i]);
-    if ((in->provenance != NULL && (out->provenance = ma_strdup(in->provenance)) == NULL) ||
+    if ((in->req.provenance != NULL && (out->provenance = ma_strdup(in->req.provenance)) == NULL) ||
+        (in->tag_prefix != NULL && (out->tag_prefix = ma_strdup(in->tag_prefix)) == NULL) ||
         plan_sign(in, out, err) != 0)
         return ma_nomem(err);
-    out->sbom = in->sbom;
-    out->push_by_tag = in->push_by_tag && mode == MA_MODE_PUSH;
+    out->sbom = in->req.sbom;
+    out->push_by_tag = in->req.push_by_tag && mode == MA_MODE_PUSH;
     if (out->push_by_tag && add_landing_tag(out, err) != 0)
         return -1;
     if (choose_platforms(in, mode, platforms, err) != 0)

@@ -19,14 +19,13 @@
 
 #include "error.h"
 #include "plantypes.h"
+#include "refname.h"
 
 /* "load", "push", "push-by-digest", "merge" */
 const char *ma_plan_mode_name(ma_plan_mode mode);
 
 int ma_plan_build(const ma_plan_inputs *in, ma_plan *out, ma_error *err);
 
-/* Validate a registry ("host[:port][/namespace...]"); MA_ERR_INPUT naming the value. */
-int ma_registry_validate(const char *registry, ma_error *err);
 
 void ma_plan_free(ma_plan *plan);
 

@@ -123,7 +123,8 @@ static cJSON *plan_json(const ma_plan *plan)
              add_str(root, "digest_dir", plan->digest_dir) &&
              add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&
              add_str(root, "workdir", plan->workdir) && add_str(root, "config", plan->config) &&
-             add(root, "tags", string_array(&plan->tags)) && add_str(root, "provenance", plan->provenance) &&
+             add(root, "tags", string_array(&plan->tags)) && add_str(root, "tag_prefix", plan->tag_prefix) &&
+             add_str(root, "provenance", plan->provenance) &&
              add(root, "sbom", cJSON_CreateBool(plan->sbom)) && add(root, "sign", sign_json(&plan->sign));
     for (size_t i = 0; ok && i < plan->nimages; i++) {
         cJSON *img = image_json(&plan->images[i], plan->push);

@@ -1,6 +1,6 @@
 /* The data of a build plan (what plan.c builds and everything after it
  * reads): its mode, one ma_image_plan per image, and the inputs it is made
- * from.  Types only, so the steps that fill a plan (buildcmd.c) need not
+ * from (the request, whole, and the facts the context gathered).  Types only, so the steps that fill a plan (buildcmd.c) need not
  * include the file that calls them. */
 #ifndef MA_PLANTYPES_H
 #define MA_PLANTYPES_H
@@ -11,14 +11,8 @@
 #include "cosign.h"
 #include "digestdir.h"
 #include "labels.h"
+#include "request.h"
 #include "strlist.h"
-
-typedef enum {
-    MA_MODE_LOCAL = 0,     /* build one platform and --load it */
-    MA_MODE_PUSH = 1,      /* build every platform, push by digest, then tag */
-    MA_MODE_BY_DIGEST = 2, /* build one platform, push by digest, record it: no tags */
-    MA_MODE_MERGE = 3      /* tag an index made of recorded digests: no build */
-} ma_plan_mode;
 
 /* Stand-ins shown where a value only exists during a run. */
 #define MA_PLAN_RUN_DIR "<run-dir>"
@@ -58,6 +52,7 @@ typedef struct {
     char *registry;
     char *workdir;   /* the directory the commands run in */
     char *config;    /* the config file used, or NULL for the defaults */
+    char *tag_prefix;          /* the release tags' prefix (--tag-prefix or the config's), or NULL */
     char *provenance;          /* --provenance: "min", "max", "false", or NULL for buildx's default */
     int sbom;                  /* --sbom: an SBOM attestation */
     ma_sign_plan sign;         /* --sign: how each index digest is signed before any tag moves */
@@ -67,30 +62,17 @@ typedef struct {
 } ma_plan;
 
 typedef struct {
-    const char *component;       /* a component name or "all" */
+    ma_request req;              /* what was asked: component, platforms, registry, builder, mode, cache,
+                                    attestations, signing (request.h) */
     const ma_strlist *tags;      /* from ma_tags_compute */
-    const char *platforms;       /* --platforms, or NULL for the default */
-    const char *registry;        /* --registry, or NULL for the config's */
-    const char *builder;         /* --builder, or NULL for the config's */
     const char *host_platform;   /* default for local builds, e.g. "linux/amd64" */
-    const char *run_dir;         /* where metadata files go, or NULL for MA_PLAN_RUN_DIR */
     const char *revision;        /* commit for the revision label, or NULL */
     const char *workdir;         /* project directory */
-    int push;                    /* with mode MA_MODE_LOCAL: MA_MODE_PUSH */
-    ma_plan_mode mode;
-    int push_by_tag;             /* the builder's driver is `docker`: no push by digest */
     const ma_config *config;
     ma_label_inputs label_facts; /* source, created (revision, version, title: filled per image) */
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */
-    const char *cache_from;      /* --cache-from: NULL for the registry cache default, "none" for none */
-    const char *cache_to;        /* --cache-to: likewise (the default only when pushing) */
-    const char *digest_dir;      /* by digest: where the record goes; merge: where records came from */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
-    const char *provenance;      /* --provenance: min, max or false; NULL: buildx's default */
-    int sbom;                    /* --sbom */
-    int sign;                    /* --sign */
-    const char *sign_key;        /* --sign-key, or NULL: keyless in GitHub Actions */
-    int sign_offline;            /* --sign-offline */
+    const char *tag_prefix;      /* the release tags' prefix in effect (the request's, else the config's), or NULL */
     const char *sign_identity;   /* keyless: the workflow's certificate identity, or NULL */
 } ma_plan_inputs;
 

@@ -30,16 +30,24 @@ static int in_list(const char *s, size_t n, const char *const *list)
     return 0;
 }
 
+/* vN or vN.M with N in `majors` and M one digit: the arm64 variants Go and
+ * containerd accept (v8, v8.0 ... v8.9, v9, v9.0 ... v9.9). */
+static int arm64_variant_ok(const char *v)
+{
+    if (v[0] != 'v' || (v[1] != '8' && v[1] != '9'))
+        return 0;
+    return v[2] == '\0' || (v[2] == '.' && v[3] >= '0' && v[3] <= '9' && v[4] == '\0');
+}
+
 static int variant_ok(const char *arch, size_t archlen, const char *variant)
 {
     static const char *const ARM[] = {"v5", "v6", "v7", "v8", NULL};
-    static const char *const ARM64[] = {"v8", "v8.0", "v8.1", "v8.2", "v9", NULL};
     static const char *const AMD64[] = {"v1", "v2", "v3", "v4", NULL};
     size_t n = strlen(variant);
     if (archlen == 3 && strncmp(arch, "arm", 3) == 0)
         return in_list(variant, n, ARM);
     if (archlen == 5 && strncmp(arch, "arm64", 5) == 0)
-        return in_list(variant, n, ARM64);
+        return arm64_variant_ok(variant);
     if (archlen == 5 && strncmp(arch, "amd64", 5) == 0)
         return in_list(variant, n, AMD64);
     return 0;
@@ -89,6 +97,15 @@ int ma_platform_validate(const char *s, ma_error *err)
     return 0;
 }
 
+/* The entry of list that is the same platform as p (ma_platforms_hold said one is). */
+static const char *first_same(const ma_strlist *list, const char *p)
+{
+    for (size_t i = 0; i < list->len; i++)
+        if (ma_platform_same(list->items[i], p))
+            return list->items[i];
+    return p;
+}
+
 int ma_platforms_parse(const char *csv, ma_strlist *out, ma_error *err)
 {
     ma_strlist items = MA_STRLIST_INIT;
@@ -102,8 +119,9 @@ int ma_platforms_parse(const char *csv, ma_strlist *out, ma_error *err)
             rc = ma_fail(err, MA_ERR_INPUT, "invalid --platforms '%s': empty entry (use a comma-separated list such as linux/amd64,linux/arm64)", csv);
         else if (ma_platform_validate(items.items[i], err) != 0)
             rc = -1;
-        else if (ma_strlist_contains(out, items.items[i]))
-            rc = ma_fail(err, MA_ERR_INPUT, "invalid --platforms '%s': %s is listed twice", csv, items.items[i]);
+        else if (ma_platforms_hold(out, items.items[i]))
+            rc = ma_fail(err, MA_ERR_INPUT, "invalid --platforms '%s': %s is listed twice (as %s)", csv,
+                         items.items[i], first_same(out, items.items[i]));
         else if (ma_strlist_push(out, items.items[i]) != 0)
             rc = ma_nomem(err);
     }
@@ -111,38 +129,34 @@ int ma_platforms_parse(const char *csv, ma_strlist *out, ma_error *err)
     return rc;
 }
 
-#define PLATFORM_KEY_MAX 128
-
-/* Compare platforms as containerd normalizes them: arm64/v8 is arm64,
- * amd64/v1 is amd64, and a bare arm is arm/v7. */
-static void platform_key(const char *p, char key[PLATFORM_KEY_MAX])
+/* containerd's normalisation (platforms.Normalize): arm64/v8 and arm64/v8.0
+ * are arm64, arm64/v9.0 is arm64/v9, amd64/v1 is amd64, a bare arm is arm/v7. */
+void ma_platform_normalize(const char *p, char out[MA_PLATFORM_MAX])
 {
-    size_t n = strlen(p);
-    if (n >= PLATFORM_KEY_MAX)
-        n = PLATFORM_KEY_MAX - 1;
-    memcpy(key, p, n);
-    key[n] = '\0';
-    char *arch = strchr(key, '/');
+    snprintf(out, MA_PLATFORM_MAX, "%s", p);
+    char *arch = strchr(out, '/');
     if (arch == NULL)
         return;
     arch++;
     char *variant = strchr(arch, '/');
     if (variant != NULL) {
-        *variant = '\0';
-        if ((strcmp(arch, "arm64") == 0 && strcmp(variant + 1, "v8") == 0) ||
-            (strcmp(arch, "amd64") == 0 && strcmp(variant + 1, "v1") == 0))
-            return; /* the variant is cut off */
-        *variant = '/';
-    } else if (strcmp(arch, "arm") == 0 && n + 3 < PLATFORM_KEY_MAX) {
-        strcat(key, "/v7");
+        *variant++ = '\0';
+        if ((strcmp(arch, "arm64") == 0 && (strcmp(variant, "v8") == 0 || strcmp(variant, "v8.0") == 0)) ||
+            (strcmp(arch, "amd64") == 0 && strcmp(variant, "v1") == 0))
+            return; /* the default variant is left out */
+        if (strcmp(arch, "arm64") == 0 && strcmp(variant, "v9.0") == 0)
+            variant[2] = '\0';
+        variant[-1] = '/';
+    } else if (strcmp(arch, "arm") == 0 && strlen(out) + 3 < MA_PLATFORM_MAX) {
+        strcat(out, "/v7");
     }
 }
 
 int ma_platform_same(const char *a, const char *b)
 {
-    char ka[PLATFORM_KEY_MAX], kb[PLATFORM_KEY_MAX];
-    platform_key(a, ka);
-    platform_key(b, kb);
+    char ka[MA_PLATFORM_MAX], kb[MA_PLATFORM_MAX];
+    ma_platform_normalize(a, ka);
+    ma_platform_normalize(b, kb);
     return strcmp(ka, kb) == 0;
 }
 

@@ -9,13 +9,9 @@
 #include "cosign.h"
 #include "exec.h"
 #include "progress.h"
+#include "refname.h"
 
 #define BUILDX_INSTALL_HINT "install the buildx plugin (https://docs.docker.com/build/install-buildx/)"
-
-void ma_registry_host(const char *registry, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%.*s", (int)strcspn(registry, "/"), registry);
-}
 
 static int check_files(const ma_plan *plan, ma_error *err)
 {
@@ -37,8 +33,16 @@ static int check_files(const ma_plan *plan, ma_error *err)
 
 /* Run one docker command to its end, its lines shown behind `[setup]` and its
  * stdout kept.  ex is initialised first, so it is always safe to free. */
-static int docker(const char *const *args, const char *stdin_data, const char *cwd,
-                  const ma_preflight_options *opt, FILE *log, ma_interrupt *intr, ma_exec *ex, ma_error *err)
+/* An ma_line_fn showing stdout only: the command's error output is an answer
+ * the caller words itself (a builder not created yet is no error). */
+static void stdout_line(void *ctx, ma_stream stream, const char *line, size_t len)
+{
+    if (stream != MA_STREAM_STDERR)
+        ma_progress_line(ctx, stream, line, len);
+}
+
+static int run_docker(const char *const *args, const char *stdin_data, const char *cwd, const ma_preflight_options *opt,
+                      FILE *log, ma_interrupt *intr, int show_stderr, ma_exec *ex, ma_error *err)
 {
     ma_exec_init(ex);
     ma_strlist argv = MA_STRLIST_INIT;
@@ -50,10 +54,18 @@ static int docker(const char *const *args, const char *stdin_data, const char *c
     ma_spawn_spec spec = {&argv, cwd, stdin_data, opt->envp};
     ma_progress progress = {log, "setup"};
     ma_exec_output output = ma_progress_output(&progress, 1);
+    if (!show_stderr)
+        output.on_line = stdout_line;
     ma_progress_command(&progress, &argv);
     int rc = ma_exec_run(ex, &spec, &output, intr, err);
     ma_strlist_free(&argv);
     return rc;
+}
+
+static int docker(const char *const *args, const char *stdin_data, const char *cwd,
+                  const ma_preflight_options *opt, FILE *log, ma_interrupt *intr, ma_exec *ex, ma_error *err)
+{
+    return run_docker(args, stdin_data, cwd, opt, log, intr, 1, ex, err);
 }
 
 static int fail_with_output(ma_error *err, const ma_exec *ex, const char *what)
@@ -115,12 +127,20 @@ static int inspect_builder(const char *name, const ma_plan *plan, const ma_prefl
     ma_exec ex;
     *missing = 0;
     boot_error[0] = '\0';
-    int rc = docker(args, NULL, plan->workdir, opt, log, intr, &ex, err);
+    int rc = run_docker(args, NULL, plan->workdir, opt, log, intr, 0, &ex, err);
     if (rc == 0 && ex.status != 0) {
         *missing = strstr(ma_exec_stderr(&ex), "no builder") != NULL;
         ma_buildx_last_error_line(ma_exec_stderr(&ex), boot_error, boot_error_size);
         if (boot_error[0] == '\0')
             snprintf(boot_error, boot_error_size, "exit status %d", ex.status);
+        /* a builder not created yet is an answer; one that does not boot is an error */
+        char said[640];
+        if (*missing)
+            snprintf(said, sizeof said, "builder %s: not created yet", name ? name : "(current)");
+        else
+            snprintf(said, sizeof said, "%s", boot_error);
+        ma_progress progress = {log, "setup"};
+        ma_progress_line(&progress, MA_STREAM_STDERR, said, strlen(said));
     } else if (rc == 0) {
         rc = ma_buildx_parse_inspect(ex.out.data, info, err);
     }

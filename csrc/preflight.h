@@ -24,9 +24,6 @@ typedef struct {
     int oidc;                 /* GitHub Actions may hand out an OIDC token (keyless signing) */
 } ma_preflight_options;
 
-/* The registry host of `registry` ("ghcr.io/colliery-io" -> "ghcr.io"), into out. */
-void ma_registry_host(const char *registry, char *out, size_t outsz);
-
 /* On success `builder` describes the builder the run must use (empty for a
  * merge, which builds nothing); free it with ma_builder_info_free. */
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "progress.h"
+#include "refname.h"
 #include "shquote.h"
 
 /* `  GET host/repo:tag`, `  PUT host/repo:tag ← <digest>`: a registry step of the plan. */
@@ -11,7 +12,7 @@ static void registry_line(FILE *out, const char *method, const char *image, cons
 {
     size_t hostlen = strcspn(image, "/");
     char host[256];
-    snprintf(host, sizeof host, "%.*s", (int)hostlen, image);
+    ma_registry_host(image, host, sizeof host);
     ma_regstep step = {method, host, image[hostlen] ? image + hostlen + 1 : "", tag, digest, 200, 1};
     char *line = ma_regstep_line(&step);
     if (line != NULL)

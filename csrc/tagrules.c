@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "releasetag.h"
+
 #define TAG_GRAMMAR "a tag is 1-128 characters from [A-Za-z0-9_.-] and cannot start with '.' or '-'"
 
 static int is_alnum(unsigned char c)
@@ -239,17 +241,18 @@ static int reads_as_release(const char *tag)
            ma_semver_parse_sep(tag, '_', &v) == 0;
 }
 
-/* The version tag an auto build releases: CI's tag when it is a version,
- * else the highest version tag on HEAD, else NULL. */
+/* The version an auto build releases: CI's tag when it is a release tag (under
+ * the prefix), else the highest version on HEAD, else NULL. */
 static const char *release_version(const ma_tag_inputs *in)
 {
     ma_semver best, v;
-    if (in->ref_tag != NULL && ma_semver_parse(in->ref_tag, &v) == 0)
-        return in->ref_tag;
+    const char *ci_version = ma_release_tag_version(in->ref_tag, in->tag_prefix, '+', &v);
+    if (ci_version != NULL)
+        return ci_version;
     const char *best_tag = NULL;
     for (size_t i = 0; in->head_tags != NULL && i < in->head_tags->len; i++) {
         const char *tag = in->head_tags->items[i];
-        if (ma_semver_parse(tag, &v) != 0)
+        if (ma_release_tag_version(tag, NULL, '+', &v) == NULL)
             continue;
         if (best_tag == NULL || ma_semver_compare(&v, &best) > 0) {
             best = v;
@@ -275,7 +278,15 @@ static int auto_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *err)
                        "(check the git checkout or pass an explicit --tag)",
                        shown(in->head_sha, show));
 
-    const char *version = release_version(in);
+    /* A pull request's code is never published under a release or branch tag
+     * (a fork's branch may be called master): pr-N, or no guess at all. */
+    int pull_request = in->pr_event != NULL && in->pr_event[0] != '\0';
+    if (pull_request && (in->pr_number == NULL || in->pr_number[0] == '\0'))
+        return ma_fail(err, MA_ERR_INPUT,
+                       "a %.60s event, but no pull request number was found (%.400s): refusing to guess "
+                       "the tags (pass --tag explicitly)",
+                       in->pr_event, in->pr_lookup ? in->pr_lookup : "CI gave none");
+    const char *version = pull_request ? NULL : release_version(in);
     if (version != NULL) {
         if (ma_release_tags(version, in->repo_tags, tags, err) != 0)
             return -1;
@@ -316,8 +327,16 @@ static int explicit_tags(const ma_tag_inputs *in, ma_strlist *tags, ma_error *er
 {
     ma_semver v;
     char show[SHOWN_MAX + 4];
-    if (ma_semver_parse(in->requested, &v) == 0 || ma_semver_parse_sep(in->requested, '_', &v) == 0)
-        return ma_release_tags(in->requested, in->repo_tags, tags, err);
+    /* broker-v1.2.3 under --tag-prefix broker- and v1.2.3 name the same release */
+    const char *version = ma_release_tag_version(in->requested, in->tag_prefix, '+', &v);
+    if (version == NULL)
+        version = ma_release_tag_version(in->requested, in->tag_prefix, '_', &v);
+    if (version == NULL && ma_release_tag_version(in->requested, NULL, '+', &v) != NULL)
+        version = in->requested;
+    if (version == NULL && ma_release_tag_version(in->requested, NULL, '_', &v) != NULL)
+        version = in->requested;
+    if (version != NULL)
+        return ma_release_tags(version, in->repo_tags, tags, err);
     if (!ma_tag_is_valid(in->requested))
         return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s': " TAG_GRAMMAR,
                        shown(in->requested, show));

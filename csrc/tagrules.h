@@ -50,19 +50,27 @@ typedef struct {
     const char *head_sha;         /* 40 hex chars of the commit built, NULL when unknown */
     const char *branch;           /* branch being built (local or from CI), NULL when none */
     const char *pr_number;        /* pull/merge request number from CI, NULL when none */
-    const char *ref_tag;          /* git tag CI says it is building, NULL when none */
-    const ma_strlist *head_tags;  /* git tag names pointing at HEAD (may be NULL) */
-    const ma_strlist *repo_tags;  /* every git tag name in the repository (may be NULL) */
+    const char *ref_tag;          /* git tag CI says it is building (with its prefix), NULL when none */
+    const char *tag_prefix;       /* release tags are <tag_prefix>v<semver> (releasetag.h), NULL: none */
+    const ma_strlist *head_tags;  /* the versions (v..., prefix dropped) of the release tags on HEAD (may be NULL) */
+    const ma_strlist *repo_tags;  /* the releases the alias rule weighs: vX.Y.Z of the top of each
+                                     vX.Y line under tag_prefix, prefix dropped (may be NULL) */
+    const char *pr_event;         /* the pull/merge request event CI builds, NULL when none */
+    const char *pr_lookup;        /* with pr_event and no pr_number: what was read, for the refusal */
 } ma_tag_inputs;
 
 /* Compute the ordered, de-duplicated tag list.
- *  - requested "auto": the release set of ref_tag when it is a version, else of
+ *  - requested "auto": the release set of ref_tag when it is a release tag under
+ *    tag_prefix (the image tags drop the prefix), else of
  *    the highest version among head_tags; otherwise `pr-N` when pr_number is set,
  *    else the sanitized branch; then always `sha-<first 7 of head_sha>`.  A branch
  *    whose tag would read as a release tag (`latest`, a vX[.Y[.Z]] form or
  *    sha-<7 hex>) is refused: building a branch must never move release tags.
- *    head_sha NULL with "auto" is an MA_ERR_ENV error.
- *  - requested a full version (v1.2.3...): its release set (ma_release_tags).
+ *    head_sha NULL with "auto" is an MA_ERR_ENV error.  On a pull-request event
+ *    (pr_event) only `pr-N` and the sha- tag, never a release or branch tag;
+ *    without a number it is refused (MA_ERR_INPUT naming pr_lookup).
+ *  - requested a full version (v1.2.3..., or tag_prefix + one): its release set
+ *    (ma_release_tags) without the prefix.
  *  - anything else: used as given once ma_tag_is_valid; invalid -> MA_ERR_INPUT
  *    with a message naming the value and the allowed grammar.
  * Appends to out (which the caller frees). */

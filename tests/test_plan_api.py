@@ -3,6 +3,7 @@ and the exact buildx argv."""
 
 import datetime
 import json
+import re
 import platform
 
 import multiarch
@@ -115,10 +116,51 @@ def test_unknown_component_lists_the_known_ones(project):
         plan(project, "db")
 
 
-@pytest.mark.parametrize("bad", ["https://ghcr.io/x", "ghcr.io/Colliery", "", "ghcr.io/x/", "a b"])
-def test_invalid_registry(project, bad):
-    with pytest.raises(ValueError, match="registry"):
+# docker's reference grammar (distribution/reference): the registry names it
+# takes, and those it refuses (each with what is wrong).
+REGISTRY_NAMES_ACCEPTED = [
+    "ghcr.io/colliery-io", "localhost", "localhost:5000/team", "127.0.0.1:5555/a/b", "[::1]:5000/x",
+    "[2001:db8::1]/x", "docker.io/myteam/images", "registry.example.com:443/a.b/c_d/e__f/g---h", "MyHost/x",
+]
+REGISTRY_NAMES_REFUSED = [
+    ("myteam/images", "did you mean docker.io/myteam/images"),
+    ("myteam", "did you mean docker.io/myteam"),
+    ("https://ghcr.io/x", "leave out the scheme"),
+    ("test.com:http", "is not a host"),
+    ("test.com:0/x", "is not a host"),
+    ("test.com:65536/x", "is not a host"),
+    ("-ab.com", "is not a host"),
+    ("ab.com-", "is not a host"),
+    ("do..cker/x", "is not a host"),
+    ("dock_.er/x", "is not a host"),
+    ("dock-.er/x", "is not a host"),
+    ("[fc00::1]8080/x", "is not a host"),
+    ("ghcr.io/Colliery", "namespace must be lowercase"),
+    ("ghcr.io/x/", "namespace must be lowercase"),
+    ("ghcr.io/a..b", "namespace must be lowercase"),
+    ("ghcr.io/a___b", "namespace must be lowercase"),
+    ("ghcr.io/a-", "namespace must be lowercase"),
+    ("a b", "is not a host"),
+    ("", "empty --registry"),
+    ("ghcr.io/" + "a" * 248, "more than the 255"),
+]
+
+
+@pytest.mark.parametrize("good", REGISTRY_NAMES_ACCEPTED)
+def test_registry_names_docker_accepts(project, good):
+    assert plan(project, "broker", registry=good)["images"][0]["image"] == f"{good}/brokkr-broker"
+
+
+@pytest.mark.parametrize("bad, why", REGISTRY_NAMES_REFUSED)
+def test_invalid_registry(project, bad, why):
+    with pytest.raises(ValueError, match=re.escape(why)):
         plan(project, "broker", registry=bad)
+
+
+def test_image_name_past_docker_limit(project):
+    # the registry fits, the image name it makes does not
+    with pytest.raises(ValueError, match=r"more than the 255 docker allows: use a shorter --registry"):
+        plan(project, "broker", registry="ghcr.io/" + "a" * 240)
 
 
 def test_config_file_overrides_components_and_defaults(project):

@@ -78,6 +78,9 @@ def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_proje
     assert got == {} and len(refs) == 12
     assert "imagetools" not in r.stderr  # the registry is spoken to directly
     assert "[broker] " in r.stderr and "[agent] " in r.stderr and "[ui] " in r.stderr
+    # a good first release's log holds no error: the tags not there yet are said as such
+    assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]
+    assert f"[broker] {image(ns, 'broker')}:v1.2.3: not published yet" in r.stderr
 
 
 def test_local_build_is_loaded_into_docker(real_project, docker_env):

@@ -5,6 +5,7 @@ any tag moves, with the password only in cosign's environment."""
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -145,6 +146,9 @@ def test_signed_release_verifies_and_a_rerun_leaves_one_signature(real_project, 
     env = dict(watch_env, COSIGN_PASSWORD=PASSWORD, GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary))
     r = multi_arch(real_project, *args, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
+    # a good first signed release's log holds no error: not published, not signed yet are said as such
+    assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]
+    assert re.search(rf"^\[ui\] {re.escape(image(ns, 'ui'))}@sha256:[0-9a-f]{{64}}: not signed yet$", r.stderr, re.M)
     digests = {}
     for comp in COMPONENTS:
         repo = image(ns, comp)

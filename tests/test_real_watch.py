@@ -95,6 +95,21 @@ def test_the_board_at_a_terminal_shows_phases_redraws_in_place_and_ends_with_the
     assert token not in raw
 
 
+def test_a_good_first_release_on_the_board_shows_and_logs_no_error(real_project, ns, tmp_path):
+    term = terminal(real_project, tmp_path, "broker", "--tag", "v1.0.0", "--push", "--registry", ns)
+    try:
+        status = term.wait()
+        screen, raw = term.screen(), term.raw()
+    finally:
+        term.close()
+    assert status == 0, screen
+    logs = log_paths(screen)
+    texts = [raw] + [path.read_text() for path in logs.values()]
+    assert not [line for text in texts for line in text.splitlines() if re.search(r"ERROR|Error:", line)]
+    # what is not there yet is said as such in the image's log
+    assert "v1.0.0: not published yet" in logs["broker"].read_text()
+
+
 def test_a_narrow_terminal_and_a_long_name_never_wrap_the_board_and_no_color_is_respected(
         real_project, ns, tmp_path):
     long_name = "a-component-with-a-name-far-longer-than-any-column"
@@ -204,6 +219,9 @@ def test_github_actions_a_resumed_release_is_a_notice(real_project, registry, ns
     r = multi_arch(real_project, "broker", "--tag", "v1.0.0", "--push", "--registry", ns, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert not [line for line in r.stderr.splitlines() if line.startswith("::error")]
+    # a good first release's GitHub log holds no error: what is not there yet is said as such
+    assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]
+    assert f"{image(ns, 'broker')}:v1.0.0: not published yet" in r.stderr
     r = multi_arch(real_project, "broker", "--tag", "v1.0.0", "--push", "--registry", ns, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     digest = registry.digest(f"{image(ns, 'broker')}:v1.0.0")

@@ -220,3 +220,20 @@ def test_switching_and_replacing_repositories_between_calls(tmp_path):
     a.git("init", "-q", "-b", "trunk")
     a.commit("fresh start")
     assert tags(a) == ["trunk", sha(a)]
+
+
+def test_buildkite_variables(project):
+    project.detach()
+    assert tags(project, BUILDKITE="true", BUILDKITE_BRANCH="feature/bk", BUILDKITE_TAG="",
+                BUILDKITE_PULL_REQUEST="false") == ["feature-bk", sha(project)]
+    assert tags(project, BUILDKITE="true", BUILDKITE_BRANCH="feature/bk",
+                BUILDKITE_PULL_REQUEST="17") == ["pr-17", sha(project)]
+    assert tags(project, BUILDKITE="true", BUILDKITE_BRANCH="v3.1.0", BUILDKITE_TAG="v3.1.0",
+                BUILDKITE_PULL_REQUEST="false") == ["v3.1.0", "v3.1", "v3", "latest", sha(project)]
+
+
+def test_buildkite_repo_is_the_source_label_without_a_remote(project):
+    plan = multiarch.plan("broker", tag="auto", repo=str(project.path),
+                          env=clean_env(dict(BUILDKITE="true", BUILDKITE_BRANCH="main",
+                                             BUILDKITE_REPO="https://github.com/o/r")))
+    assert "org.opencontainers.image.source=https://github.com/o/r" in plan["images"][0]["labels"]

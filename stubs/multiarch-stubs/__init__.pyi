@@ -111,6 +111,22 @@ class SignPlan(TypedDict):
     identity: Optional[str]
     """Keyless: the workflow's certificate identity (``$GITHUB_SERVER_URL/$GITHUB_WORKFLOW_REF``)."""
 
+class Option(TypedDict):
+    name: str
+    """The Python keyword (and the angreal argument's name)."""
+    flag: Optional[str]
+    """``"--tag"``, or None: the positional ``component`` or a Python-only keyword."""
+    metavar: Optional[str]
+    type: str
+    """``"text"``, ``"flag"``, ``"count"``, ``"uint"`` or ``"env"``."""
+    default: Optional[str]
+    help: str
+    json_key: Optional[str]
+    """The plan JSON key it shows up under, or None."""
+    required: bool
+    commands: list[str]
+    """Where it is taken: ``"multi-arch"``, ``"merge"``, ``"cli"``, ``"publish"``, ``"plan"``, ``"compute_tags"``."""
+
 class Plan(TypedDict):
     push: bool
     mode: str
@@ -125,6 +141,8 @@ class Plan(TypedDict):
     config: Optional[str]
     """The multiarch.json used, or None for the built-in Brokkr defaults."""
     tags: list[str]
+    tag_prefix: Optional[str]
+    """The release tags' prefix (``tag_prefix``, else the config's), or None."""
     provenance: Optional[str]
     """``"min"``, ``"max"``, ``"false"``, or None: buildx's default."""
     sbom: bool
@@ -138,6 +156,7 @@ def compute_tags(
     *,
     env: Optional[Mapping[str, str]] = None,
     config: Optional[str] = None,
+    tag_prefix: Optional[str] = None,
 ) -> list[str]:
     """The image tags a build gets.
 
@@ -147,6 +166,8 @@ def compute_tags(
     when it is the highest of its line), else ``pr-N`` or the sanitized branch; then
     ``sha-<7 hex>``.  A full version such as ``"v1.2.3"`` gives its release set; any
     other value is validated against Docker's tag grammar and used as given.
+    ``tag_prefix`` (default the config's ``tag_prefix``): release tags are
+    ``<tag_prefix>v1.2.3``, only those count, and the image tags drop the prefix.
     """
 
 def plan(
@@ -171,6 +192,7 @@ def plan(
     sign: bool = False,
     sign_key: Optional[str] = None,
     sign_offline: bool = False,
+    tag_prefix: Optional[str] = None,
 ) -> Plan:
     """The build plan for ``component`` (``"broker"``, ``"agent"``, ``"ui"`` or ``"all"``).
 
@@ -216,6 +238,7 @@ def cli(
     sign: bool = False,
     sign_key: Optional[str] = None,
     sign_offline: bool = False,
+    tag_prefix: Optional[str] = None,
 ) -> int:
     """Run ``angreal build multi-arch`` (``merge=True``: ``angreal build merge``) and return
     its exit status.
@@ -273,6 +296,7 @@ def publish(
     sign: bool = False,
     sign_key: Optional[str] = None,
     sign_offline: bool = False,
+    tag_prefix: Optional[str] = None,
 ) -> RunResult:
     """Run as :func:`cli` does, with the same options, and return the result as plain data.
 
@@ -327,3 +351,8 @@ def registry(
     ``host[:port]``).  Returns the answer with each step as a log line and the HTTP requests
     sent.  Raises ``ValueError`` for bad input, :class:`Error` for a failed request.
     """
+
+def options() -> list[Option]:
+    """Every option, one row each, as the binding parses the keywords of :func:`cli`,
+    :func:`publish`, :func:`plan` and :func:`compute_tags` and the angreal task declares
+    ``build multi-arch`` and ``build merge``."""

@@ -11,6 +11,17 @@
 
 static int check_failures;
 static int check_count;
+/* The line of the case a helper is checking (0: none): a helper called
+ * through CASE() reports it beside its own, so a failure names its case. */
+static int check_case_line;
+
+#define CASE(call) (check_case_line = __LINE__, (call), check_case_line = 0)
+
+static inline void check_report_case_(void)
+{
+    if (check_case_line != 0)
+        fprintf(stderr, "  (the case at line %d)\n", check_case_line);
+}
 
 #define CHECK(expr)                                                                  \
     do {                                                                             \
@@ -18,6 +29,7 @@ static int check_count;
         if (!(expr)) {                                                               \
             check_failures++;                                                        \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr); \
+            check_report_case_();                                                    \
         }                                                                            \
     } while (0)
 
@@ -29,6 +41,7 @@ static int check_count;
             check_failures++;                                                                \
             fprintf(stderr, "%s:%d: got \"%s\", want \"%s\" (%s)\n", __FILE__, __LINE__,     \
                     g_ ? g_ : "(null)", w_ ? w_ : "(null)", #got);                           \
+            check_report_case_();                                                            \
         }                                                                                    \
     } while (0)
 

@@ -144,6 +144,9 @@ static void test_classify(void)
         "toomanyrequests: You have reached your pull rate limit.",
         "ERROR: unexpected status code https://127.0.0.1:5000/v2/x/blobs/sha256:5a500b: 429",
         "#12 pushing layers\n#12 ERROR: UNEXPECTED STATUS: 503\nERROR: failed to solve: push",
+        /* two by-digest builds of one image on one engine (containerd image store) */
+        "#10 exporting to image\n#10 naming to 127.0.0.1:5555/race/brokkr-broker done\nERROR: failed to solve: "
+        "image \"127.0.0.1:5555/race/brokkr-broker\": already exists",
         NULL};
     static const char *const permanent[] = {
         "ERROR: failed to solve: process \"/bin/sh -c cargo build --release\" did not complete "
@@ -162,6 +165,7 @@ static void test_classify(void)
         "v1: 401 Unauthorized",
         "ERROR: failed to solve: Canceled: context canceled",
         "ERROR: failed to push 127.0.0.1:5000/x: size 5000 bytes exceeds limit",
+        "ERROR: failed to create builder: instance \"x\" already exists",
         "",
         NULL};
     static const char *const not_found[] = {
@@ -467,8 +471,31 @@ static void test_builder_builds(void)
     ma_builder_info_free(&b);
 }
 
+/* A first build's missing registry cache is no error: reworded; other lines are left alone. */
+static void test_reword_line(void)
+{
+    const char *line = "#5 ERROR: failed to configure registry cache importer: 127.0.0.1:5555/a/b:buildcache-linux-amd64: "
+                       "not found";
+    char out[256] = "untouched";
+    CHECK(ma_buildx_reword_line(line, strlen(line), out, sizeof out) == 1);
+    CHECK_STR(out, "#5 cache 127.0.0.1:5555/a/b:buildcache-linux-amd64: not published yet, nothing to import");
+    static const char *const others[] = {
+        "#5 ERROR: failed to configure registry cache importer: 127.0.0.1:5555/a/b:c: unauthorized",
+        "#5 ERROR: failed to configure registry cache importer: : not found",
+        "ERROR: failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1",
+        "#7 DONE 0.1s", "", NULL};
+    for (const char *const *o = others; *o != NULL; o++) {
+        strcpy(out, "untouched");
+        CHECK(ma_buildx_reword_line(*o, strlen(*o), out, sizeof out) == 0);
+        CHECK_STR(out, "untouched");
+    }
+    /* the line is cut at len, never read past */
+    CHECK(ma_buildx_reword_line(line, strlen(line) - 1, out, sizeof out) == 0);
+}
+
 int main(void)
 {
+    test_reword_line();
     test_parse_metadata();
     test_read_metadata();
     test_classify();

@@ -6,8 +6,8 @@
 #include "env.h"
 
 /* Read envp and compare every field (NULL = expected unset). */
-static void check_ci(const char *const *envp, const char *kind, const char *branch,
-                     const char *pr, const char *tag)
+static void check_ci_(const char *const *envp, const char *kind, const char *branch,
+                      const char *pr, const char *tag)
 {
     ma_cienv ci = MA_CIENV_INIT;
     ma_error err = {MA_ERR_NONE, ""};
@@ -20,6 +20,7 @@ static void check_ci(const char *const *envp, const char *kind, const char *bran
     ma_cienv_free(&ci);
     CHECK(ci.kind == NULL && ci.branch == NULL && ci.pr_number == NULL && ci.ref_tag == NULL);
 }
+#define check_ci(...) CASE(check_ci_(__VA_ARGS__))
 
 static void test_github(void)
 {
@@ -111,6 +112,70 @@ static void test_gitlab(void)
     check_ci(mr_only, "gitlab", NULL, "7", NULL);
     const char *const gitlab_only[] = {"GITLAB_CI=true", NULL};
     check_ci(gitlab_only, "gitlab", NULL, NULL, NULL);
+}
+
+static void test_buildkite(void)
+{
+    const char *const branch[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=feature/x", "BUILDKITE_TAG=",
+                                  "BUILDKITE_PULL_REQUEST=false", "BUILDKITE_REPO=git@github.com:o/r.git", NULL};
+    check_ci(branch, "buildkite", "feature/x", NULL, NULL);
+    const char *const tag[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=v1.2.3", "BUILDKITE_TAG=v1.2.3",
+                               "BUILDKITE_PULL_REQUEST=false", NULL};
+    check_ci(tag, "buildkite", NULL, NULL, "v1.2.3");
+    const char *const pr[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=fix/y", "BUILDKITE_PULL_REQUEST=42", NULL};
+    check_ci(pr, "buildkite", "fix/y", "42", NULL);
+    const char *const branch_only[] = {"BUILDKITE_BRANCH=main", NULL};
+    check_ci(branch_only, "buildkite", "main", NULL, NULL);
+    /* GitHub's variables win over Buildkite's: the table's order */
+    const char *const both[] = {"BUILDKITE=true", "BUILDKITE_BRANCH=bk", "GITHUB_REF=refs/heads/gh", NULL};
+    check_ci(both, "github", "gh", NULL, NULL);
+
+    ma_cienv ci = MA_CIENV_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_cienv_read(branch, &ci, &err) == 0);
+    CHECK_STR(ci.source_url, "git@github.com:o/r.git");
+    ma_cienv_free(&ci);
+    CHECK_STR(ma_cienv_system_name(0), "github");
+    CHECK_STR(ma_cienv_system_name(2), "buildkite");
+    CHECK(ma_cienv_system_name(3) == NULL);
+}
+
+/* The pull-request event and where its payload is: the number's source on
+ * pull_request_target, whose GITHUB_REF names the base branch. */
+static void test_pr_event(void)
+{
+    const char *const target[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=pull_request_target",
+                                  "GITHUB_REF=refs/heads/master", "GITHUB_HEAD_REF=master",
+                                  "GITHUB_EVENT_PATH=/runner/event.json", NULL};
+    ma_cienv ci = MA_CIENV_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_cienv_read(target, &ci, &err) == 0);
+    CHECK_STR(ci.pr_event, "pull_request_target");
+    CHECK_STR(ci.event_path, "/runner/event.json");
+    CHECK(ci.pr_number == NULL);
+    ma_cienv_free(&ci);
+
+    const char *const push[] = {"GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME=push", "GITHUB_REF=refs/heads/master",
+                                "GITHUB_EVENT_PATH=/runner/event.json", NULL};
+    CHECK(ma_cienv_read(push, &ci, &err) == 0);
+    CHECK(ci.pr_event == NULL && ci.event_path == NULL);
+    ma_cienv_free(&ci);
+
+    const char *const mr[] = {"GITLAB_CI=true", "CI_MERGE_REQUEST_IID=42", NULL};
+    CHECK(ma_cienv_read(mr, &ci, &err) == 0);
+    CHECK_STR(ci.pr_event, "merge_request_event");
+    CHECK_STR(ci.pr_number, "42");
+    ma_cienv_free(&ci);
+
+    const char *const external[] = {"GITLAB_CI=true", "CI_EXTERNAL_PULL_REQUEST_IID=8",
+                                    "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME=master",
+                                    "CI_COMMIT_REF_NAME=master", NULL};
+    CHECK(ma_cienv_read(external, &ci, &err) == 0);
+    CHECK_STR(ci.pr_event, "external_pull_request_event");
+    CHECK_STR(ci.pr_number, "8");
+    ma_cienv_free(&ci);
+    const char *const external_only[] = {"CI_EXTERNAL_PULL_REQUEST_IID=8", NULL};
+    check_ci(external_only, "gitlab", NULL, "8", NULL);
 }
 
 static void test_no_ci(void)
@@ -212,6 +277,8 @@ int main(void)
 {
     test_github();
     test_gitlab();
+    test_buildkite();
+    test_pr_event();
     test_no_ci();
     test_empty_values();
     test_lookup();

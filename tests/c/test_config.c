@@ -98,7 +98,7 @@ static void test_parse_overrides(void)
         "  \"$schema\": \"https://example.com/multiarch.schema.json\",\n"
         "  \"registry\": \"localhost:5000/team\",\n"
         "  \"builder\": \"ci-builder\",\n"
-        "  \"platforms\": [\"linux/arm64\", \"linux/amd64\", \"linux/arm/v7\"],\n"
+        "  \"platforms\": [\"linux/arm64\", \"linux/amd64\", \"linux/arm/v7\", \"linux/arm\", \"linux/amd64/v1\"],\n"
         "  \"context\": \"src\"\n"
         "}\n";
     CHECK(ma_config_parse(top, "/p/multiarch.json", &cfg, &err) == 0);

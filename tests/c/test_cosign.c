@@ -156,18 +156,18 @@ static void test_plan_signing_and_attestations(void)
     ma_strlist_push(&tags, "v1.2.3");
     ma_plan_inputs in;
     memset(&in, 0, sizeof in);
-    in.component = "broker";
+    in.req.component = "broker";
     in.tags = &tags;
-    in.registry = "127.0.0.1:5555/team";
-    in.run_dir = "/tmp/run-1";
-    in.push = 1;
+    in.req.registry = "127.0.0.1:5555/team";
+    in.req.run_dir = "/tmp/run-1";
+    in.req.push = 1;
     in.config = &cfg;
-    in.platforms = "linux/amd64";
-    in.provenance = "max";
-    in.sbom = 1;
-    in.sign = 1;
-    in.sign_key = "env://KEY";
-    in.sign_offline = 1;
+    in.req.platforms = "linux/amd64";
+    in.req.provenance = "max";
+    in.req.sbom = 1;
+    in.req.sign = 1;
+    in.req.sign_key = "env://KEY";
+    in.req.sign_offline = 1;
     ma_plan plan;
     CHECK(plan_with(&in, &plan, &err) == 0);
     if (plan.nimages == 1) {
@@ -204,14 +204,14 @@ static void test_plan_signing_and_attestations(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ma_plan_inputs b = in;
-        b.provenance = bad[i].provenance;
-        b.sign_key = bad[i].key;
-        b.sign = bad[i].sign;
-        b.sign_offline = bad[i].offline;
-        b.sbom = 0;
-        b.push = bad[i].mode != MA_MODE_LOCAL;
-        b.mode = bad[i].mode == MA_MODE_PUSH ? MA_MODE_LOCAL : bad[i].mode;
-        b.digest_dir = bad[i].mode == MA_MODE_BY_DIGEST ? "/tmp/d" : NULL;
+        b.req.provenance = bad[i].provenance;
+        b.req.sign_key = bad[i].key;
+        b.req.sign = bad[i].sign;
+        b.req.sign_offline = bad[i].offline;
+        b.req.sbom = 0;
+        b.req.push = bad[i].mode != MA_MODE_LOCAL;
+        b.req.mode = bad[i].mode == MA_MODE_PUSH ? MA_MODE_LOCAL : bad[i].mode;
+        b.req.digest_dir = bad[i].mode == MA_MODE_BY_DIGEST ? "/tmp/d" : NULL;
         ma_error e = {0};
         CHECK(plan_with(&b, &plan, &e) == -1);
         CHECK(e.kind == MA_ERR_INPUT);
@@ -222,12 +222,12 @@ static void test_plan_signing_and_attestations(void)
     }
 
     /* keyless: the workflow identity; a remote registry is reached over HTTPS */
-    in.registry = "ghcr.io/colliery-io";
-    in.sign_key = NULL;
-    in.sign_offline = 0;
+    in.req.registry = "ghcr.io/colliery-io";
+    in.req.sign_key = NULL;
+    in.req.sign_offline = 0;
     in.sign_identity = "https://github.com/o/r/.github/workflows/r.yml@refs/heads/main";
-    in.provenance = "false";
-    in.sbom = 0;
+    in.req.provenance = "false";
+    in.req.sbom = 0;
     CHECK(plan_with(&in, &plan, &err) == 0);
     if (plan.nimages == 1) {
         CHECK(!plan.sign.allow_http && plan.sign.key == NULL && plan.sign.public_key == NULL);

@@ -205,17 +205,17 @@ static int fixture_setup(fixture *f, ma_plan_mode mode, int push_by_tag, const c
         ma_strlist_push(&f->tags, t);
     ma_plan_inputs in;
     memset(&in, 0, sizeof in);
-    in.component = "broker";
+    in.req.component = "broker";
     in.tags = &f->tags;
-    in.platforms = platforms;
+    in.req.platforms = platforms;
     in.host_platform = "linux/amd64";
-    in.run_dir = f->dir;
+    in.req.run_dir = f->dir;
     in.revision = REV;
     in.workdir = f->dir;
-    in.push = mode != MA_MODE_LOCAL;
-    in.mode = mode;
-    in.push_by_tag = push_by_tag;
-    in.digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? f->dir : NULL;
+    in.req.push = mode != MA_MODE_LOCAL;
+    in.req.mode = mode;
+    in.req.push_by_tag = push_by_tag;
+    in.req.digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? f->dir : NULL;
     in.digests = digests;
     in.config = &f->cfg;
     int rc = ma_plan_build(&in, &f->plan, &err);
@@ -303,6 +303,24 @@ static void precheck_absent(const fixture *f, ma_job *job, ma_next *next)
     CHECK(!job->resume && job->kept.len == 0 && job->notes.len == 0 && !ma_job_has_digest(job));
 }
 
+/* Phase 4 begins with a read of each version alias just before the move:
+ * here none is published yet (not found), so all of them move.  Returns what
+ * ma_job_begin returned. */
+static int begin_phase4(ma_job *job, ma_next *next, ma_error *err)
+{
+    int rc = ma_job_begin(job, 4, next, err);
+    for (int reads = 0; rc == 0 && next->kind == MA_NEXT_REGISTRY && next->reg_op == MA_REGOP_GET &&
+                        strncmp(next->argv.items[0], "sha256:", 7) != 0 && reads < 8; reads++) {
+        char text[320], ref[256];
+        snprintf(ref, sizeof ref, IMG ":%s", next->argv.items[0]);
+        ma_outcome o = not_found(text, sizeof text, ref);
+        rc = ma_job_continue(job, &o, next, err);
+        CHECK(strstr(job->heard, ": not published yet") != NULL);
+        job->heard[0] = '\0';
+    }
+    return rc;
+}
+
 /* Phase 1 as above, then the start of phase 2 (the build, or a merge's first source read). */
 static void begin_phase2(const fixture *f, ma_job *job, ma_next *next)
 {
@@ -377,7 +395,7 @@ static void test_push_walk(void)
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
     /* phase 4: promote v1.2, v1, latest together, read each back */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "v1.2", "v1", "latest");
     o = ok_out(NULL);
     CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
@@ -675,7 +693,7 @@ static void test_checks_after_promote(void)
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "latest");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -730,7 +748,7 @@ static void test_push_mutable_only(void)
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "main");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":main");
@@ -744,7 +762,7 @@ static void test_push_mutable_only(void)
     if (fixture_init(&f, 1, "v0.1.0", NULL) != 0)
         return;
     start_job(&job, &f, 1, 0, 3, 500);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     ma_next_clear(&next);
     ma_job_free(&job);
@@ -979,7 +997,7 @@ static void test_merge_walk(void)
     CHECK_KIND(&next, MA_NEXT_WAIT);
 
     /* phase 4 */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "v1.2", "latest");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":v1.2");
@@ -1135,7 +1153,7 @@ static void test_sha_tag_kept(void)
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT); /* no read-back of the kept tag */
 
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "latest");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1233,7 +1251,7 @@ static void test_sha_tag_kept_only(void)
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "main");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
@@ -1267,7 +1285,7 @@ static void test_sha_tag_kept_in_merge(void)
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT); /* the kept tag is not read back */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE); /* no mutable tags */
     ma_next_clear(&next);
     ma_job_free(&job);
@@ -1377,7 +1395,7 @@ static void test_rerun_resumes_release(void)
     CHECK(next.argv.len == 0);
 
     /* phase 4: exactly v1 and latest move, from the published digest, and only they are read back */
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "v1", "latest");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":v1");
@@ -1438,7 +1456,7 @@ static void test_rerun_already_published(void)
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
     CHECK(next.argv.len == 0);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     CHECK(next.argv.len == 0);
     CHECK(job.moved.len == 0);
@@ -1460,7 +1478,7 @@ static void test_rerun_already_published(void)
     CHECK(next.argv.len == 0);
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     CHECK(job.notes.len == 1);
     ma_next_clear(&next);
@@ -1528,7 +1546,7 @@ static void test_rerun_completes_immutable_tag(void)
     CHECK_INSPECT(&next, IMG ":sha-0123456");
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_DONE);
     snprintf(want, sizeof want, "resumed the release at %s: built nothing, completed sha-0123456", digest);
     CHECK_LIST(&job.notes, want);
@@ -1564,7 +1582,7 @@ static void test_rerun_merge(void)
 
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "latest");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1706,7 +1724,7 @@ static void test_sha_tag_of_this_commit_kept_in_precheck(void)
     CHECK_INSPECT(&next, IMG ":v1.2.3");
     CHECK(ma_job_continue(&job, &idx, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "latest");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":latest");
@@ -1891,7 +1909,7 @@ static void test_docker_driver_walk(void)
     CHECK(job.notes.len == 0);
     CHECK(ma_job_begin(&job, 3, &next, &err) == 0);
     CHECK_KIND(&next, MA_NEXT_WAIT);
-    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(begin_phase4(&job, &next, &err) == 0);
     CHECK_PUT(&next, "main");
     CHECK(ma_job_continue(&job, &ok, &next, &err) == 0);
     CHECK_INSPECT(&next, IMG ":main");
@@ -2155,6 +2173,109 @@ static void test_signing(void)
     }
 }
 
+/* Phase 1 to 3 of a release with nothing published: v1.2.3-style immutable tag moved, read back. */
+static void run_to_phase4(fixture *f, ma_job *job, ma_next *next)
+{
+    ma_error err = {MA_ERR_NONE, ""};
+    char text[320], ref[256];
+    snprintf(ref, sizeof ref, IMG ":%s", f->ip->immutable_tags.items[0]);
+    run_to_guard(f, job, next);
+    ma_outcome o = not_found(text, sizeof text, ref);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_KIND(next, MA_NEXT_WAIT);
+    CHECK(ma_job_begin(job, 3, next, &err) == 0);
+    o = ok_out(NULL);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    o = ok_out(INDEX);
+    CHECK(ma_job_continue(job, &o, next, &err) == 0);
+    CHECK_KIND(next, MA_NEXT_WAIT);
+}
+
+/* A release older than what the registry's aliases name (the checkout did not
+ * know v1.3.0): those aliases stay, the others move, and it is said. */
+static void test_alias_guard(void)
+{
+    fixture f;
+    if (fixture_init(&f, 1, "v1.2.3", "v1.2", "v1", "latest", NULL) != 0)
+        return;
+    ma_job job;
+    ma_next next = {0};
+    ma_error err = {MA_ERR_NONE, ""};
+    char text[320];
+    start_job(&job, &f, 1, 0, 3, 500);
+    CHECK_LIST(&f.ip->mutable_tags, "v1.2", "v1", "latest");
+    run_to_phase4(&f, &job, &next);
+
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1.2");
+    ma_outcome o = ok_out(NULL);
+    CHECK(answer_published(&job, &next, &err, digest_old, OTHER_REV, "v1.2.2", NULL) == 0);
+    CHECK_PRECHECK(&next, IMG ":v1");
+    CHECK(answer_published(&job, &next, &err, digest_old, OTHER_REV, "v1.3.0", NULL) == 0);
+    CHECK_PRECHECK(&next, IMG ":latest");
+    CHECK(answer_published(&job, &next, &err, digest_old, OTHER_REV, NULL,
+                              "{\"org.opencontainers.image.version\": \"v1.3.0\"}") == 0);
+    /* one move, of the alias that names an older release */
+    CHECK_PUT(&next, "v1.2");
+    CHECK_LIST(&job.kept, "v1", "latest");
+    CHECK_LIST(&job.notes, "v1 kept at v1.3.0, newer than v1.2.3", "latest kept at v1.3.0, newer than v1.2.3");
+    o = ok_out(NULL);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_INSPECT(&next, IMG ":v1.2");
+    o = ok_out(INDEX);
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_LIST(&job.moved, "v1.2.3", "v1.2");
+    ma_job_free(&job);
+
+    /* every alias newer: nothing moves in phase 4 */
+    start_job(&job, &f, 1, 0, 3, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(next.kind == MA_NEXT_REGISTRY && next.argv.len == 1);
+        if (next.kind != MA_NEXT_REGISTRY || next.argv.len != 1)
+            break;
+        CHECK(answer_published(&job, &next, &err, digest_old, OTHER_REV, "v2.0.0", NULL) == 0);
+    }
+    CHECK_KIND(&next, MA_NEXT_DONE);
+    CHECK_LIST(&job.kept, "v1.2", "v1", "latest");
+    ma_job_free(&job);
+
+    /* not a version, a pre-release, unlabelled: moved as always */
+    start_job(&job, &f, 1, 0, 3, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    CHECK(answer_published(&job, &next, &err, digest_old, OTHER_REV, "main", NULL) == 0);
+    CHECK(answer_published(&job, &next, &err, digest_old, OTHER_REV, "v1.3.0-rc.1", NULL) == 0);
+    CHECK(answer_published(&job, &next, &err, digest_old, NULL, NULL, NULL) == 0);
+    CHECK_PUT(&next, "v1.2", "v1", "latest");
+    CHECK(job.kept.len == 0 && job.notes.len == 0);
+    ma_job_free(&job);
+
+    /* a read that fails for another reason than absence stops before any alias moves */
+    start_job(&job, &f, 1, 0, 0, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    o = reg_fail("ERROR: denied: access forbidden");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_KIND(&next, MA_NEXT_FAILED);
+    CHECK_STR(job.error, "cannot read " IMG ":v1.2 before moving it: ERROR: denied: access forbidden");
+    ma_job_free(&job);
+
+    /* absent: said as not published yet, and moved */
+    start_job(&job, &f, 1, 0, 3, 500);
+    run_to_phase4(&f, &job, &next);
+    CHECK(ma_job_begin(&job, 4, &next, &err) == 0);
+    o = not_found(text, sizeof text, IMG ":v1.2");
+    CHECK(ma_job_continue(&job, &o, &next, &err) == 0);
+    CHECK_STR(job.heard, IMG ":v1.2: not published yet");
+    ma_job_free(&job);
+
+    ma_next_clear(&next);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     ma_sha256_digest(INDEX, strlen(INDEX), digest);
@@ -2187,6 +2308,7 @@ int main(void)
     test_sha_tag_kept_only();
     test_sha_tag_kept_in_merge();
     test_rerun_resumes_release();
+    test_alias_guard();
     test_rerun_already_published();
     test_rerun_missing_platform_refused();
     test_rerun_completes_immutable_tag();

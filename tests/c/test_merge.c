@@ -173,6 +173,33 @@ static void test_unexpected_platform(void)
     ma_strlist_free(&c.platforms);
 }
 
+/* Records name platforms in containerd's other spellings (buildx writes
+ * linux/arm64/v8 for an arm64 host): they are the platforms asked for. */
+static void test_platform_spellings(void)
+{
+    merge_case c;
+    case_init(&c, "linux/amd64,linux/arm64,linux/arm", REV);
+    ma_digest_record records[] = {
+        rec("broker-linux-arm64-v8.json", "broker", IMG, "linux/arm64/v8", D_B, REV),
+        rec("broker-linux-amd64-v1.json", "broker", IMG, "linux/amd64/v1", D_A, REV),
+        rec("broker-linux-arm-v7.json", "broker", IMG, "linux/arm/v7", D_C, REV),
+    };
+    ma_digest_set set = {records, sizeof records / sizeof records[0]};
+    ma_strlist sources = MA_STRLIST_INIT;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_merge_sources(&c.in, &set, &sources, &err) == 0);
+    CHECK_LIST(&sources, IMG "@" D_A, IMG "@" D_B, IMG "@" D_C);
+    ma_strlist_free(&sources);
+
+    /* two spellings of one platform are two digests for it */
+    ma_digest_record twice[] = {
+        rec("a.json", "broker", IMG, "linux/arm64", D_A, REV),
+        rec("b.json", "broker", IMG, "linux/arm64/v8.0", D_B, REV),
+    };
+    CHECK_MERGE_FAILS(&c, twice, "two digests for broker linux/arm64/v8.0", "a.json", "b.json");
+    ma_strlist_free(&c.platforms);
+}
+
 /* A record built from another commit than the one being tagged. */
 static void test_revision_mismatch(void)
 {
@@ -207,6 +234,7 @@ int main(void)
     test_platform_twice();
     test_wrong_image();
     test_unexpected_platform();
+    test_platform_spellings();
     test_revision_mismatch();
     test_invalid_platform();
     return CHECK_DONE();

@@ -33,13 +33,13 @@ static ma_plan_inputs base_inputs(const ma_config *cfg, const ma_strlist *tags)
 {
     ma_plan_inputs in;
     memset(&in, 0, sizeof in);
-    in.component = "all";
+    in.req.component = "all";
     in.tags = tags;
     in.host_platform = "linux/amd64";
-    in.run_dir = "/tmp/run-1";
+    in.req.run_dir = "/tmp/run-1";
     in.revision = REV;
     in.workdir = "/src/brokkr";
-    in.push = 1;
+    in.req.push = 1;
     in.config = cfg;
     return in;
 }
@@ -130,9 +130,9 @@ static void test_push_release(void)
     ma_plan_free(&plan); /* twice: safe */
 
     /* one component, registry and builder overridden */
-    in.component = "agent";
-    in.registry = "localhost:5000/team";
-    in.builder = "ci";
+    in.req.component = "agent";
+    in.req.registry = "localhost:5000/team";
+    in.req.builder = "ci";
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
     CHECK(plan.nimages == 1);
     CHECK_STR(plan.registry, "localhost:5000/team");
@@ -158,8 +158,8 @@ static void test_local_build(void)
     ma_strlist tags = MA_STRLIST_INIT;
     make_tags(&tags, "feature-x", "sha-abc1234", NULL);
     ma_plan_inputs in = base_inputs(&cfg, &tags);
-    in.push = 0;
-    in.component = "broker";
+    in.req.push = 0;
+    in.req.component = "broker";
     in.host_platform = "linux/arm64";
 
     ma_plan plan;
@@ -184,7 +184,7 @@ static void test_local_build(void)
     ma_plan_free(&plan);
 
     /* explicit single platform for a local build */
-    in.platforms = "linux/arm/v7";
+    in.req.platforms = "linux/arm/v7";
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
     if (plan.nimages == 1) {
         CHECK_LIST(&plan.images[0].platforms, "linux/arm/v7");
@@ -193,7 +193,7 @@ static void test_local_build(void)
     ma_plan_free(&plan);
 
     /* two platforms without --push: refused */
-    in.platforms = "linux/amd64,linux/arm64";
+    in.req.platforms = "linux/amd64,linux/arm64";
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
@@ -203,7 +203,7 @@ static void test_local_build(void)
     ma_plan_free(&plan);
 
     /* no host platform and no --platforms: cannot tell */
-    in.platforms = NULL;
+    in.req.platforms = NULL;
     in.host_platform = NULL;
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
@@ -223,8 +223,8 @@ static void test_explicit_platforms(void)
     ma_strlist tags = MA_STRLIST_INIT;
     make_tags(&tags, "v0.9.0", NULL);
     ma_plan_inputs in = base_inputs(&cfg, &tags);
-    in.component = "ui";
-    in.platforms = "linux/arm64, linux/s390x,linux/amd64";
+    in.req.component = "ui";
+    in.req.platforms = "linux/arm64, linux/s390x,linux/amd64";
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
@@ -240,21 +240,21 @@ static void test_explicit_platforms(void)
     ma_plan_free(&plan);
 
     /* one platform with --push is fine too */
-    in.platforms = "linux/riscv64";
+    in.req.platforms = "linux/riscv64";
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
     if (plan.nimages == 1)
         CHECK_LIST(&plan.images[0].platforms, "linux/riscv64");
     ma_plan_free(&plan);
 
     /* bad --platforms values are the platform parser's errors */
-    in.platforms = "linux/amd64,linux/x86_64";
+    in.req.platforms = "linux/amd64,linux/x86_64";
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK(contains(err.msg, "'linux/x86_64'"));
     CHECK(contains(err.msg, "did you mean linux/amd64?"));
     ma_plan_free(&plan);
-    in.platforms = "linux/amd64,linux/amd64";
+    in.req.platforms = "linux/amd64,linux/amd64";
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK(contains(err.msg, "listed twice"));
@@ -275,19 +275,19 @@ static void test_refused_inputs(void)
     ma_plan_inputs in = base_inputs(&cfg, &tags);
     ma_plan plan;
 
-    in.component = "db";
+    in.req.component = "db";
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK_STR(err.msg, "unknown component 'db' (expected one of: broker, agent, ui, all)");
     CHECK(plan.nimages == 0 && plan.images == NULL && plan.registry == NULL);
     ma_plan_free(&plan);
 
-    in.component = "Broker";
+    in.req.component = "Broker";
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK_STR(err.msg, "unknown component 'Broker' (expected one of: broker, agent, ui, all)");
     ma_plan_free(&plan);
 
-    in.component = "broker";
+    in.req.component = "broker";
     in.tags = &empty;
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
@@ -307,15 +307,15 @@ static void test_refused_inputs(void)
     ma_plan_free(&plan);
 
     in.tags = &tags;
-    in.registry = "https://ghcr.io/x";
+    in.req.registry = "https://ghcr.io/x";
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK(contains(err.msg, "'https://ghcr.io/x'"));
     ma_plan_free(&plan);
 
-    in.registry = NULL;
-    in.builder = "";
+    in.req.registry = NULL;
+    in.req.builder = "";
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
@@ -328,60 +328,6 @@ static void test_refused_inputs(void)
     ma_config_free(&cfg);
 }
 
-static void test_registry_validate(void)
-{
-    static const char *const good[] = {"ghcr.io/colliery-io", "localhost:5000",
-                                       "127.0.0.1:5000/team/sub", "docker.io/user",
-                                       "registry.example.com", "my-registry.local:443/a.b/c_d/e-f",
-                                       "ghcr.io"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        ma_error err = {MA_ERR_NONE, ""};
-        int rc = ma_registry_validate(good[i], &err);
-        CHECK(rc == 0);
-        if (rc != 0)
-            fprintf(stderr, "  '%s' refused: %s\n", good[i], err.msg);
-    }
-    static const struct {
-        const char *registry, *why;
-    } bad[] = {
-        {"https://x", "leave out the scheme"},
-        {"http://localhost:5000", "leave out the scheme"},
-        {"ghcr.io/Upper", "namespace must be lowercase"},
-        {"ghcr.io/x/", "namespace must be lowercase"},
-        {"ghcr.io//x", "namespace must be lowercase"},
-        {"ghcr.io/-x", "namespace must be lowercase"},
-        {"ghcr.io/x-", "namespace must be lowercase"},
-        {"a b", "bad character ' '"},
-        {"ghcr.io/a b", "namespace must be lowercase"},
-        {"host:", "expected host[:port]"},
-        {"/ns", "expected host[:port]"},
-        {"gh_cr.io", "bad character '_'"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ma_error err = {MA_ERR_NONE, ""};
-        CHECK(ma_registry_validate(bad[i].registry, &err) == -1);
-        CHECK(err.kind == MA_ERR_INPUT);
-        char quoted[128];
-        snprintf(quoted, sizeof quoted, "'%s'", bad[i].registry);
-        CHECK(contains(err.msg, quoted));
-        CHECK(contains(err.msg, bad[i].why));
-        if (!contains(err.msg, quoted) || !contains(err.msg, bad[i].why))
-            fprintf(stderr, "  '%s': message: %s\n", bad[i].registry, err.msg);
-    }
-    ma_error err = {MA_ERR_NONE, ""};
-    CHECK(ma_registry_validate("", &err) == -1);
-    CHECK(err.kind == MA_ERR_INPUT);
-    CHECK(contains(err.msg, "empty --registry"));
-
-    /* A trailing '/' after the host (empty namespace) and an empty host
-     * before ":port" would make invalid image refs ("ghcr.io//brokkr-broker",
-     * ":5000/brokkr-broker"). */
-    ma_error_clear(&err);
-    CHECK(ma_registry_validate("ghcr.io/", &err) == -1);
-    ma_error_clear(&err);
-    CHECK(ma_registry_validate(":5000", &err) == -1);
-}
-
 static void test_optional_inputs(void)
 {
     ma_config cfg;
@@ -390,9 +336,9 @@ static void test_optional_inputs(void)
     ma_strlist tags = MA_STRLIST_INIT;
     make_tags(&tags, "main", "sha-1234567", NULL);
     ma_plan_inputs in = base_inputs(&cfg, &tags);
-    in.component = "broker";
+    in.req.component = "broker";
     in.revision = NULL;
-    in.run_dir = NULL;
+    in.req.run_dir = NULL;
     in.workdir = NULL;
 
     ma_plan plan;
@@ -441,7 +387,7 @@ static void test_config_components(void)
     ma_strlist tags = MA_STRLIST_INIT;
     make_tags(&tags, "v3.0.0", NULL);
     ma_plan_inputs in = base_inputs(&cfg, &tags);
-    in.component = "api";
+    in.req.component = "api";
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
@@ -467,7 +413,7 @@ static void test_config_components(void)
     ma_plan_free(&plan);
 
     /* an image name that is not a valid repository path */
-    in.component = "all";
+    in.req.component = "all";
     ma_error_clear(&err);
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_ENV);
@@ -476,7 +422,7 @@ static void test_config_components(void)
     CHECK(plan.nimages == 0 && plan.images == NULL);
     ma_plan_free(&plan);
 
-    in.component = "broker";
+    in.req.component = "broker";
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK_STR(err.msg, "unknown component 'broker' (expected one of: api, bad, all)");
     ma_plan_free(&plan);
@@ -501,7 +447,6 @@ int main(void)
     test_local_build();
     test_explicit_platforms();
     test_refused_inputs();
-    test_registry_validate();
     test_optional_inputs();
     test_config_components();
     test_free_zeroed();

@@ -54,13 +54,13 @@ static int fixture_init(fixture *f, const char *config_json, ...)
     for (const char *t = va_arg(ap, const char *); t != NULL; t = va_arg(ap, const char *))
         ma_strlist_push(&f->tags, t);
     va_end(ap);
-    f->in.component = "broker";
+    f->in.req.component = "broker";
     f->in.tags = &f->tags;
     f->in.host_platform = "linux/amd64";
-    f->in.run_dir = "/tmp/run-1";
+    f->in.req.run_dir = "/tmp/run-1";
     f->in.revision = REV;
     f->in.workdir = "/src/brokkr";
-    f->in.push = 1;
+    f->in.req.push = 1;
     f->in.config = &f->cfg;
     return 0;
 }
@@ -132,10 +132,10 @@ static void test_by_digest_plan(void)
     fixture f;
     if (fixture_init(&f, NULL, "v1.2.3", "v1.2", "latest", "sha-abc1234", NULL) != 0)
         return;
-    f.in.mode = MA_MODE_BY_DIGEST;
-    f.in.push = 0; /* the mode decides: a push by digest pushes */
-    f.in.platforms = "linux/arm64";
-    f.in.digest_dir = "/tmp/digests";
+    f.in.req.mode = MA_MODE_BY_DIGEST;
+    f.in.req.push = 0; /* the mode decides: a push by digest pushes */
+    f.in.req.platforms = "linux/arm64";
+    f.in.req.digest_dir = "/tmp/digests";
     if (BUILD_OK(&f, 1)) {
         const ma_image_plan *b = &f.plan.images[0];
         CHECK(f.plan.mode == MA_MODE_BY_DIGEST);
@@ -162,8 +162,8 @@ static void test_by_digest_plan(void)
     }
 
     /* all components: a record file each, named by component and platform */
-    f.in.component = "all";
-    f.in.platforms = "linux/arm/v7";
+    f.in.req.component = "all";
+    f.in.req.platforms = "linux/arm/v7";
     if (BUILD_OK(&f, 3)) {
         CHECK_STR(f.plan.images[0].digest_file, "/tmp/digests/broker-linux-arm-v7.json");
         CHECK_STR(f.plan.images[1].digest_file, "/tmp/digests/agent-linux-arm-v7.json");
@@ -172,10 +172,10 @@ static void test_by_digest_plan(void)
     }
 
     /* the other modes have no record file and no digest directory */
-    f.in.mode = MA_MODE_LOCAL;
-    f.in.push = 1;
-    f.in.digest_dir = NULL;
-    f.in.platforms = NULL;
+    f.in.req.mode = MA_MODE_LOCAL;
+    f.in.req.push = 1;
+    f.in.req.digest_dir = NULL;
+    f.in.req.platforms = NULL;
     if (BUILD_OK(&f, 3)) {
         CHECK_STR(f.plan.digest_dir, NULL);
         CHECK_STR(f.plan.images[0].digest_file, NULL);
@@ -190,24 +190,24 @@ static void test_by_digest_refused(void)
     fixture f;
     if (fixture_init(&f, NULL, "v1.2.3", NULL) != 0)
         return;
-    f.in.mode = MA_MODE_BY_DIGEST;
-    f.in.digest_dir = "/tmp/digests";
-    f.in.platforms = NULL; /* not the config's push platforms, not the host's */
+    f.in.req.mode = MA_MODE_BY_DIGEST;
+    f.in.req.digest_dir = "/tmp/digests";
+    f.in.req.platforms = NULL; /* not the config's push platforms, not the host's */
     BUILD_FAILS(&f, MA_ERR_INPUT, "pass it with --platforms");
-    f.in.platforms = "linux/amd64,linux/arm64";
+    f.in.req.platforms = "linux/amd64,linux/arm64";
     BUILD_FAILS(&f, MA_ERR_INPUT, "builds one platform per run, but --platforms names 2 (linux/amd64,linux/arm64)");
-    f.in.platforms = "linux/amd64";
-    f.in.digest_dir = NULL;
+    f.in.req.platforms = "linux/amd64";
+    f.in.req.digest_dir = NULL;
     BUILD_FAILS(&f, MA_ERR_INPUT, "--push-by-digest needs --digest-dir");
-    f.in.digest_dir = "";
+    f.in.req.digest_dir = "";
     BUILD_FAILS(&f, MA_ERR_INPUT, "--push-by-digest needs --digest-dir");
 
     /* --digest-dir belongs to the matrix flow only */
-    f.in.mode = MA_MODE_PUSH;
-    f.in.digest_dir = "/tmp/digests";
+    f.in.req.mode = MA_MODE_PUSH;
+    f.in.req.digest_dir = "/tmp/digests";
     BUILD_FAILS(&f, MA_ERR_INPUT, "--digest-dir goes with --push-by-digest");
-    f.in.mode = MA_MODE_LOCAL;
-    f.in.push = 0;
+    f.in.req.mode = MA_MODE_LOCAL;
+    f.in.req.push = 0;
     BUILD_FAILS(&f, MA_ERR_INPUT, "--digest-dir goes with --push-by-digest");
     fixture_free(&f);
 }
@@ -228,8 +228,8 @@ static void test_merge_plan(void)
     if (fixture_init(&f, NULL, "v1.2.3", "v1.2", "latest", "sha-abc1234", NULL) != 0)
         return;
     ma_digest_set set = {merge_records, 3};
-    f.in.mode = MA_MODE_MERGE;
-    f.in.digest_dir = "/tmp/digests";
+    f.in.req.mode = MA_MODE_MERGE;
+    f.in.req.digest_dir = "/tmp/digests";
     f.in.digests = &set;
     if (BUILD_OK(&f, 1)) {
         const ma_image_plan *b = &f.plan.images[0];
@@ -249,7 +249,7 @@ static void test_merge_plan(void)
     }
 
     /* explicit --platforms in another order: sources follow it */
-    f.in.platforms = "linux/arm64,linux/amd64";
+    f.in.req.platforms = "linux/arm64,linux/amd64";
     if (BUILD_OK(&f, 1))
         CHECK_LIST(&f.plan.images[0].sources, BROKER "@" D_B, BROKER "@" D_A);
     fixture_free(&f);
@@ -262,31 +262,31 @@ static void test_merge_refused(void)
     if (fixture_init(&f, NULL, "v1.2.3", NULL) != 0)
         return;
     ma_digest_set set = {merge_records, 3};
-    f.in.mode = MA_MODE_MERGE;
-    f.in.digest_dir = "/tmp/digests";
+    f.in.req.mode = MA_MODE_MERGE;
+    f.in.req.digest_dir = "/tmp/digests";
     f.in.digests = &set;
 
     /* agent has only amd64 */
-    f.in.component = "all";
+    f.in.req.component = "all";
     BUILD_FAILS(&f, MA_ERR_INPUT, "no digest for agent linux/arm64 in '/tmp/digests'");
     /* only arm64 asked for, but amd64 was recorded too */
-    f.in.component = "broker";
-    f.in.platforms = "linux/arm64";
+    f.in.req.component = "broker";
+    f.in.req.platforms = "linux/arm64";
     BUILD_FAILS(&f, MA_ERR_INPUT, "b/broker-linux-amd64.json holds broker linux/amd64, which is not an expected");
     /* merging on another commit than the one built */
-    f.in.platforms = NULL;
+    f.in.req.platforms = NULL;
     f.in.revision = REV2;
     BUILD_FAILS(&f, MA_ERR_INPUT, "was built from commit 0123456789ab");
     /* pushed to another registry */
     f.in.revision = REV;
-    f.in.registry = "localhost:5000";
+    f.in.req.registry = "localhost:5000";
     BUILD_FAILS(&f, MA_ERR_INPUT, "this merge publishes localhost:5000/brokkr-broker");
-    f.in.registry = NULL;
+    f.in.req.registry = NULL;
     /* no records read, or no directory */
     f.in.digests = NULL;
     BUILD_FAILS(&f, MA_ERR_INPUT, "no digest records");
     f.in.digests = &set;
-    f.in.digest_dir = NULL;
+    f.in.req.digest_dir = NULL;
     BUILD_FAILS(&f, MA_ERR_INPUT, "merge needs --digest-dir");
     fixture_free(&f);
 }
@@ -303,7 +303,7 @@ static void test_cache_defaults(void)
         return;
     ma_strlist from = MA_STRLIST_INIT, to = MA_STRLIST_INIT;
 
-    f.in.platforms = "linux/s390x";
+    f.in.req.platforms = "linux/s390x";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--cache-from", &from);
         values_of(&f.plan.images[0].build_argv, "--cache-to", &to);
@@ -311,7 +311,7 @@ static void test_cache_defaults(void)
         CHECK_LIST(&to, CACHE_TO(BROKER, "buildcache-linux-s390x"));
     }
 
-    f.in.platforms = "linux/amd64,linux/arm64,linux/arm/v7";
+    f.in.req.platforms = "linux/amd64,linux/arm64,linux/arm/v7";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--cache-from", &from);
         values_of(&f.plan.images[0].build_argv, "--cache-to", &to);
@@ -322,8 +322,8 @@ static void test_cache_defaults(void)
     }
 
     /* a local build reads the cache but never writes it */
-    f.in.push = 0;
-    f.in.platforms = "linux/arm64";
+    f.in.req.push = 0;
+    f.in.req.platforms = "linux/arm64";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--cache-from", &from);
         CHECK_LIST(&from, CACHE_REF(BROKER, "buildcache-linux-arm64"));
@@ -342,13 +342,13 @@ static void test_cache_overrides(void)
         return;
     ma_strlist from = MA_STRLIST_INIT, to = MA_STRLIST_INIT;
 
-    f.in.cache_from = "none";
+    f.in.req.cache_from = "none";
     if (BUILD_OK(&f, 1)) {
         CHECK(count_of(&f.plan.images[0].build_argv, "--cache-from") == 0);
         values_of(&f.plan.images[0].build_argv, "--cache-to", &to);
         CHECK_LIST(&to, CACHE_TO(BROKER, "buildcache-linux-amd64_linux-arm64"));
     }
-    f.in.cache_to = "none";
+    f.in.req.cache_to = "none";
     if (BUILD_OK(&f, 1)) {
         CHECK(count_of(&f.plan.images[0].build_argv, "--cache-from") == 0);
         CHECK(count_of(&f.plan.images[0].build_argv, "--cache-to") == 0);
@@ -356,8 +356,8 @@ static void test_cache_overrides(void)
             CHECK(!contains(f.plan.images[0].build_argv.items[i], "buildcache"));
     }
 
-    f.in.cache_from = "type=gha,scope=broker";
-    f.in.cache_to = "type=gha,scope=broker,mode=max";
+    f.in.req.cache_from = "type=gha,scope=broker";
+    f.in.req.cache_to = "type=gha,scope=broker,mode=max";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--cache-from", &from);
         values_of(&f.plan.images[0].build_argv, "--cache-to", &to);
@@ -366,10 +366,10 @@ static void test_cache_overrides(void)
     }
 
     /* an explicit --cache-to is honoured even on a local build */
-    f.in.push = 0;
-    f.in.platforms = "linux/amd64";
-    f.in.cache_from = NULL;
-    f.in.cache_to = "type=local,dest=/tmp/cache";
+    f.in.req.push = 0;
+    f.in.req.platforms = "linux/amd64";
+    f.in.req.cache_from = NULL;
+    f.in.req.cache_to = "type=local,dest=/tmp/cache";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--cache-from", &from);
         values_of(&f.plan.images[0].build_argv, "--cache-to", &to);
@@ -387,12 +387,12 @@ static void test_cache_empty_refused(void)
     fixture f;
     if (fixture_init(&f, NULL, "v1.2.3", NULL) != 0)
         return;
-    f.in.cache_from = "";
+    f.in.req.cache_from = "";
     BUILD_FAILS(&f, MA_ERR_INPUT, "empty --cache-from");
-    f.in.cache_from = "   ";
+    f.in.req.cache_from = "   ";
     BUILD_FAILS(&f, MA_ERR_INPUT, "empty --cache-from");
-    f.in.cache_from = NULL;
-    f.in.cache_to = "";
+    f.in.req.cache_from = NULL;
+    f.in.req.cache_to = "";
     BUILD_FAILS(&f, MA_ERR_INPUT, "empty --cache-to");
     fixture_free(&f);
 }
@@ -423,14 +423,14 @@ static void test_build_args(void)
                        " \"web\": {\"build_args\": {\"VERSION_SUFFIX\": \"-x\"}}}}";
     if (fixture_init(&f, json, "v2.0.0", NULL) != 0)
         return;
-    f.in.component = "api";
+    f.in.req.component = "api";
     f.in.source_date_epoch = "1700000000";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--build-arg", &args);
         CHECK_LIST(&args, "VERSION=9.9", "RUST=1.80", "SOURCE_DATE_EPOCH=0");
     }
     /* VERSION_SUFFIX is not VERSION */
-    f.in.component = "web";
+    f.in.req.component = "web";
     f.in.source_date_epoch = NULL;
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--build-arg", &args);
@@ -448,7 +448,7 @@ static void test_labels_in_argv(void)
     fixture f;
     if (fixture_init(&f, NULL, "v1.2.3", "latest", NULL) != 0)
         return;
-    f.in.component = "all";
+    f.in.req.component = "all";
     f.in.label_facts.remote_url = "https://x-access-token:SECRET@github.com/colliery-io/brokkr.git";
     f.in.label_facts.have_created = 1;
     f.in.label_facts.created = 1700000000;
@@ -473,7 +473,7 @@ static void test_labels_in_argv(void)
 
     /* no commit known: no revision label */
     f.in.revision = NULL;
-    f.in.component = "broker";
+    f.in.req.component = "broker";
     if (BUILD_OK(&f, 1)) {
         values_of(&f.plan.images[0].build_argv, "--label", &labels);
         CHECK_LIST(&labels, L "source=https://github.com/colliery-io/brokkr", L "version=v1.2.3",

@@ -37,6 +37,7 @@ static void test_valid(void)
         "linux/amd64",   "linux/arm64",   "linux/arm/v7",  "linux/arm64/v8", "linux/amd64/v3",
         "windows/amd64", "linux/riscv64", "linux/s390x",   "linux/ppc64le",  "linux/386",
         "linux/arm/v6",  "darwin/arm64",  "linux/amd64/v1", "linux/arm64/v9",
+        "linux/arm64/v8.0", "linux/arm64/v8.2", "linux/arm64/v9.0", "linux/arm64/v9.5",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         check_valid(good[i]);
@@ -67,6 +68,10 @@ static void test_invalid(void)
     check_invalid("linux/amd64/", "unknown variant '' for amd64");
     check_invalid("linux/arm/v9", "unknown variant 'v9' for arm");
     check_invalid("linux/amd64/v7", "unknown variant 'v7' for amd64");
+    check_invalid("linux/arm64/v7", "unknown variant 'v7' for arm64");
+    check_invalid("linux/arm64/v8.", "unknown variant 'v8.' for arm64");
+    check_invalid("linux/arm64/v8.10", "unknown variant 'v8.10' for arm64");
+    check_invalid("linux/arm64/v10", "unknown variant 'v10' for arm64");
     check_invalid("linux/riscv64/v1", "unknown variant 'v1' for riscv64");
     check_invalid("linux/arm/v7/x", "unknown variant 'v7/x' for arm");
     check_invalid("linux//amd64", "unknown architecture ''");
@@ -165,6 +170,10 @@ static void test_parse(void)
         {"", "empty entry"},
         {"linux/amd64,linux/amd64", "linux/amd64 is listed twice"},
         {"linux/amd64, linux/arm64 ,linux/amd64", "linux/amd64 is listed twice"},
+        {"linux/amd64,linux/amd64/v1", "linux/amd64/v1 is listed twice (as linux/amd64)"},
+        {"linux/arm/v7,linux/arm", "linux/arm is listed twice (as linux/arm/v7)"},
+        {"linux/arm64,linux/arm64/v8.0", "linux/arm64/v8.0 is listed twice (as linux/arm64)"},
+        {"linux/arm64/v8,linux/arm64", "linux/arm64 is listed twice (as linux/arm64/v8)"},
         {"linux/amd64,linux/x86_64", "did you mean linux/amd64?"},
         {"linux/amd64,linux/aarch64", "'linux/aarch64'"},
     };
@@ -226,8 +235,51 @@ static void test_from_machine(void)
     CHECK_STR(small, "linux");
 }
 
+/* containerd's normalisation (platforms.Normalize) and the one comparison built on it. */
+static void test_same(void)
+{
+    static const struct {
+        const char *given, *normal;
+    } normal[] = {
+        {"linux/arm64/v8", "linux/arm64"},    {"linux/arm64/v8.0", "linux/arm64"},
+        {"linux/arm64", "linux/arm64"},       {"linux/arm64/v8.2", "linux/arm64/v8.2"},
+        {"linux/arm64/v9.0", "linux/arm64/v9"}, {"linux/arm64/v9", "linux/arm64/v9"},
+        {"linux/amd64/v1", "linux/amd64"},    {"linux/amd64/v3", "linux/amd64/v3"},
+        {"linux/arm", "linux/arm/v7"},        {"linux/arm/v6", "linux/arm/v6"},
+        {"windows/amd64", "windows/amd64"},   {"linux", "linux"},
+    };
+    char out[MA_PLATFORM_MAX];
+    for (size_t i = 0; i < sizeof normal / sizeof normal[0]; i++) {
+        ma_platform_normalize(normal[i].given, out);
+        CHECK_STR(out, normal[i].normal);
+    }
+    CHECK(ma_platform_same("linux/arm64/v8", "linux/arm64"));
+    CHECK(ma_platform_same("linux/arm64/v8.0", "linux/arm64/v8"));
+    CHECK(ma_platform_same("linux/arm", "linux/arm/v7"));
+    CHECK(ma_platform_same("linux/amd64", "linux/amd64/v1"));
+    CHECK(!ma_platform_same("linux/arm64/v8.2", "linux/arm64"));
+    CHECK(!ma_platform_same("linux/arm/v6", "linux/arm"));
+    CHECK(!ma_platform_same("linux/amd64/v2", "linux/amd64"));
+    CHECK(!ma_platform_same("windows/amd64", "linux/amd64"));
+    /* the builder check and the index checks: a list holds a platform in any spelling */
+    ma_strlist builder = MA_STRLIST_INIT;
+    CHECK(ma_platforms_parse("linux/amd64,linux/arm64,linux/arm/v7", &builder, NULL) == 0);
+    CHECK(ma_platforms_hold(&builder, "linux/arm64/v8.0"));
+    CHECK(ma_platforms_hold(&builder, "linux/arm"));
+    CHECK(ma_platforms_hold(&builder, "linux/amd64/v1"));
+    CHECK(!ma_platforms_hold(&builder, "linux/arm/v6"));
+    ma_strlist_free(&builder);
+    /* a name longer than the buffer is cut, never overrun */
+    char longname[300];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    ma_platform_normalize(longname, out);
+    CHECK(strlen(out) == MA_PLATFORM_MAX - 1);
+}
+
 int main(void)
 {
+    test_same();
     test_valid();
     test_invalid();
     test_very_long();

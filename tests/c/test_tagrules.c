@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "releasetag.h"
 #include "tagrules.h"
 
 #define SHA "0123456789abcdef0123456789abcdef01234567"
@@ -182,8 +183,8 @@ static void test_release_tags(void)
 }
 
 /* ma_tags_compute; want is the joined list, or NULL to expect failure of kind. */
-static void check_compute(const ma_tag_inputs *in, const char *want, ma_error_kind kind,
-                          const char *msg_part)
+static void check_compute_(const ma_tag_inputs *in, const char *want, ma_error_kind kind,
+                           const char *msg_part)
 {
     ma_strlist out = MA_STRLIST_INIT;
     ma_error err = {MA_ERR_NONE, ""};
@@ -204,13 +205,15 @@ static void check_compute(const ma_tag_inputs *in, const char *want, ma_error_ki
     ma_strlist_free(&out);
 }
 
+#define check_compute(...) CASE(check_compute_(__VA_ARGS__))
+
 static void test_compute_auto(void)
 {
     ma_strlist repo = list_of("v1.2.3", "v1.3.0", "v1.4.0", "v2.0.0", NULL);
     ma_strlist head = list_of("nightly", "v1.3.0-rc.1", "v1.3.0", "v1.2.9", NULL);
     ma_strlist head_pre = list_of("v1.3.0-rc.1", "v1.3.0-rc.2", NULL);
     ma_strlist head_none = list_of("nightly", "v1.2", NULL);
-    ma_tag_inputs in = {"auto", SHA, "main", NULL, NULL, NULL, &repo};
+    ma_tag_inputs in = {.requested = "auto", .head_sha = SHA, .branch = "main", .repo_tags = &repo};
 
     check_compute(&in, "main,sha-0123456", 0, NULL);
 
@@ -269,13 +272,39 @@ static void test_compute_auto(void)
     ma_strlist_free(&head_none);
 }
 
+/* A pull-request event: pr-N and the sha- tag whatever the branch (a fork's
+ * may be called master) and whatever version tags the head carries; no
+ * number is refused, never guessed. */
+static void test_compute_pull_request_event(void)
+{
+    ma_strlist head = list_of("v1.3.0", NULL);
+    ma_tag_inputs in = {.requested = "auto", .head_sha = SHA, .branch = "master", .pr_number = "15",
+                        .pr_event = "pull_request_target"};
+    check_compute(&in, "pr-15,sha-0123456", 0, NULL);
+    in.head_tags = &head;
+    in.ref_tag = "v1.3.0";
+    check_compute(&in, "pr-15,sha-0123456", 0, NULL);
+    in.pr_number = NULL;
+    in.pr_lookup = "GITHUB_REF is refs/heads/master and GITHUB_EVENT_PATH is not set";
+    check_compute(&in, NULL, MA_ERR_INPUT,
+                  "a pull_request_target event, but no pull request number was found (GITHUB_REF is "
+                  "refs/heads/master and GITHUB_EVENT_PATH is not set): refusing to guess the tags "
+                  "(pass --tag explicitly)");
+    in.pr_number = "";
+    check_compute(&in, NULL, MA_ERR_INPUT, "no pull request number was found");
+    /* an explicit tag is the user's choice */
+    in.requested = "dev";
+    check_compute(&in, "dev", 0, NULL);
+    ma_strlist_free(&head);
+}
+
 static void test_compute_refuses_release_branches(void)
 {
     const char *refused[] = {
         "latest", "v1", "v1.2", "v1.2.3", "v1.2.3-rc.1", "v1.2.3_b", "v1.2.3+b",
         "v01", "sha-abcdef0", "sha/abcdef0", "sha-0123456",
     };
-    ma_tag_inputs in = {"auto", SHA, NULL, NULL, NULL, NULL, NULL};
+    ma_tag_inputs in = {.requested = "auto", .head_sha = SHA};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         in.branch = refused[i];
         check_compute(&in, NULL, MA_ERR_INPUT, "rename the branch or pass --tag explicitly");
@@ -305,7 +334,8 @@ static void test_compute_refuses_release_branches(void)
 static void test_compute_explicit(void)
 {
     ma_strlist repo = list_of("v1.2.3", "v1.3.0", NULL);
-    ma_tag_inputs in = {"dev", SHA, "main", "7", "v9.9.9", NULL, &repo};
+    ma_tag_inputs in = {.requested = "dev", .head_sha = SHA, .branch = "main", .pr_number = "7",
+                        .ref_tag = "v9.9.9", .repo_tags = &repo};
 
     check_compute(&in, "dev", 0, NULL);
     in.requested = "latest";
@@ -350,6 +380,39 @@ static void test_compute_explicit(void)
     ma_strlist_free(&repo);
 }
 
+/* Monorepo release tags: <prefix>v<semver> (releasetag.h). */
+static void test_compute_prefix(void)
+{
+    ma_semver v;
+    CHECK_STR(ma_release_tag_version("broker-v1.2.3", "broker-", '+', &v), "v1.2.3");
+    CHECK(v.major == 1 && v.minor == 2 && v.patch == 3);
+    CHECK_STR(ma_release_tag_version("v1.2.3-rc.1", NULL, '+', &v), "v1.2.3-rc.1");
+    CHECK(ma_release_tag_version("v1.2.3", "broker-", '+', &v) == NULL);
+    CHECK(ma_release_tag_version("agent-v1.2.3", "broker-", '+', &v) == NULL);
+    CHECK(ma_release_tag_version("broker-1.2.3", "broker-", '+', &v) == NULL);
+    CHECK(ma_tag_prefix_is_valid("broker-") && ma_tag_prefix_is_valid("a") && !ma_tag_prefix_is_valid("") &&
+          !ma_tag_prefix_is_valid("-x") && !ma_tag_prefix_is_valid("a/b") && !ma_tag_prefix_is_valid(NULL));
+
+    /* the git reader hands the versions up without the prefix */
+    ma_strlist repo = list_of("v1.2.3", "v2.0.0", NULL), head = list_of("v1.2.3", NULL);
+    ma_tag_inputs in = {.requested = "auto", .head_sha = SHA, .branch = "main", .tag_prefix = "broker-",
+                        .head_tags = &head, .repo_tags = &repo};
+    check_compute(&in, "v1.2.3,v1.2,v1,sha-0123456", 0, NULL);
+    in.head_tags = NULL;
+    in.ref_tag = "broker-v2.1.0"; /* CI builds the prefixed tag */
+    check_compute(&in, "v2.1.0,v2.1,v2,latest,sha-0123456", 0, NULL);
+    in.ref_tag = "v2.1.0"; /* not a release of this prefix: the branch */
+    check_compute(&in, "main,sha-0123456", 0, NULL);
+    in.requested = "broker-v2.0.1";
+    check_compute(&in, "v2.0.1,v2.0,v2,latest", 0, NULL);
+    in.requested = "v2.0.1";
+    check_compute(&in, "v2.0.1,v2.0,v2,latest", 0, NULL);
+    in.requested = "broker-latest";
+    check_compute(&in, "broker-latest", 0, NULL);
+    ma_strlist_free(&repo);
+    ma_strlist_free(&head);
+}
+
 int main(void)
 {
     test_is_valid();
@@ -357,7 +420,9 @@ int main(void)
     test_is_immutable();
     test_release_tags();
     test_compute_auto();
+    test_compute_pull_request_event();
     test_compute_refuses_release_branches();
     test_compute_explicit();
+    test_compute_prefix();
     return CHECK_DONE();
 }

@@ -1,7 +1,7 @@
 /* CI variables (ma_cienv_read, ma_env_lookup), input: an environment block,
  * NAME=value entries separated by newlines or NUL bytes (as /proc/PID/environ).
- * Checks: reading never fails but for memory; kind is NULL, "github" or
- * "gitlab", and with no CI every field is NULL; each field is non-empty and
+ * Checks: reading never fails but for memory; kind is NULL or a name of
+ * cienv.c's table of CI systems, and with no CI every field is NULL; each field is non-empty and
  * taken from some value in the block; a GitHub push of refs/tags/X gives
  * ref_tag X; ma_env_lookup finds each name's first entry; and the result fed
  * to the tag rules gives valid tags or a one-line input/environment error. */
@@ -40,7 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(block);
         return 0;
     }
-    FUZZ_CHECK(ci.kind == NULL || strcmp(ci.kind, "github") == 0 || strcmp(ci.kind, "gitlab") == 0);
+    int known_kind = ci.kind == NULL;
+    for (size_t i = 0; ma_cienv_system_name(i) != NULL; i++)
+        known_kind |= ci.kind != NULL && strcmp(ci.kind, ma_cienv_system_name(i)) == 0;
+    FUZZ_CHECK(known_kind);
     if (ci.kind == NULL)
         FUZZ_CHECK(ci.branch == NULL && ci.pr_number == NULL && ci.ref_tag == NULL);
     check_field(ci.branch, block, size);
@@ -69,8 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(got == (envp[first][len + 1] ? envp[first] + len + 1 : NULL));
     }
 
-    ma_tag_inputs in = {"auto", "0123456789abcdef0123456789abcdef01234567", ci.branch,
-                        ci.pr_number, ci.ref_tag, NULL, NULL};
+    ma_tag_inputs in = {.requested = "auto", .head_sha = "0123456789abcdef0123456789abcdef01234567",
+                        .branch = ci.branch, .pr_number = ci.pr_number, .ref_tag = ci.ref_tag,
+                        .pr_event = ci.pr_event};
     ma_strlist tags = MA_STRLIST_INIT;
     if (ma_tags_compute(&in, &tags, &err) == 0) {
         for (size_t i = 0; i < tags.len; i++)

@@ -1,11 +1,12 @@
 /* --registry values (ma_registry_validate), input: one string.  Checks: a
  * refused value is MA_ERR_INPUT with a message; an accepted one has no scheme,
  * no blank, does not start with ':' or '/' nor end with '/', its namespace is
- * lowercase, and it stays accepted with one more namespace component. */
+ * lowercase, it is at most MA_NAME_MAX long, and it stays accepted with one more
+ * namespace component while that fits. */
 #include <ctype.h>
 
 #include "fuzz.h"
-#include "plan.h"
+#include "refname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,11 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     size_t len = strlen(s), host = strcspn(s, "/");
     FUZZ_CHECK(len > 0 && strstr(s, "://") == NULL && strpbrk(s, " \t\r\n") == NULL);
-    FUZZ_CHECK(s[0] != ':' && s[0] != '/' && s[len - 1] != '/');
+    FUZZ_CHECK(s[0] != ':' && s[0] != '/' && s[len - 1] != '/' && len <= MA_NAME_MAX);
     for (size_t i = host; i < len; i++)
         FUZZ_CHECK(!isupper((unsigned char)s[i]));
     char *more = malloc(len + sizeof "/team");
-    if (more != NULL) {
+    if (more != NULL && len + 5 <= MA_NAME_MAX) {
         memcpy(more, s, len);
         memcpy(more + len, "/team", sizeof "/team");
         FUZZ_CHECK(ma_registry_validate(more, NULL) == 0);

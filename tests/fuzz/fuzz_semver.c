@@ -3,10 +3,13 @@
  * exact text (strict semver has one spelling per version), the '+' and '_'
  * forms parse alike, compare is reflexive, antisymmetric and transitive and
  * says 0 exactly when numbers and pre-release are equal, is_stable means "no
- * pre-release", and the Docker form of a version that fits is an immutable tag. */
+ * pre-release", the Docker form of a version that fits is an immutable tag,
+ * and a release tag (releasetag.h) is a version, read the same with its
+ * prefix as without (its fast path and ma_semver_parse agree). */
 #include <inttypes.h>
 
 #include "fuzz.h"
+#include "releasetag.h"
 #include "semver.h"
 #include "tagrules.h"
 
@@ -31,6 +34,18 @@ static int check_one(const char *s, ma_semver *v)
     size_t len = strlen(s);
     int ok = ma_semver_parse(s, v) == 0;
     FUZZ_CHECK(ma_semver_parse_sep(s, '=', &d) != 0); /* only '+' and '_' introduce a build */
+
+    const char *version = ma_release_tag_version(s, NULL, '+', &d);
+    FUZZ_CHECK((version != NULL) == ok && (version == NULL || version == s));
+    if (ok)
+        FUZZ_CHECK(ma_semver_compare(v, &d) == 0 && strcmp(v->build, d.build) == 0);
+    char prefixed[600];
+    if (len < sizeof prefixed - 8) {
+        snprintf(prefixed, sizeof prefixed, "broker-%s", s);
+        const char *under = ma_release_tag_version(prefixed, "broker-", '+', &d);
+        FUZZ_CHECK((under != NULL) == ok && (under == NULL || strcmp(under, s) == 0));
+        FUZZ_CHECK(ma_release_tag_version(prefixed, NULL, '+', &d) == NULL);
+    }
 
     /* The Docker form: '+' becomes '_'. */
     char *docker = strdup(s);

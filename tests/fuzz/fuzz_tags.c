@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* The input as the branch of an auto build. */
-    ma_tag_inputs branch = {"auto", HEAD_SHA, s, NULL, NULL, NULL, NULL};
+    ma_tag_inputs branch = {.requested = "auto", .head_sha = HEAD_SHA, .branch = s};
     if (check_tags(&branch, &out, &err) == 0 && s[0] != '\0') {
         FUZZ_CHECK(out.len == 2 && strcmp(out.items[0], tag) == 0);
         FUZZ_CHECK(strcmp(out.items[1], "sha-0123456") == 0);
@@ -83,14 +83,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The input as the requested tag, also as every known git tag: a valid
      * tag that is not a version is used as given. */
-    ma_tag_inputs req = {s, HEAD_SHA, "main", NULL, NULL, &tags, &tags};
+    ma_tag_inputs req = {.requested = s, .head_sha = HEAD_SHA, .branch = "main", .head_tags = &tags, .repo_tags = &tags};
     if (check_tags(&req, &out, &err) == 0 && ma_tag_is_valid(s) && !ma_tag_is_immutable(s) &&
         strcmp(s, "auto") != 0)
         FUZZ_CHECK(out.len == 1 && strcmp(out.items[0], s) == 0);
     ma_strlist_free(&out);
 
     /* The input as CI's tag and pull request number. */
-    ma_tag_inputs ci = {"auto", HEAD_SHA, "main", s, s, &tags, &tags};
+    ma_tag_inputs ci = {.requested = "auto", .head_sha = HEAD_SHA, .branch = "main", .pr_number = s, .ref_tag = s,
+                        .head_tags = &tags, .repo_tags = &tags};
     check_tags(&ci, &out, &err);
     ma_strlist_free(&out);
 

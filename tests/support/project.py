@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from support.civars import without_ci
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TASK_FILE = REPO_ROOT / "angreal_tasks" / "task_build.py"
 COMPONENTS = ("broker", "agent", "ui")
 
-# CI variables the product reads: scrubbed so the runner's own CI never leaks in.
-CI_PREFIXES = ("GITHUB_", "CI_", "GITLAB_")
-
-
 def clean_env(extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(CI_PREFIXES) and k != "CI"}
+    env = without_ci(os.environ)
     env.update(
         ANGREAL_NO_AUTO_COMPLETION="1",
         GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",

@@ -1,0 +1,51 @@
+/* Every option of the commands and Python entry points, one row each (as
+ * git's parse-options.h OPT_* rows or curl's aliases[] table): the binding
+ * parses the keywords of cli(), publish(), plan() and compute_tags() from it,
+ * the angreal task declares `build multi-arch` and `build merge` from it
+ * (multiarch.options()), and a test holds the README, the stubs and --help
+ * to it.  Adding an option: a row here, the code that uses it, a test, the
+ * README. */
+#ifndef MA_OPTIONS_H
+#define MA_OPTIONS_H
+
+#include <stddef.h>
+
+typedef enum {
+    MA_OPT_TEXT,  /* str or None -> const char * */
+    MA_OPT_FLAG,  /* truth value -> int */
+    MA_OPT_COUNT, /* int, its text, or None -> const char * (the C side parses and checks it) */
+    MA_OPT_UINT,  /* int >= 0 -> unsigned */
+    MA_OPT_ENV    /* a mapping of str to str, or None: the process environment (the binding copies it) */
+} ma_option_type;
+
+/* Where an option is taken. */
+enum {
+    MA_OPT_BUILD = 1 << 0, /* angreal build multi-arch */
+    MA_OPT_MERGE = 1 << 1, /* angreal build merge */
+    MA_OPT_RUN = 1 << 2,   /* multiarch.cli() and multiarch.publish() */
+    MA_OPT_PLAN = 1 << 3,  /* multiarch.plan() */
+    MA_OPT_TAGS = 1 << 4,  /* multiarch.compute_tags() */
+    MA_OPT_REQUIRED = 1 << 5 /* on the command line: required (a positional when flag is NULL) */
+};
+
+typedef struct {
+    const char *name;         /* the Python keyword and the task's argument name */
+    const char *flag;         /* "--tag", or NULL: a positional (component) or Python only */
+    const char *metavar;      /* "TAG" in the README's `--tag TAG`, or NULL for a flag */
+    ma_option_type type;
+    const char *value_default; /* the default the command line shows and passes ("dev"), or NULL */
+    const char *help;         /* what --help says (defaults in words: "[default: ...]") */
+    const char *json_key;     /* the plan JSON key it shows up under, or NULL */
+    unsigned where;           /* MA_OPT_* bits */
+    size_t offset;            /* where the binding stores it in ma_cli_options (not for MA_OPT_ENV) */
+} ma_option;
+
+/* The rows, in --help order; a name may have a second row with other help
+ * for other commands (merge's --platforms and --digest-dir). */
+extern const ma_option ma_options[];
+extern const size_t ma_noptions;
+
+/* The first row named name taken where (one MA_OPT_* bit), or NULL. */
+const ma_option *ma_option_find(const char *name, unsigned where);
+
+#endif
