@@ -51,15 +51,6 @@ void ma_jobstep_error_line(const ma_outcome *o, char *line, size_t size)
         ma_buildx_last_error_line(o->err_text, line, size);
 }
 
-int ma_jobstep_imagetools(ma_next *next, const char *command)
-{
-    ma_strlist_free(&next->argv);
-    return ma_strlist_push(&next->argv, "docker") || ma_strlist_push(&next->argv, "buildx") ||
-                   ma_strlist_push(&next->argv, "imagetools") || ma_strlist_push(&next->argv, command)
-               ? -1
-               : 0;
-}
-
 int ma_jobstep_registry(ma_job *job, ma_next *next, int step, ma_regop op, const char *ref)
 {
     ma_strlist_free(&next->argv);

@@ -32,9 +32,6 @@ int ma_jobstep_failed(ma_job *job, ma_next *next, const char *fmt, ...) __attrib
 /* Ask for next->argv to run as `step`; capture: the outcome needs stdout. */
 int ma_jobstep_run(ma_job *job, ma_next *next, int step, int capture);
 
-/* next->argv becomes `docker buildx imagetools COMMAND`. */
-int ma_jobstep_imagetools(ma_next *next, const char *command);
-
 /* Ask the registry (op) about ref (a tag or digest of the job's image) as `step`. */
 int ma_jobstep_registry(ma_job *job, ma_next *next, int step, ma_regop op, const char *ref);
 

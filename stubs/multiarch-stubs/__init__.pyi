@@ -33,6 +33,9 @@ class ImageResult(TypedDict):
     notes: list[str]
     """What the summary says under the image (``kept …``, ``already published …``)."""
     seconds: float
+    requests: int
+    """Registry requests its steps sent (the registry client's: retries, pings and token fetches
+    included; buildx's own pushes not)."""
     error: Optional[str]
     """Why it failed (None unless ``result == "failed"``)."""
     failed_step: Optional[str]
