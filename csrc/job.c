@@ -299,29 +299,13 @@ static int after_source(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
 static int combine(ma_job *job, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
-    size_t n = ip->sources.len;
-    ma_index_source *src = calloc(n ? n : 1, sizeof *src);
-    if (src == NULL)
-        return ma_nomem(err);
-    for (size_t i = 0; i < n; i++) {
-        const char *at = strchr(ip->sources.items[i], '@');
-        src[i] = (ma_index_source){at != NULL ? at + 1 : ip->sources.items[i], ip->platforms.items[i],
-                                   job->source_raw.items[i], strlen(job->source_raw.items[i])};
-    }
     char shown[512];
     snprintf(shown, sizeof shown, "the index of %s's digests", ip->component);
     char *raw = NULL;
     size_t len = 0;
     ma_error why = {0};
-    int rc = ma_index_compose(src, n, &ip->annotations, &raw, &len, &why);
-    free(src);
-    if (rc == 0 && (ma_index_verify_exact(shown, raw, len, &ip->platforms, &why) != 0 ||
-                    ma_index_annotations_check(shown, raw, len, &ip->annotations, &why) != 0))
-        rc = -1;
-    if (rc != 0) {
-        free(raw);
+    if (ma_merge_index(&ip->sources, &ip->platforms, &ip->annotations, &job->source_raw, shown, &raw, &len, &why) != 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
-    }
     ma_sha256_digest(raw, len, job->digest);
     free(job->index);
     free(job->index_type);

@@ -26,7 +26,7 @@ static void write_list(FILE *out, const ma_strlist *l, const char *sep)
         fprintf(out, "%s%s", i ? sep : "", l->items[i]);
 }
 
-void ma_report_plan(FILE *out, const ma_plan *plan)
+void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
 {
     fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->mode == MA_MODE_MERGE ? "tagged" : "built",
             plan->nimages, plan->nimages == 1 ? "" : "s");
@@ -59,14 +59,18 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
             fprintf(out, "  then records the digest in %s\n", ip->digest_file);
         if (ip->sign_argv.len) /* signed before any tag moves */
             ma_shquote_command(out, "  $ ", &ip->sign_argv);
+        const char *digest = digests != NULL ? digests[i] : MA_PLAN_DIGEST;
         for (size_t t = 0; plan->push && t < ip->immutable_tags.len; t++)
-            registry_line(out, "PUT", ip->image, ip->immutable_tags.items[t], MA_PLAN_DIGEST);
+            registry_line(out, "PUT", ip->image, ip->immutable_tags.items[t], digest);
         for (size_t t = 0; plan->push && t < ip->mutable_tags.len; t++)
-            registry_line(out, "PUT", ip->image, ip->mutable_tags.items[t], MA_PLAN_DIGEST);
+            registry_line(out, "PUT", ip->image, ip->mutable_tags.items[t], digest);
     }
-    if (plan->mode == MA_MODE_MERGE)
-        fprintf(out, "\nFirst each digest is read back from the registry; the index composed from them must hold "
-                "each platform once.  %s stands for its digest.\n", MA_PLAN_DIGEST);
+    if (plan->mode == MA_MODE_MERGE && digests != NULL)
+        fputs("\nEach digest was read back from the registry and the index composed from them, holding each "
+              "platform once: its digest is what the tags will name.\n", out);
+    else if (plan->mode == MA_MODE_MERGE)
+        fprintf(out, "\nFirst each digest is read back from the registry and the index composed from them, holding "
+                "each platform once; %s stands for its digest.\n", MA_PLAN_DIGEST);
     else if (plan->mode == MA_MODE_BY_DIGEST)
         fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
     else if (plan->push)

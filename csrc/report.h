@@ -11,7 +11,7 @@
 #include "strlist.h"
 
 /* The dry-run plan: the tags, then each image's commands, nothing run. */
-void ma_report_plan(FILE *out, const ma_plan *plan);
+void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests);
 
 /* The table at the end of a run: component, result, time, digest reference
  * (what to deploy by) or the error. */

@@ -99,12 +99,15 @@ def test_matrix_then_merge_publishes_one_index_with_both_platforms(real_project,
         assert step["refs"] == ""  # nothing tagged
     assert sorted(pushed) == PLATFORMS
 
-    # a dry run prints the registry steps and moves nothing
+    # a dry run reads the digests, composes the index and prints the exact digest the tags will name;
+    # nothing moves
     r = merge(real_project, "broker", "--digest-dir", str(digests), "--tag", "v1.2.3", "--registry", ns,
               "--dry-run")
     assert r.returncode == 0, r.stderr[-3000:]
     puts = [line.strip() for line in r.stdout.splitlines() if line.strip().startswith("PUT ")]
-    assert puts == [f"PUT {repo}:{t} \u2190 <digest>" for t in ("v1.2.3", "v1.2", "v1", "latest")]
+    dry = puts[0].rsplit(" ", 1)[1] if puts else None
+    assert dry and dry.startswith("sha256:"), r.stdout
+    assert puts == [f"PUT {repo}:{t} \u2190 {dry}" for t in ("v1.2.3", "v1.2", "v1", "latest")]
     assert "imagetools" not in r.stdout
     assert image_tags(registry, repo) == []
 
@@ -114,6 +117,7 @@ def test_matrix_then_merge_publishes_one_index_with_both_platforms(real_project,
     assert r.returncode == 0, r.stderr[-3000:]
     assert image_tags(registry, repo) == RELEASE_TAGS
     index = registry.digest(f"{repo}:v1.2.3")
+    assert index == dry  # what the dry run said
     assert {registry.digest(f"{repo}:{t}") for t in RELEASE_TAGS} == {index}
     assert registry.platforms(f"{repo}:latest") == PLATFORMS
     raw = json.loads(registry.raw(f"{repo}:v1.2.3"))
