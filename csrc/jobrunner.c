@@ -9,19 +9,16 @@
 
 #include "buildx.h"
 #include "exec.h"
+#include "jobregistry.h"
 #include "monoclock.h"
 #include "progress.h"
-#include "refname.h"
-#include "regapi.h"
 
 typedef struct slot slot;
 
-/* The run's registry session, made at the first registry step. */
+/* The run's registry session, and whose step it is now (for the step lines). */
 typedef struct {
-    const ma_regclient_opts *opts;
-    ma_interrupt *intr;
-    ma_regclient *cl;
-    slot *current;     /* whose step the client reports */
+    ma_jobregistry session;
+    slot *current;
 } registry;
 
 struct slot {
@@ -218,96 +215,24 @@ static void on_step(void *ctx, const ma_regstep *step)
         w->registry(w->ctx, s->index, step);
 }
 
-static int open_registry(registry *r, ma_error *err)
-{
-    if (r->cl != NULL)
-        return 0;
-    if (r->opts == NULL)
-        return ma_fail(err, MA_ERR_ENV, "no registry session for this run");
-    ma_regclient_opts o = *r->opts;
-    o.intr = r->intr;
-    o.on_step = on_step;
-    o.step_ctx = r;
-    return ma_regclient_new(&o, &r->cl, err);
-}
-
-/* Ask what s->next asks of the registry; the outcome's buffers are *body's. */
-static int ask(slot *s, ma_outcome *o, char **body, char **media_type, char digest[MA_DIGEST_MAX], ma_error *why)
-{
-    const ma_next *n = &s->next;
-    size_t hostlen = strcspn(n->image, "/");
-    if (n->image[hostlen] == '\0')
-        return ma_fail(why, MA_ERR_INPUT, "%s names no registry host", n->image);
-    char host[256];
-    ma_registry_host(n->image, host, sizeof host); /* as docker login and buildx name it */
-    const char *repo = n->image + hostlen + 1, *ref = n->argv.len > 0 ? n->argv.items[0] : "";
-    ma_regclient *cl = s->reg->cl;
-    int rc = 0;
-    if (n->reg_op == MA_REGOP_PUT) {
-        for (size_t i = 0; rc == 0 && i < n->argv.len; i++)
-            rc = ma_reg_manifest_put(cl, host, repo, n->argv.items[i], n->media_type, n->body, n->body_len, why);
-        if (rc == 0)
-            ma_sha256_digest(n->body, n->body_len, digest);
-    } else if (n->reg_op == MA_REGOP_BLOB) {
-        size_t len = 0;
-        rc = ma_reg_blob_get(cl, host, repo, ref, body, &len, why);
-        o->out_len = len;
-        if (rc == 1)
-            snprintf(digest, MA_DIGEST_MAX, "%s", ref);
-    } else {
-        ma_manifest_read r = {.host = host, .repo = repo, .ref = ref, .with_body = 1};
-        rc = ma_reg_manifest(cl, &r, why);
-        if (rc == 1) {
-            memcpy(digest, r.digest, MA_DIGEST_MAX);
-            *body = r.body;
-            *media_type = r.media_type;
-            o->out_len = r.len;
-            r.body = r.media_type = NULL;
-        }
-        ma_manifest_read_free(&r);
-    }
-    if (rc < 0)
-        return -1;
-    o->not_found = n->reg_op != MA_REGOP_PUT && rc == 0;
-    o->status = o->not_found;
-    return 0;
-}
-
 /* One registry step, start to answer, handed back to the job. */
 static int registry_step(slot *s, ma_error *err)
 {
     registry *r = s->reg;
-    ma_error why = {0};
-    ma_outcome o = {.registry = 1};
-    char *body = NULL, *media_type = NULL, digest[MA_DIGEST_MAX] = "", text[MA_ERROR_MSG_MAX + 64] = "";
-    if (open_registry(r, &why) == 0) {
-        unsigned long before = ma_regclient_requests(r->cl);
-        r->current = s;
-        if (ask(s, &o, &body, &media_type, digest, &why) != 0)
-            o.status = 1;
-        r->current = NULL;
-        s->run->requests += ma_regclient_requests(r->cl) - before;
-    } else {
-        o.status = 1;
+    if (s->opt->registry == NULL) {
+        snprintf(s->run->job.error, sizeof s->run->job.error, "no registry session for this run");
+        finish(s, MA_RESULT_FAILED);
+        return 0;
     }
-    if (why.kind == MA_ERR_NOMEM || why.kind == MA_ERR_INTERRUPTED) {
-        free(body);
-        free(media_type);
-        *err = why;
+    ma_jobregistry_answer a;
+    r->current = s;
+    int rc = ma_jobregistry_ask(&r->session, &s->next, &a, err);
+    r->current = NULL;
+    if (rc != 0)
         return -1;
-    }
-    if (o.not_found)
-        snprintf(text, sizeof text, "%s%c%s: not found", s->next.image,
-                 strncmp(s->next.argv.items[0], "sha256:", 7) == 0 ? '@' : ':', s->next.argv.items[0]);
-    else if (o.status != 0)
-        snprintf(text, sizeof text, "%s", why.msg);
-    o.out = body;
-    o.err_text = text;
-    o.digest = digest[0] ? digest : NULL;
-    o.media_type = media_type;
-    int rc = ma_job_continue(&s->run->job, &o, &s->next, err);
-    free(body);
-    free(media_type);
+    s->run->requests += a.requests;
+    rc = ma_job_continue(&s->run->job, &a.outcome, &s->next, err);
+    ma_jobregistry_answer_free(&a);
     ma_job *job = &s->run->job;
     if (rc == 0 && job->heard[0] != '\0') {
         note(s->opt, s->index, job->image->component, job->heard);
@@ -485,7 +410,11 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
     int rc = 0;
     ma_jobrunner_options o = *opt;
     o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
-    registry reg = {opt->registry, intr, NULL, NULL};
+    ma_regclient_opts none = {0};
+    registry reg = {{opt->registry != NULL ? *opt->registry : none, NULL}, NULL};
+    reg.session.opts.intr = intr;
+    reg.session.opts.on_step = on_step;
+    reg.session.opts.step_ctx = &reg;
     if (o.watch != NULL && o.watch->begin != NULL)
         o.watch->begin(o.watch->ctx, runs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -510,6 +439,6 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         ma_next_clear(&slots[i].next);
     }
     free(slots);
-    ma_regclient_free(reg.cl);
+    ma_jobregistry_free(&reg.session);
     return rc;
 }
