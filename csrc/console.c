@@ -311,26 +311,13 @@ static void on_begin(void *ctx, ma_image_run *runs, size_t n)
     }
 }
 
-/* What a command does, in a few words: `inspect brokkr-broker:v1.2.3`, `tag v1.2, v1, latest`. */
+/* What a command does, in a few words: `starting the build`, `version`
+ * (registry steps say theirs in on_registry). */
 static void describe_command(const ma_strlist *argv, char *buf, size_t size)
 {
-    const char *verb = argv->len > 3 && strcmp(argv->items[2], "imagetools") == 0 ? argv->items[3] : NULL;
-    if (verb != NULL && strcmp(verb, "create") == 0) {
-        size_t at = (size_t)snprintf(buf, size, "tag");
-        for (size_t k = 4; k + 1 < argv->len && at < size; k++)
-            if (strcmp(argv->items[k], "--tag") == 0) {
-                const char *ref = argv->items[++k], *slash = strrchr(ref, '/');
-                const char *tag = strrchr(slash ? slash : ref, ':');
-                at += (size_t)snprintf(buf + at, size - at, " %s", tag ? tag + 1 : ref);
-            }
-    } else if (verb != NULL) {
-        const char *last = argv->items[argv->len - 1], *slash = strrchr(last, '/');
-        snprintf(buf, size, "%s %s", verb, slash ? slash + 1 : last);
-    } else {
-        snprintf(buf, size, "%s", argv->len > 2 && strcmp(argv->items[2], "build") == 0 ? "starting the build"
-                                  : argv->len > 2                                      ? argv->items[2]
-                                                                                       : "");
-    }
+    snprintf(buf, size, "%s", argv->len > 2 && strcmp(argv->items[2], "build") == 0 ? "starting the build"
+                              : argv->len > 2                                      ? argv->items[2]
+                                                                                   : "");
 }
 
 static void on_command(void *ctx, size_t i, const ma_strlist *argv)

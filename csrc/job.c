@@ -371,7 +371,7 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
         return ma_jobsign_after(job, o, next, err);
     const ma_image_plan *ip = job->image;
     int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD || job->step == STEP_CHECK_SOURCE ||
-                  job->step == STEP_COMBINE || job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||
+                  job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||
                   job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE ||
                   job->step == STEP_READ_ALIAS;
     if (o->status != 0 && (!is_read || ma_jobstep_transient(o))) {

@@ -11,7 +11,6 @@ enum ma_job_step {
     STEP_PRECHECK = 1,   /* before any build: what immutable tag i already names */
     STEP_BUILD,
     STEP_CHECK_SOURCE,   /* merge: recorded digest i must be in the registry */
-    STEP_COMBINE,        /* merge: the index the digests make, composed here (no request) */
     STEP_VERIFY_INDEX,   /* read image@digest back, check platforms */
     STEP_GUARD,          /* immutable tag i must be absent or at our digest */
     STEP_PROMOTE_IMMUTABLE,
@@ -41,7 +40,7 @@ int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag);
 /* PUT job->index under each of tags, as `step`. */
 int ma_jobstep_put(ma_job *job, ma_next *next, int step, const ma_strlist *tags);
 
-/* The outcome says the registry does not have it (a registry step's flag, or imagetools' words). */
+/* The outcome says the registry does not have it (a registry step's flag, or a command's words). */
 int ma_jobstep_not_found(const ma_outcome *o);
 
 /* A failure worth retrying here: a process's transient failure (a registry

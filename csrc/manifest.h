@@ -1,5 +1,5 @@
 /* Checks on what the registry holds, read back as raw manifest bytes
- * (`docker buildx imagetools inspect --raw`).  Pure: the caller runs the command. */
+ * (a registry GET).  Pure: the caller asks the registry. */
 #ifndef MA_MANIFEST_H
 #define MA_MANIFEST_H
 
