@@ -94,9 +94,10 @@ class ImagePlan(TypedDict):
     """What the tags point at: ``image@<digest>``, or (merge) the recorded ``image@sha256:…`` per platform."""
     command: list[str]
     """The exact ``docker buildx build`` argv (empty for a merge)."""
-    promote: list[list[str]]
-    """The ``docker buildx imagetools create`` argvs run after the build, immutable tags first;
-    ``<digest>`` stands for the digest the build pushes."""
+    promote: list[dict[str, str]]
+    """The tag moves after the build, as registry steps, immutable tags first:
+    ``{"method": "PUT", "ref": "image:tag", "digest": "<digest>"}``, ``<digest>`` standing for the
+    digest the build pushes (or the merge composes)."""
     sign: list[list[str]]
     """With ``sign``: ``cosign sign`` then ``cosign verify`` of ``image@<digest>``, run before any tag
     moves (a re-run whose digest verifies already signs nothing); else empty."""
