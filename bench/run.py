@@ -29,6 +29,12 @@ the figures and the machine they were taken on.
   transport    the C registry client (multiarch.registry) against `docker
                buildx imagetools` for the same read and tag move on the
                loopback registry (bench/real.py; --only transport)
+  brokkr       the real release workload (bench/brokkr.py): examples/brokkr
+               built for real, cold and after a one-line change, against
+               bare buildx, QEMU against native and cross-compiled, the
+               registry cache's modes, image sizes; about an hour on two
+               loaded cores, so only with --only brokkr (parts of it:
+               MULTIARCH_BENCH_BROKKR=release,cache,compile,overhead)
   overhead     the task's own time per image: multiarch.cli for a local build
                against replaying, directly, every docker command it ran (the
                buildx emulator returning at once, and a null `docker`).
@@ -37,7 +43,7 @@ the figures and the machine they were taken on.
 Usage: python3 bench/run.py [--repos DIR] [--skip-push] [--only PART ...]
   --repos DIR   keep the generated repositories in DIR and reuse them next
                 time (default: a temporary directory, removed afterwards)
-  --only PART   tags, scaling, concurrency, overhead, publish, stack, rerun or transport (repeatable)
+  --only PART   tags, scaling, concurrency, overhead, publish, stack, rerun, transport or brokkr (repeatable)
 Needs: git, the multiarch extension installed, and for the --push flow
 docker-registry and skopeo (as for the tests).
 """
@@ -62,6 +68,7 @@ import multiarch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import real as bench_real  # noqa: E402  (bench/real.py, beside this file)
 from support.civars import is_ci_variable  # noqa: E402  (tests/ is on the path: bench/real.py put it there)
+import brokkr as bench_brokkr  # noqa: E402  (bench/brokkr.py, beside this file)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMULATOR = ROOT / "tests" / "support" / "docker"
@@ -519,7 +526,7 @@ def main():
     ap.add_argument("--repos", help="keep and reuse the generated repositories in this directory")
     ap.add_argument("--skip-push", action="store_true", help="leave out the --push flow (needs docker-registry)")
     ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "publish", "stack", "rerun",
-                                           "transport"),
+                                       "transport", "brokkr"),
                     action="append",
                     help="run only these parts (repeatable); the default is all")
     args = ap.parse_args()
@@ -545,6 +552,9 @@ def main():
             bench_real.bench_rerun(table, tmp)
         if "transport" in parts:
             bench_real.bench_transport(table)
+        if "brokkr" in parts:
+            parts = os.environ.get("MULTIARCH_BENCH_BROKKR")
+            bench_brokkr.bench_brokkr(table, tmp, parts.split(",") if parts else bench_brokkr.PARTS)
     print(machine())
     print()
     table.print()

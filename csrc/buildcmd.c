@@ -40,7 +40,7 @@ static int default_cache(const ma_plan *plan, const ma_image_plan *ip, int from,
                  ma_strlist_pushf(argv, "type=registry,ref=%s:%s", ip->image, tag);
             free(tag);
         }
-    if (rc != 0 || (!from && !plan->push))
+    if (rc != 0 || (!from && !plan->req.push))
         return rc ? -1 : 0;
     char *tag = cache_tag(&ip->platforms);
     rc = tag == NULL;
@@ -100,12 +100,12 @@ static int annotation_args(const ma_image_plan *ip, ma_strlist *argv)
 /* --provenance and --sbom only when asked for: otherwise buildx's defaults hold. */
 static int attestation_args(const ma_plan *plan, ma_strlist *argv)
 {
-    const char *p = plan->provenance;
+    const char *p = plan->req.provenance;
     if (p != NULL && push_pair(argv, "--provenance", strcmp(p, "min") == 0   ? "mode=min"
                                                      : strcmp(p, "max") == 0 ? "mode=max"
                                                                              : "false"))
         return -1;
-    return plan->sbom && push_pair(argv, "--sbom", "true") ? -1 : 0;
+    return plan->req.sbom && push_pair(argv, "--sbom", "true") ? -1 : 0;
 }
 
 int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
@@ -114,7 +114,7 @@ int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const 
     char *platforms = ma_strlist_join(&ip->platforms, ",");
     int rc = platforms == NULL;
     rc = rc || ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
-         ma_strlist_push(argv, "build") || push_pair(argv, "--builder", plan->builder) ||
+         ma_strlist_push(argv, "build") || push_pair(argv, "--builder", plan->req.builder) ||
          push_pair(argv, "--platform", platforms) || push_pair(argv, "--file", ip->dockerfile);
     free(platforms);
     if (c->target != NULL)
@@ -124,12 +124,12 @@ int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const 
         rc = rc || push_pair(argv, "--label", ip->labels.items[i]);
     rc = rc || annotation_args(ip, argv) || attestation_args(plan, argv);
     rc = rc || cache_args(in, plan, ip, argv);
-    if (plan->push && plan->push_by_tag) {
+    if (plan->req.push && plan->req.push_by_tag) {
         /* the docker driver cannot push by digest: land on the first immutable tag */
         rc = rc || ma_strlist_push(argv, "--output") ||
              ma_strlist_pushf(argv, "type=image,name=%s:%s,push=true", ip->image, ip->immutable_tags.items[0]) ||
              push_pair(argv, "--metadata-file", ip->metadata_file);
-    } else if (plan->push) {
+    } else if (plan->req.push) {
         rc = rc || ma_strlist_push(argv, "--output") ||
              ma_strlist_pushf(argv, "type=image,name=%s,push-by-digest=true,name-canonical=true,push=true", ip->image) ||
              push_pair(argv, "--metadata-file", ip->metadata_file);

@@ -69,9 +69,34 @@ int ma_buildx_read_metadata(const char *path, char digest[MA_DIGEST_MAX], ma_err
     return rc;
 }
 
+/* strcasestr is a GNU/BSD extension: the first case-insensitive match of an
+ * ASCII needle, or NULL. */
+static const char *find_nocase(const char *text, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *text != '\0'; text++) {
+        size_t i = 0;
+        while (i < n && tolower((unsigned char)text[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return text;
+    }
+    return n == 0 ? text : NULL;
+}
+
+/* memmem is not in POSIX.1-2008: the first occurrence of needle[0..n) in
+ * text[0..len), or NULL. */
+static const char *find_bytes(const char *text, size_t len, const char *needle, size_t n)
+{
+    for (size_t i = 0; n <= len && i <= len - n; i++)
+        if (memcmp(text + i, needle, n) == 0)
+            return text + i;
+    return NULL;
+}
+
 static int has(const char *text, const char *needle)
 {
-    return strcasestr(text, needle) != NULL;
+    return find_nocase(text, needle) != NULL;
 }
 
 static int has_any(const char *text, const char *const *needles)
@@ -86,7 +111,7 @@ static int has_any(const char *text, const char *const *needles)
  * the same line: a bare "500" also appears in ports (:5000) and sizes. */
 static int has_retry_status(const char *text)
 {
-    for (const char *s = strcasestr(text, "status"); s != NULL; s = strcasestr(s + 1, "status")) {
+    for (const char *s = find_nocase(text, "status"); s != NULL; s = find_nocase(s + 1, "status")) {
         const char *eol = strchr(s, '\n');
         if (eol == NULL)
             eol = s + strlen(s);
@@ -149,7 +174,7 @@ int ma_buildx_reword_line(const char *line, size_t len, char *out, size_t outsz)
     static const char CACHE[] = "ERROR: failed to configure registry cache importer: ";
     static const char MISSING[] = ": not found";
     size_t n = sizeof CACHE - 1, m = sizeof MISSING - 1;
-    const char *at = memmem(line, len, CACHE, n);
+    const char *at = find_bytes(line, len, CACHE, n);
     if (at == NULL || len < m || memcmp(line + len - m, MISSING, m) != 0 || (size_t)(at - line) + n + m >= len)
         return 0;
     const char *ref = at + n;

@@ -65,7 +65,7 @@ static int dry_run(const ma_cli_options *opt, FILE *out, FILE *errout)
     if (ma_pipeline_plan(&opt->req, &plan, &err) != 0)
         return fail(errout, &err);
     ma_strlist digests = MA_STRLIST_INIT;
-    if (!opt->json && plan.mode == MA_MODE_MERGE && preview_merge(opt, &plan, &digests, &err) != 0) {
+    if (!opt->json && plan.req.mode == MA_MODE_MERGE && preview_merge(opt, &plan, &digests, &err) != 0) {
         if (err.kind == MA_ERR_NOMEM || err.kind == MA_ERR_INTERRUPTED) {
             ma_strlist_free(&digests);
             ma_plan_free(&plan);
@@ -282,8 +282,8 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
     int rc = ma_pipeline_plan(&req, &plan, err);
     if (rc == 0) {
         char *tags = ma_strlist_join(&plan.tags, ", ");
-        const char *verb = plan.mode == MA_MODE_MERGE ? "Merging" : plan.mode == MA_MODE_PUSH ? "Publishing" : "Building";
-        if (plan.mode == MA_MODE_BY_DIGEST)
+        const char *verb = plan.req.mode == MA_MODE_MERGE ? "Merging" : plan.req.mode == MA_MODE_PUSH ? "Publishing" : "Building";
+        if (plan.req.mode == MA_MODE_BY_DIGEST)
             fprintf(errout, "Pushing %zu image%s for %s by digest (no tags; version %s)\n", plan.nimages,
                     plan.nimages == 1 ? "" : "s", plan.images[0].platforms.items[0], plan.tags.items[0]);
         else

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "jobrunner.h"
+#include "options.h"
 #include "pipeline.h"
 
 enum {
@@ -15,22 +16,6 @@ enum {
     MA_EXIT_USAGE = 2,       /* bad input: unknown component, invalid tag or platform */
     MA_EXIT_INTERRUPTED = 130
 };
-
-typedef struct {
-    ma_request req;
-    int merge;               /* `angreal build merge`: tag an index of the recorded digests */
-    int push_by_digest;      /* --push-by-digest: one platform, no tags, record in --digest-dir */
-    int dry_run;             /* print the plan, run nothing */
-    int json;                /* with dry_run: stdout is exactly the plan as JSON */
-    const char *jobs;        /* --jobs: commands at once (NULL: 3) */
-    const char *retries;     /* --retries: transient registry failures retried (NULL: 3) */
-    int allow_overwrite;     /* --allow-overwrite: replace an immutable tag at another digest */
-    const char *username;    /* --username for docker login (NULL: GITHUB_ACTOR) */
-    unsigned backoff_ms;     /* first retry delay (0: 1000) */
-    const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
-                                    * held the GIL (NULL: `environ`, for callers with no other threads) */
-    const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
-} ma_cli_options;
 
 /* What publish() hands back: the plan and every image's run (when the images
  * ran; runs point into plan), each image's log file ("" in plain view), and

@@ -488,7 +488,7 @@ int ma_console_open(ma_console **out, ma_view view, FILE *errout, const char *co
     c->fd = fileno(errout);
     c->envp = envp;
     c->n = plan->nimages;
-    c->push = plan->push;
+    c->push = plan->req.push;
     c->t0 = ma_monoclock_ms();
     c->color = view == MA_VIEW_BOARD && ma_env_lookup(envp, "NO_COLOR") == NULL;
     for (size_t i = 0; i < c->n; i++)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cloexec.h"
 #include "jsonfield.h"
 #include "sha256.h"
 #include "strlist.h"
@@ -121,7 +122,7 @@ int ma_digestdir_write(const char *dir, const ma_digest_record *r, ma_error *err
     char *text = ma_digest_record_json(r);
     if (text == NULL)
         return ma_nomem(err);
-    int fd = mkostemp(tmp, O_CLOEXEC), rc = 0;
+    int fd = ma_cloexec_mkstemp(tmp), rc = 0;
     if (fd < 0) {
         rc = ma_fail(err, MA_ERR_ENV, "cannot write in digest directory '%s': %s", dir, strerror(errno));
     } else {

@@ -179,7 +179,7 @@ void ma_exec_stop(ma_exec *ex, int sig, int grace_ms)
         int timeout = left < 100 ? (int)left : 100;
         size_t n = ma_exec_pollfds(ex, pfd, &timeout);
         if (n == 0)
-            usleep((useconds_t)timeout * 1000u);
+            poll(NULL, 0, timeout); /* a portable sleep */
         else if (poll(pfd, n, timeout) < 0 && errno != EINTR)
             n = 0;
         ma_error ignored;

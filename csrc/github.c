@@ -61,8 +61,8 @@ int ma_github_outputs(FILE *out, const ma_plan *plan, const ma_image_run *runs, 
         fprintf(out, "%s-digest=%s\n", job->image->component, job->digest);
         fprintf(out, "%s-ref=%s@%s\n", job->image->component, job->image->image, job->digest);
     }
-    char *annotations = plan->push ? ma_plan_annotations_json(plan) : NULL;
-    if (plan->push && annotations == NULL)
+    char *annotations = plan->req.push ? ma_plan_annotations_json(plan) : NULL;
+    if (plan->req.push && annotations == NULL)
         return -1;
     if (annotations != NULL)
         put_output(out, "annotations", annotations);
@@ -101,7 +101,7 @@ static const char *headline(ma_plan_mode mode)
 void ma_github_summary(FILE *out, const ma_plan *plan, const ma_image_run *runs)
 {
     fprintf(out, "### Container images %s\n\n| Component | Result | Image | Tags |\n| --- | --- | --- | --- |\n",
-            headline(plan->mode));
+            headline(plan->req.mode));
     for (size_t i = 0; i < plan->nimages; i++) {
         const ma_image_plan *ip = &plan->images[i];
         const ma_job *job = &runs[i].job;
@@ -119,9 +119,9 @@ void ma_github_summary(FILE *out, const ma_plan *plan, const ma_image_run *runs)
         else
             put_cell(out, ip->image);
         fputs(" | ", out);
-        if (plan->mode == MA_MODE_BY_DIGEST)
+        if (plan->req.mode == MA_MODE_BY_DIGEST)
             fprintf(out, "%s, by digest", ip->platforms.items[0]);
-        for (size_t t = 0; plan->mode != MA_MODE_BY_DIGEST && t < ip->tags.len; t++)
+        for (size_t t = 0; plan->req.mode != MA_MODE_BY_DIGEST && t < ip->tags.len; t++)
             fprintf(out, "%s`%s`", t ? " " : "", ip->tags.items[t]);
         fputs(" |\n", out);
     }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloexec.h"
+
 /* Lock-free atomics are safe to use in a signal handler. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
 
@@ -52,7 +54,7 @@ int ma_interrupt_install(ma_interrupt *intr, ma_error *err)
     int fds[2];
     memset(intr, 0, sizeof *intr);
     intr->read_fd = intr->write_fd = intr->slot = -1;
-    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    if (ma_cloexec_pipe(fds, 1) != 0)
         return ma_fail(err, MA_ERR_ENV, "cannot create a pipe: %s", strerror(errno));
     pthread_mutex_lock(&lock);
     int slot = take_slot(fds[1]);

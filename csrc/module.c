@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
 #include "cli.h"
 #include "console.h"
 #include "report.h"
@@ -568,6 +569,8 @@ static int module_exec(PyObject *module)
                                           "config, docker missing, a build or push that failed.",
                                           NULL, NULL);
     if (st->error == NULL || PyModule_AddObjectRef(module, "Error", st->error) != 0)
+        return -1;
+    if (PyModule_AddStringConstant(module, "__version__", MA_VERSION) != 0)
         return -1;
     return PyModule_AddStringConstant(module, "DEFAULT_TAG", MA_DEFAULT_TAG);
 }

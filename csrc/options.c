@@ -3,8 +3,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "cli.h"
-
 #define REQ(field) offsetof(ma_cli_options, req.field)
 #define OPT(field) offsetof(ma_cli_options, field)
 #define ALL_CLI (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_RUN)
@@ -95,6 +93,15 @@ const ma_option ma_options[] = {
 };
 
 const size_t ma_noptions = sizeof ma_options / sizeof ma_options[0];
+
+const void *ma_option_in_request(const ma_option *row, const ma_request *req)
+{
+    size_t start = offsetof(ma_cli_options, req);
+    if ((row->type != MA_OPT_TEXT && row->type != MA_OPT_FLAG) || row->offset < start ||
+        row->offset >= start + sizeof *req)
+        return NULL;
+    return (const char *)req + (row->offset - start);
+}
 
 const ma_option *ma_option_find(const char *name, unsigned where)
 {

@@ -10,6 +10,26 @@
 
 #include <stddef.h>
 
+#include "request.h"
+
+/* What the rows fill for one call: the request, and the options of the run
+ * itself (cli.c reads them). */
+typedef struct {
+    ma_request req;
+    int merge;               /* `angreal build merge`: tag an index of the recorded digests */
+    int push_by_digest;      /* --push-by-digest: one platform, no tags, record in --digest-dir */
+    int dry_run;             /* print the plan, run nothing */
+    int json;                /* with dry_run: stdout is exactly the plan as JSON */
+    const char *jobs;        /* --jobs: commands at once (NULL: 3) */
+    const char *retries;     /* --retries: transient registry failures retried (NULL: 3) */
+    int allow_overwrite;     /* --allow-overwrite: replace an immutable tag at another digest */
+    const char *username;    /* --username for docker login (NULL: GITHUB_ACTOR) */
+    unsigned backoff_ms;     /* first retry delay (0: 1000) */
+    const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
+                                    * held the GIL (NULL: `environ`, for callers with no other threads) */
+    const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
+} ma_cli_options;
+
 typedef enum {
     MA_OPT_TEXT,  /* str or None -> const char * */
     MA_OPT_FLAG,  /* truth value -> int */
@@ -35,7 +55,8 @@ typedef struct {
     ma_option_type type;
     const char *value_default; /* the default the command line shows and passes ("dev"), or NULL */
     const char *help;         /* what --help says (defaults in words: "[default: ...]") */
-    const char *json_key;     /* the plan JSON key it shows up under, or NULL */
+    const char *json_key;     /* the plan JSON key it shows up under (planjson.c writes the value the plan's
+                                 request holds for it), or NULL */
     unsigned where;           /* MA_OPT_* bits */
     size_t offset;            /* where the binding stores it in ma_cli_options (not for MA_OPT_ENV) */
 } ma_option;
@@ -47,5 +68,9 @@ extern const size_t ma_noptions;
 
 /* The first row named name taken where (one MA_OPT_* bit), or NULL. */
 const ma_option *ma_option_find(const char *name, unsigned where);
+
+/* Where req holds the row's value: a const char * for MA_OPT_TEXT, an int for
+ * MA_OPT_FLAG; NULL for an option kept outside the request (--jobs, merge). */
+const void *ma_option_in_request(const ma_option *row, const ma_request *req);
 
 #endif

@@ -70,13 +70,14 @@ int ma_pipeline_plan(const ma_request *req, ma_plan *plan, ma_error *err)
             .tags = &tags,
             .host_platform = ctx.host_platform,
             .revision = ctx.have_git ? ctx.git.head_sha : NULL,
-            .workdir = ctx.project_dir,
             .config = &ctx.config,
             .source_date_epoch = ctx.source_date_epoch,
             .digests = req->mode == MA_MODE_MERGE ? &ctx.digests : NULL,
-            .tag_prefix = ctx.tag_prefix,
             .sign_identity = ctx.workflow_identity,
         };
+        /* what the context settled: the project directory, the tag prefix (the request's, else the config's) */
+        in.req.project_dir = ctx.project_dir;
+        in.req.tag_prefix = ctx.tag_prefix;
         ma_context_label_facts(&ctx, &in.label_facts);
         rc = ma_plan_build(&in, plan, err);
     }

@@ -8,8 +8,6 @@
 #include "request.h"
 #include "strlist.h"
 
-#define MA_DEFAULT_TAG "dev"
-
 /* Set req->mode (and push) from the flags: a merge, a push by digest
  * (--push beside it changes nothing), else push decides.  MA_ERR_INPUT for both. */
 int ma_request_set_mode(ma_request *req, int push_by_digest, int merge, ma_error *err);

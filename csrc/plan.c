@@ -51,14 +51,8 @@ void ma_plan_free(ma_plan *plan)
     for (size_t i = 0; i < plan->nimages; i++)
         image_plan_free(&plan->images[i]);
     free(plan->images);
-    free(plan->builder);
+    ma_request_free(&plan->req);
     free(plan->revision);
-    free(plan->digest_dir);
-    free(plan->registry);
-    free(plan->workdir);
-    free(plan->config);
-    free(plan->provenance);
-    free(plan->tag_prefix);
     ma_sign_plan_free(&plan->sign);
     ma_strlist_free(&plan->tags);
     memset(plan, 0, sizeof *plan);
@@ -83,7 +77,7 @@ static int add_landing_tag(ma_plan *plan, ma_error *err)
         return ma_fail(err, MA_ERR_ENV, "builder '%s' (docker driver) pushes under a tag, and tags %s have no "
                                         "immutable one to land on and no git commit for a sha- tag: publish from a "
                                         "git checkout, or pass --builder with a builder that pushes by digest",
-                       plan->builder, plan->tags.items[0]);
+                       plan->req.builder, plan->tags.items[0]);
     return ma_strlist_pushf(&plan->tags, "sha-%.7s", plan->revision) ? ma_nomem(err) : 0;
 }
 
@@ -91,7 +85,7 @@ static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
 {
     if (ma_strlist_extend(&ip->tags, &plan->tags))
         return -1;
-    if (plan->mode == MA_MODE_BY_DIGEST)
+    if (plan->req.mode == MA_MODE_BY_DIGEST)
         return 0; /* tags are set by the merge */
     for (size_t i = 0; i < plan->tags.len; i++) {
         const char *tag = plan->tags.items[i];
@@ -104,11 +98,11 @@ static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
 
 static int plan_files(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
 {
-    if (plan->push && plan->mode != MA_MODE_MERGE &&
+    if (plan->req.push && plan->req.mode != MA_MODE_MERGE &&
         (ip->metadata_file = ma_strdupf("%s/%s.metadata.json", in->req.run_dir ? in->req.run_dir : MA_PLAN_RUN_DIR,
                                         c->name)) == NULL)
         return -1;
-    if (plan->mode == MA_MODE_BY_DIGEST) {
+    if (plan->req.mode == MA_MODE_BY_DIGEST) {
         char name[512];
         if (ma_digest_file_name(c->name, ip->platforms.items[0], name, sizeof name) != 0 ||
             (ip->digest_file = ma_strdupf("%s/%s", in->req.digest_dir, name)) == NULL)
@@ -126,14 +120,14 @@ static int plan_labels(const ma_plan_inputs *in, const ma_plan *plan, const ma_c
     facts.title = image_title(ip->image);
     if (ma_labels_compute(&facts, &ip->labels, err) != 0)
         return -1;
-    if (plan->mode == MA_MODE_LOCAL)
+    if (plan->req.mode == MA_MODE_LOCAL)
         return 0; /* a local build carries labels only */
     if (ma_annotations_compute(&ip->labels, c->description, c->licenses, &ip->annotations) != 0)
         return ma_nomem(err);
     /* buildx refuses index annotations where it makes no index: one platform, no attestations */
-    ip->attestations = plan->sbom || (plan->provenance != NULL && strcmp(plan->provenance, "false") != 0);
-    ip->index_annotations = plan->mode == MA_MODE_MERGE ||
-                            (plan->mode == MA_MODE_PUSH && (ip->platforms.len > 1 || ip->attestations));
+    ip->attestations = plan->req.sbom || (plan->req.provenance != NULL && strcmp(plan->req.provenance, "false") != 0);
+    ip->index_annotations = plan->req.mode == MA_MODE_MERGE ||
+                            (plan->req.mode == MA_MODE_PUSH && (ip->platforms.len > 1 || ip->attestations));
     return 0;
 }
 
@@ -152,9 +146,10 @@ static int plan_signing(const ma_plan *plan, ma_image_plan *ip, ma_error *err)
 /* What the tags point at: the digest the build pushes, or merge's digests. */
 static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, ma_image_plan *ip, ma_error *err)
 {
-    if (plan->mode != MA_MODE_MERGE)
+    if (plan->req.mode != MA_MODE_MERGE)
         return ma_strlist_pushf(&ip->sources, "%s@%s", ip->image, MA_PLAN_DIGEST) ? ma_nomem(err) : 0;
-    ma_merge_inputs m = {ip->component, ip->image, &ip->platforms, plan->revision, in->req.digest_dir};
+    ma_merge_inputs m = {.component = ip->component, .image = ip->image, .platforms = &ip->platforms,
+                         .revision = plan->revision, .dir = plan->req.digest_dir};
     return ma_merge_sources(&m, in->digests, &ip->sources, err);
 }
 
@@ -164,7 +159,7 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     if (!ma_repository_path_ok(c->image))
         return ma_fail(err, MA_ERR_ENV, "invalid image name '%s' for component '%s': lowercase [a-z0-9._-] path components",
                        c->image, c->name);
-    if ((ip->image = ma_strdupf("%s/%s", plan->registry, c->image)) == NULL)
+    if ((ip->image = ma_strdupf("%s/%s", plan->req.registry, c->image)) == NULL)
         return ma_nomem(err);
     if (strlen(ip->image) > MA_NAME_MAX)
         return ma_fail(err, MA_ERR_INPUT, "image name %.60s... of component '%s' is %zu characters, more than the %d "
@@ -178,7 +173,7 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     if (plan_labels(in, plan, c, ip, err) != 0 || plan_sources(in, plan, ip, err) != 0 ||
         plan_signing(plan, ip, err) != 0)
         return -1;
-    int rc = plan->mode != MA_MODE_MERGE && ma_buildcmd_build_argv(in, plan, c, ip);
+    int rc = plan->req.mode != MA_MODE_MERGE && ma_buildcmd_build_argv(in, plan, c, ip);
     return rc ? ma_nomem(err) : 0;
 }
 
@@ -247,7 +242,7 @@ static int plan_sign(const ma_plan_inputs *in, ma_plan *out, ma_error *err)
         return 0;
     s->enabled = 1;
     s->offline = in->req.sign_offline;
-    s->allow_http = ma_registry_is_loopback(out->registry);
+    s->allow_http = ma_registry_is_loopback(out->req.registry);
     if (in->req.sign_key != NULL &&
         ((s->key = ma_strdup(in->req.sign_key)) == NULL ||
          (s->public_key = ma_strdupf("%s/%s", in->req.run_dir ? in->req.run_dir : MA_PLAN_RUN_DIR,
@@ -306,30 +301,28 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     const char *registry = in->req.registry ? in->req.registry : cfg->registry;
     if (ma_registry_validate(registry, err) != 0)
         return -1;
-    out->mode = mode;
-    out->push = mode != MA_MODE_LOCAL;
+    /* the plan's own copy of the request, with what it settled written in */
+    ma_request settled = in->req;
+    settled.mode = mode;
+    settled.push = mode != MA_MODE_LOCAL;
+    settled.push_by_tag = in->req.push_by_tag && mode == MA_MODE_PUSH;
+    settled.registry = registry;
+    settled.builder = in->req.builder ? in->req.builder : cfg->builder;
+    settled.config_path = cfg->source;
+    if (mode != MA_MODE_BY_DIGEST && mode != MA_MODE_MERGE)
+        settled.digest_dir = NULL;
     out->revision = ma_strdup(in->revision);
-    out->digest_dir = mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE ? ma_strdup(in->req.digest_dir) : NULL;
-    out->registry = ma_strdup(registry);
-    out->builder = ma_strdup(in->req.builder ? in->req.builder : cfg->builder);
-    out->workdir = ma_strdup(in->workdir);
-    out->config = ma_strdup(cfg->source);
-    if (!out->registry || !out->builder || (in->workdir && !out->workdir) || (in->revision && !out->revision) ||
-        ((mode == MA_MODE_BY_DIGEST || mode == MA_MODE_MERGE) && !out->digest_dir) ||
-        (cfg->source && !out->config) || ma_strlist_extend(&out->tags, in->tags))
+    if (ma_request_copy(&out->req, &settled) != 0 || (in->revision && !out->revision) ||
+        ma_strlist_extend(&out->tags, in->tags))
         return ma_nomem(err);
-    if (out->builder[0] == '\0')
+    if (out->req.builder[0] == '\0')
         return ma_fail(err, MA_ERR_INPUT, "empty --builder: name a buildx builder");
     for (size_t i = 0; i < out->tags.len; i++)
         if (!ma_tag_is_valid(out->tags.items[i]))
             return ma_fail(err, MA_ERR_INPUT, "invalid tag '%s'", out->tags.items[i]);
-    if ((in->req.provenance != NULL && (out->provenance = ma_strdup(in->req.provenance)) == NULL) ||
-        (in->tag_prefix != NULL && (out->tag_prefix = ma_strdup(in->tag_prefix)) == NULL) ||
-        plan_sign(in, out, err) != 0)
-        return ma_nomem(err);
-    out->sbom = in->req.sbom;
-    out->push_by_tag = in->req.push_by_tag && mode == MA_MODE_PUSH;
-    if (out->push_by_tag && add_landing_tag(out, err) != 0)
+    if (plan_sign(in, out, err) != 0)
+        return -1;
+    if (out->req.push_by_tag && add_landing_tag(out, err) != 0)
         return -1;
     if (choose_platforms(in, mode, platforms, err) != 0)
         return -1;

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
+#include "options.h"
+
 static cJSON *string_array(const ma_strlist *l)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -115,19 +118,61 @@ static cJSON *sign_json(const ma_sign_plan *s)
     return NULL;
 }
 
+static cJSON *mode_json(const ma_plan *plan)
+{
+    return cJSON_CreateString(ma_plan_mode_name(plan->req.mode));
+}
+
+static cJSON *signing_json(const ma_plan *plan)
+{
+    return sign_json(&plan->sign);
+}
+
+/* JSON keys whose value the plan works out from several options rather
+ * than holds in one field of its request. */
+static const struct {
+    const char *key;
+    cJSON *(*value)(const ma_plan *plan);
+} WORKED_OUT[] = {{"mode", mode_json}, {"sign", signing_json}};
+
+/* The value under row's JSON key: worked out, or read through the row from
+ * the plan's request (a string or null, a bool).  NULL when out of memory,
+ * or for a JSON key on an option the request does not hold (test_plan.c
+ * holds the table to that). */
+static cJSON *option_json(const ma_plan *plan, const ma_option *row)
+{
+    for (size_t i = 0; i < sizeof WORKED_OUT / sizeof WORKED_OUT[0]; i++)
+        if (strcmp(WORKED_OUT[i].key, row->json_key) == 0)
+            return WORKED_OUT[i].value(plan);
+    const void *field = ma_option_in_request(row, &plan->req);
+    if (field == NULL)
+        return NULL;
+    if (row->type == MA_OPT_FLAG)
+        return cJSON_CreateBool(*(const int *)field);
+    const char *text = *(const char *const *)field;
+    return text != NULL ? cJSON_CreateString(text) : cJSON_CreateNull();
+}
+
+/* Each JSON key of the option table (options.c) once, in the table's order. */
+static int add_options(cJSON *root, const ma_plan *plan)
+{
+    for (size_t i = 0; i < ma_noptions; i++) {
+        const ma_option *row = &ma_options[i];
+        if (row->json_key != NULL && !cJSON_HasObjectItem(root, row->json_key) &&
+            !add(root, row->json_key, option_json(plan, row)))
+            return 0;
+    }
+    return 1;
+}
+
 static cJSON *plan_json(const ma_plan *plan)
 {
     cJSON *root = cJSON_CreateObject(), *images = cJSON_CreateArray();
-    int ok = root != NULL && images != NULL && add(root, "push", cJSON_CreateBool(plan->push)) &&
-             add_str(root, "mode", ma_plan_mode_name(plan->mode)) && add_str(root, "revision", plan->revision) &&
-             add_str(root, "digest_dir", plan->digest_dir) &&
-             add_str(root, "registry", plan->registry) && add_str(root, "builder", plan->builder) &&
-             add_str(root, "workdir", plan->workdir) && add_str(root, "config", plan->config) &&
-             add(root, "tags", string_array(&plan->tags)) && add_str(root, "tag_prefix", plan->tag_prefix) &&
-             add_str(root, "provenance", plan->provenance) &&
-             add(root, "sbom", cJSON_CreateBool(plan->sbom)) && add(root, "sign", sign_json(&plan->sign));
+    int ok = root != NULL && images != NULL && add_str(root, "multiarch_version", MA_VERSION) &&
+             add_options(root, plan) && add_str(root, "revision", plan->revision) &&
+             add(root, "tags", string_array(&plan->tags));
     for (size_t i = 0; ok && i < plan->nimages; i++) {
-        cJSON *img = image_json(&plan->images[i], plan->push);
+        cJSON *img = image_json(&plan->images[i], plan->req.push);
         ok = img != NULL && cJSON_AddItemToArray(images, img);
         if (!ok)
             cJSON_Delete(img);

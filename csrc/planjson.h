@@ -1,5 +1,8 @@
 /* The plan as JSON (cJSON): what `--dry-run --json` prints.  The Python
- * binding builds the same structure as a dict, key for key. */
+ * binding builds the same structure as a dict, key for key.  multiarch's
+ * version first, then the options' keys, in the option table's order (options.c: its json_key
+ * column, each value read through its row from the plan's request), then
+ * revision, tags and images. */
 #ifndef MA_PLANJSON_H
 #define MA_PLANJSON_H
 

@@ -1,7 +1,8 @@
 /* The data of a build plan (what plan.c builds and everything after it
  * reads): its mode, one ma_image_plan per image, and the inputs it is made
- * from (the request, whole, and the facts the context gathered).  Types only, so the steps that fill a plan (buildcmd.c) need not
- * include the file that calls them. */
+ * from (the request, whole, and the facts the context gathered).  Types
+ * only, so the steps that fill a plan (buildcmd.c) need not include the file
+ * that calls them. */
 #ifndef MA_PLANTYPES_H
 #define MA_PLANTYPES_H
 
@@ -42,19 +43,13 @@ typedef struct {
 } ma_image_plan;
 
 typedef struct {
-    int push;                  /* anything pushed: mode != MA_MODE_LOCAL */
-    ma_plan_mode mode;
-    int push_by_tag;           /* the builder cannot push by digest (docker driver): the build
-                                  pushes under the first immutable tag */
+    ma_request req;            /* the request it was made from, its own copy (ma_request_copy), with what
+                                  the plan settled written in: mode and push (mode != MA_MODE_LOCAL),
+                                  push_by_tag (the docker driver: the build pushes under the first
+                                  immutable tag), the registry, builder and tag_prefix in effect,
+                                  project_dir (where the commands run), config_path (the config file
+                                  used, or NULL for the defaults), digest_dir (by digest and merge only) */
     char *revision;            /* the commit built, or NULL outside git */
-    char *digest_dir;          /* by digest / merge: --digest-dir, else NULL */
-    char *builder;
-    char *registry;
-    char *workdir;   /* the directory the commands run in */
-    char *config;    /* the config file used, or NULL for the defaults */
-    char *tag_prefix;          /* the release tags' prefix (--tag-prefix or the config's), or NULL */
-    char *provenance;          /* --provenance: "min", "max", "false", or NULL for buildx's default */
-    int sbom;                  /* --sbom: an SBOM attestation */
     ma_sign_plan sign;         /* --sign: how each index digest is signed before any tag moves */
     ma_strlist tags;
     ma_image_plan *images;
@@ -63,16 +58,15 @@ typedef struct {
 
 typedef struct {
     ma_request req;              /* what was asked: component, platforms, registry, builder, mode, cache,
-                                    attestations, signing (request.h) */
+                                    attestations, signing (request.h); tag_prefix and project_dir: the
+                                    ones in effect (the context settles them) */
     const ma_strlist *tags;      /* from ma_tags_compute */
     const char *host_platform;   /* default for local builds, e.g. "linux/amd64" */
     const char *revision;        /* commit for the revision label, or NULL */
-    const char *workdir;         /* project directory */
     const ma_config *config;
     ma_label_inputs label_facts; /* source, created (revision, version, title: filled per image) */
     const char *source_date_epoch; /* SOURCE_DATE_EPOCH (validated), passed on as a build argument, or NULL */
     const ma_digest_set *digests; /* merge: the records read from digest_dir */
-    const char *tag_prefix;      /* the release tags' prefix in effect (the request's, else the config's), or NULL */
     const char *sign_identity;   /* keyless: the workflow's certificate identity, or NULL */
 } ma_plan_inputs;
 

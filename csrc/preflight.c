@@ -19,12 +19,12 @@ static int check_files(const ma_plan *plan, ma_error *err)
         const ma_image_plan *ip = &plan->images[i];
         char path[4096];
         struct stat st;
-        snprintf(path, sizeof path, "%s/%s", plan->workdir, ip->dockerfile);
+        snprintf(path, sizeof path, "%s/%s", plan->req.project_dir, ip->dockerfile);
         errno = 0;
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             return ma_fail(err, MA_ERR_ENV, "Dockerfile for %s not found: %s (%s)", ip->component, path,
                            errno ? strerror(errno) : "not a file");
-        snprintf(path, sizeof path, "%s/%s", plan->workdir, ip->context);
+        snprintf(path, sizeof path, "%s/%s", plan->req.project_dir, ip->context);
         if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
             return ma_fail(err, MA_ERR_ENV, "build context for %s is not a directory: %s", ip->component, path);
     }
@@ -95,14 +95,14 @@ static int login(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
                  ma_error *err)
 {
     char host[256];
-    ma_registry_host(plan->registry, host, sizeof host);
+    ma_registry_host(plan->req.registry, host, sizeof host);
     if (opt->username == NULL || opt->username[0] == '\0')
         return ma_fail(err, MA_ERR_INPUT, "a registry token is set but no user to log in as: pass --username "
                                           "or set GITHUB_ACTOR");
     /* The token goes to stdin only: never argv, never a printed line. */
     const char *args[] = {"docker", "login", host, "--username", opt->username, "--password-stdin", NULL};
     ma_exec ex;
-    int rc = docker(args, opt->token, plan->workdir, opt, log, intr, &ex, err);
+    int rc = docker(args, opt->token, plan->req.project_dir, opt, log, intr, &ex, err);
     if (rc == 0 && ex.status != 0) {
         char what[512];
         snprintf(what, sizeof what, "docker login to %s as %s failed", host, opt->username);
@@ -127,7 +127,7 @@ static int inspect_builder(const char *name, const ma_plan *plan, const ma_prefl
     ma_exec ex;
     *missing = 0;
     boot_error[0] = '\0';
-    int rc = run_docker(args, NULL, plan->workdir, opt, log, intr, 0, &ex, err);
+    int rc = run_docker(args, NULL, plan->req.project_dir, opt, log, intr, 0, &ex, err);
     if (rc == 0 && ex.status != 0) {
         *missing = strstr(ma_exec_stderr(&ex), "no builder") != NULL;
         ma_buildx_last_error_line(ma_exec_stderr(&ex), boot_error, boot_error_size);
@@ -154,7 +154,7 @@ static int containerd_store(const ma_plan *plan, const ma_preflight_options *opt
 {
     const char *args[] = {"docker", "info", "--format", "{{json .DriverStatus}}", NULL};
     ma_exec ex;
-    int rc = docker(args, NULL, plan->workdir, opt, log, intr, &ex, err);
+    int rc = docker(args, NULL, plan->req.project_dir, opt, log, intr, &ex, err);
     *yes = rc == 0 && ex.status == 0 && ex.out.data != NULL && strstr(ex.out.data, "io.containerd.snapshotter") != NULL;
     ma_exec_free(&ex);
     return rc;
@@ -164,10 +164,10 @@ static int containerd_store(const ma_plan *plan, const ma_preflight_options *opt
 static int create_builder(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
                           ma_builder_info *info, ma_error *err)
 {
-    const char *create[] = {"docker", "buildx", "create", "--name", plan->builder, "--driver",
+    const char *create[] = {"docker", "buildx", "create", "--name", plan->req.builder, "--driver",
                             "docker-container", "--bootstrap", NULL};
     ma_exec ex;
-    int rc = docker(create, NULL, plan->workdir, opt, log, intr, &ex, err);
+    int rc = docker(create, NULL, plan->req.project_dir, opt, log, intr, &ex, err);
     char line[512] = "";
     int failed = rc == 0 && ex.status != 0 && strstr(ma_exec_stderr(&ex), "existing instance") == NULL;
     if (failed)
@@ -178,20 +178,20 @@ static int create_builder(const ma_plan *plan, const ma_preflight_options *opt, 
     if (!failed) {
         int missing;
         char why[512];
-        if (inspect_builder(plan->builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
+        if (inspect_builder(plan->req.builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
             return -1;
         if (info->name[0] != '\0')
             return 0;
         snprintf(line, sizeof line, "%s", why);
     }
-    const char *remove[] = {"docker", "buildx", "rm", plan->builder, NULL};
-    if (docker(remove, NULL, plan->workdir, opt, log, intr, &ex, err) != 0)
+    const char *remove[] = {"docker", "buildx", "rm", plan->req.builder, NULL};
+    if (docker(remove, NULL, plan->req.project_dir, opt, log, intr, &ex, err) != 0)
         return -1;
     ma_exec_free(&ex);
     return ma_fail(err, MA_ERR_ENV, "cannot boot the buildx builder '%s' this run created (docker-container driver, "
                                     "which pulls moby/buildkit): %s; removed it again. Pass --builder NAME of a builder "
                                     "that can build %s, or allow network access to pull moby/buildkit",
-                   plan->builder, line, plan->images[0].platforms.items[0]);
+                   plan->req.builder, line, plan->images[0].platforms.items[0]);
 }
 
 static int check_platforms(const ma_plan *plan, const ma_builder_info *b, ma_error *err)
@@ -226,7 +226,7 @@ static int docker_driver_limits(const ma_plan *plan, const ma_preflight_options 
     why[0] = '\0';
     if (strcmp(b->driver, "docker") != 0)
         return 0;
-    if (plan->mode == MA_MODE_BY_DIGEST) {
+    if (plan->req.mode == MA_MODE_BY_DIGEST) {
         snprintf(why, why_size, "buildx builder '%s' uses the docker driver, which cannot push by digest: pass "
                                 "--builder with a remote, docker-container or kubernetes builder", b->name);
         return 0;
@@ -249,15 +249,15 @@ static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt,
 {
     int missing = 0;
     char why[512];
-    if (inspect_builder(plan->builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
+    if (inspect_builder(plan->req.builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
         return -1;
     if (info->name[0] == '\0' && opt->builder_given)
         return missing ? ma_fail(err, MA_ERR_ENV, "buildx builder '%s' not found: create it (docker buildx create "
-                                                  "--name %s) or leave out --builder", plan->builder, plan->builder)
-                       : ma_fail(err, MA_ERR_ENV, "buildx builder '%s' does not boot: %s", plan->builder, why);
+                                                  "--name %s) or leave out --builder", plan->req.builder, plan->req.builder)
+                       : ma_fail(err, MA_ERR_ENV, "buildx builder '%s' does not boot: %s", plan->req.builder, why);
     if (info->name[0] == '\0') {
         if (log != NULL)
-            fprintf(log, "[setup] builder %s %s: trying the current builder\n", plan->builder,
+            fprintf(log, "[setup] builder %s %s: trying the current builder\n", plan->req.builder,
                     missing ? "does not exist" : "does not boot");
         if (inspect_builder(NULL, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
             return -1;
@@ -267,7 +267,7 @@ static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt,
     char cannot[768];
     if (docker_driver_limits(plan, opt, info, log, intr, cannot, sizeof cannot, err) != 0)
         return -1;
-    if (cannot[0] != '\0' && (opt->builder_given || strcmp(info->name, plan->builder) == 0))
+    if (cannot[0] != '\0' && (opt->builder_given || strcmp(info->name, plan->req.builder) == 0))
         return ma_fail(err, MA_ERR_ENV, "%s", cannot);
     if (cannot[0] != '\0') {
         /* the current builder cannot do it: a builder of our own can, if it boots */
@@ -292,7 +292,7 @@ static int check_signing(const ma_plan *plan, const ma_preflight_options *opt, F
     with_password.envp = opt->cosign_envp != NULL ? opt->cosign_envp : opt->envp;
     const char *version[] = {"cosign", "version", NULL};
     ma_exec ex;
-    int rc = docker(version, NULL, plan->workdir, &with_password, log, intr, &ex, err);
+    int rc = docker(version, NULL, plan->req.project_dir, &with_password, log, intr, &ex, err);
     if (rc != 0 && err->kind == MA_ERR_ENV)
         rc = ma_fail(err, MA_ERR_ENV, "--sign needs cosign, which is not installed (%s): " COSIGN_INSTALL_HINT, err->msg);
     else if (rc == 0 && ex.status != 0)
@@ -317,7 +317,7 @@ static int check_signing(const ma_plan *plan, const ma_preflight_options *opt, F
     const char **args = calloc(argv.len + 1, sizeof *args);
     for (size_t i = 0; args != NULL && i < argv.len; i++)
         args[i] = argv.items[i];
-    rc = args == NULL ? ma_nomem(err) : docker(args, NULL, plan->workdir, &with_password, log, intr, &ex, err);
+    rc = args == NULL ? ma_nomem(err) : docker(args, NULL, plan->req.project_dir, &with_password, log, intr, &ex, err);
     if (args != NULL && rc == 0 && ex.status != 0) {
         char what[1024];
         snprintf(what, sizeof what, "cannot open the signing key %s (is COSIGN_PASSWORD its password?)", s->key);
@@ -334,10 +334,10 @@ int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
                  ma_builder_info *builder, ma_error *err)
 {
     memset(builder, 0, sizeof *builder);
-    int merge = plan->mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
-    if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->workdir, opt, log, intr, err) != 0)
+    int merge = plan->req.mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
+    if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->req.project_dir, opt, log, intr, err) != 0)
         return -1;
-    if (plan->push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)
+    if (plan->req.push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)
         return -1;
     if (plan->sign.enabled && check_signing(plan, opt, log, intr, err) != 0)
         return -1;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cloexec.h"
 #include "env.h"
 #include "textfile.h"
 
@@ -100,8 +101,12 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, cons
         rc = posix_spawn_file_actions_adddup2(fa, out_fd, 1);
     if (rc == 0)
         rc = posix_spawn_file_actions_adddup2(fa, err_fd, 2);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP
     if (rc == 0 && spec->cwd != NULL)
         rc = posix_spawn_file_actions_addchdir_np(fa, spec->cwd);
+#else
+    (void)spec; /* spawn() runs a spec with a cwd through spawn_forked() */
+#endif
     if (rc == 0)
         rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                                 POSIX_SPAWN_SETSIGDEF);
@@ -114,8 +119,68 @@ static int prepare(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, cons
     return rc;
 }
 
+#ifndef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP
+/* Where posix_spawn has no file action to change directory (the build's
+ * feature check found none) a forked child takes the same steps as prepare()
+ * with async-signal-safe calls only, and reports the errno of a failed step
+ * through a close-on-exec pipe: 0, or that errno. */
+static int spawn_forked(const ma_spawn_spec *spec, const char *path, int in_fd, int out_fd, int err_fd,
+                        pid_t *pid)
+{
+    int report[2];
+    if (ma_cloexec_pipe(report, 0) != 0)
+        return errno;
+    char *const *envp = (char *const *)(spec->envp != NULL ? spec->envp : (const char *const *)environ);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigset_t all, none, old;
+    sigfillset(&all);
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* no handler of ours runs in the child */
+    pid_t child = fork();
+    if (child == 0) {
+        int e = 0, null_fd = in_fd;
+        if (null_fd < 0 && (null_fd = open("/dev/null", O_RDONLY)) < 0)
+            e = errno;
+        if (e == 0 && (setpgid(0, 0) != 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 ||
+                       chdir(spec->cwd) != 0))
+            e = errno;
+        if (e == 0) {
+            sigaction(SIGINT, &dfl, NULL), sigaction(SIGTERM, &dfl, NULL);
+            sigaction(SIGPIPE, &dfl, NULL), sigaction(SIGCHLD, &dfl, NULL);
+            pthread_sigmask(SIG_SETMASK, &none, NULL);
+            execve(path, spec->argv->items, envp);
+            e = errno;
+        }
+        (void)!write(report[1], &e, sizeof e);
+        _exit(127);
+    }
+    int e = child < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(report[1]);
+    if (child > 0) {
+        ssize_t n;
+        do
+            n = read(report[0], &e, sizeof e);
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof e)
+            waitpid(child, NULL, 0);
+        else
+            e = 0, *pid = child;
+    }
+    close(report[0]);
+    return e;
+}
+#endif
+
 static int spawn(const ma_spawn_spec *spec, const char *path, int in_fd, int out_fd, int err_fd, pid_t *pid)
 {
+#ifndef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP
+    if (spec->cwd != NULL)
+        return spawn_forked(spec, path, in_fd, out_fd, err_fd, pid);
+#endif
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     int rc = posix_spawn_file_actions_init(&fa);
@@ -163,8 +228,8 @@ int ma_proc_start(const ma_spawn_spec *spec, ma_proc *proc, ma_error *err)
      * failed chdir (a fork-based one, as under valgrind, exits 127 instead). */
     if (missing_cwd(spec))
         return no_such_directory(spec, err);
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
-        (spec->stdin_data != NULL && pipe2(in, O_CLOEXEC) != 0)) {
+    if (ma_cloexec_pipe(out, 0) != 0 || ma_cloexec_pipe(errp, 0) != 0 ||
+        (spec->stdin_data != NULL && ma_cloexec_pipe(in, 0) != 0)) {
         int e = errno;
         close_fd(&in[0]), close_fd(&in[1]), close_fd(&out[0]), close_fd(&out[1]), close_fd(&errp[0]), close_fd(&errp[1]);
         return ma_fail(err, MA_ERR_ENV, "cannot create pipes: %s", strerror(e));

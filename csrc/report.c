@@ -28,15 +28,15 @@ static void write_list(FILE *out, const ma_strlist *l, const char *sep)
 
 void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
 {
-    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->mode == MA_MODE_MERGE ? "tagged" : "built",
+    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->req.mode == MA_MODE_MERGE ? "tagged" : "built",
             plan->nimages, plan->nimages == 1 ? "" : "s");
-    if (plan->mode == MA_MODE_MERGE)
-        fprintf(out, "merge of the digests in %s\n", plan->digest_dir);
-    else if (plan->mode == MA_MODE_BY_DIGEST)
-        fprintf(out, "push by digest (no tags), builder %s\n", plan->builder);
+    if (plan->req.mode == MA_MODE_MERGE)
+        fprintf(out, "merge of the digests in %s\n", plan->req.digest_dir);
+    else if (plan->req.mode == MA_MODE_BY_DIGEST)
+        fprintf(out, "push by digest (no tags), builder %s\n", plan->req.builder);
     else
-        fprintf(out, "%s, builder %s\n", plan->push ? "push" : "local build (--load)", plan->builder);
-    if (plan->mode == MA_MODE_BY_DIGEST) {
+        fprintf(out, "%s, builder %s\n", plan->req.push ? "push" : "local build (--load)", plan->req.builder);
+    if (plan->req.mode == MA_MODE_BY_DIGEST) {
         fprintf(out, "Version: %s (the tags are set later by `angreal build merge`)\n", plan->tags.items[0]);
     } else {
         fputs("Tags: ", out);
@@ -50,7 +50,7 @@ void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
         fputs(")\n", out);
         for (size_t t = 0; t < ip->refs.len; t++)
             fprintf(out, "  %s\n", ip->refs.items[t]);
-        if (plan->push)
+        if (plan->req.push)
             for (size_t t = 0; t < ip->immutable_tags.len; t++)
                 registry_line(out, "GET", ip->image, ip->immutable_tags.items[t], NULL);
         if (ip->build_argv.len)
@@ -60,20 +60,20 @@ void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
         if (ip->sign_argv.len) /* signed before any tag moves */
             ma_shquote_command(out, "  $ ", &ip->sign_argv);
         const char *digest = digests != NULL ? digests[i] : MA_PLAN_DIGEST;
-        for (size_t t = 0; plan->push && t < ip->immutable_tags.len; t++)
+        for (size_t t = 0; plan->req.push && t < ip->immutable_tags.len; t++)
             registry_line(out, "PUT", ip->image, ip->immutable_tags.items[t], digest);
-        for (size_t t = 0; plan->push && t < ip->mutable_tags.len; t++)
+        for (size_t t = 0; plan->req.push && t < ip->mutable_tags.len; t++)
             registry_line(out, "PUT", ip->image, ip->mutable_tags.items[t], digest);
     }
-    if (plan->mode == MA_MODE_MERGE && digests != NULL)
+    if (plan->req.mode == MA_MODE_MERGE && digests != NULL)
         fputs("\nEach digest was read back from the registry and the index composed from them, holding each "
               "platform once: its digest is what the tags will name.\n", out);
-    else if (plan->mode == MA_MODE_MERGE)
+    else if (plan->req.mode == MA_MODE_MERGE)
         fprintf(out, "\nFirst each digest is read back from the registry and the index composed from them, holding "
                 "each platform once; %s stands for its digest.\n", MA_PLAN_DIGEST);
-    else if (plan->mode == MA_MODE_BY_DIGEST)
+    else if (plan->req.mode == MA_MODE_BY_DIGEST)
         fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
-    else if (plan->push)
+    else if (plan->req.push)
         fprintf(out, "\n%s and %s stand for the run's temporary directory and the digest the build pushes.\n",
                 MA_PLAN_RUN_DIR, MA_PLAN_DIGEST);
     fflush(out);

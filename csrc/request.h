@@ -1,10 +1,13 @@
 /* What a caller asks for: one build or merge request, as the options table
- * (options.h) fills it.  It travels whole: the plan's inputs hold it, not
- * copies of its fields.  Types only. */
+ * (options.h) fills it.  It travels whole: the plan's inputs hold it, and the
+ * plan keeps its own copy (ma_request_copy), not copies of its fields. */
 #ifndef MA_REQUEST_H
 #define MA_REQUEST_H
 
 #include "gitctx.h"
+
+/* The tag of a request that names none. */
+#define MA_DEFAULT_TAG "dev"
 
 typedef enum {
     MA_MODE_LOCAL = 0,     /* build one platform and --load it */
@@ -37,5 +40,16 @@ typedef struct {
     const char *sign_key;     /* --sign-key (NULL: keyless in GitHub Actions) */
     int sign_offline;         /* --sign-offline */
 } ma_request;
+
+/* Copy src into dst, every string duplicated, so dst outlives the caller's
+ * arguments (publish() frees them before the plan).  envp and git_cache are
+ * not copied (NULL in dst): they are how the context reads the world, and
+ * the environment holds tokens, which a plan never holds.  0, or -1 out of
+ * memory (dst then empty).  Free dst with ma_request_free. */
+int ma_request_copy(ma_request *dst, const ma_request *src);
+
+/* Free the strings of a request made by ma_request_copy, and zero it; safe
+ * on NULL and on a zeroed request.  Never on a caller's own request. */
+void ma_request_free(ma_request *req);
 
 #endif

@@ -17,7 +17,7 @@ static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc,
         ma_digest_record r = {ip->component, ip->image, ip->platforms.items[0], (char *)runs[i].job.digest,
                               plan->revision, NULL};
         ma_error why = {0};
-        if (ma_digestdir_write(plan->digest_dir, &r, &why) != 0 && rc == 0)
+        if (ma_digestdir_write(plan->req.digest_dir, &r, &why) != 0 && rc == 0)
             rc = ma_fail(err, why.kind, "%s", why.msg);
     }
     return rc;
@@ -30,19 +30,19 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
     if (runs == NULL)
         return ma_nomem(err);
     for (size_t i = 0; i < plan->nimages; i++) {
-        ma_job_init(&runs[i].job, &plan->images[i], plan->mode, opt->allow_overwrite, opt->retries,
+        ma_job_init(&runs[i].job, &plan->images[i], plan->req.mode, opt->allow_overwrite, opt->retries,
                     opt->backoff_ms);
         runs[i].job.revision = plan->revision;
         runs[i].job.version = plan->images[i].tags.items[0];
-        runs[i].job.push_by_tag = plan->push_by_tag;
+        runs[i].job.push_by_tag = plan->req.push_by_tag;
         runs[i].job.sign = &plan->sign;
         runs[i].job.sign_envp = opt->cosign_envp;
     }
     /* the registry as docker login left it: the same config.json, the same identity */
     ma_regclient_opts reg = {.retries = opt->retries, .backoff_ms = (int)opt->backoff_ms, .envp = opt->envp};
-    ma_jobrunner_options ro = {opt->jobs, plan->workdir, opt->envp, log, opt->watch, opt->rawjson, &reg};
+    ma_jobrunner_options ro = {opt->jobs, plan->req.project_dir, opt->envp, log, opt->watch, opt->rawjson, &reg};
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
-    if (plan->mode == MA_MODE_BY_DIGEST)
+    if (plan->req.mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
     *out = runs;
     return rc;
@@ -58,8 +58,8 @@ int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, v
     ma_preflight_options pre = {opt->token, opt->username, opt->builder_given, opt->envp, opt->cosign_envp, opt->oidc};
     ma_builder_info builder;
     int rc = ma_preflight(plan, &pre, log, &intr, &builder, err);
-    int push_by_tag = rc == 0 && plan->mode == MA_MODE_PUSH && strcmp(builder.driver, "docker") == 0;
-    if (rc == 0 && builder.name[0] != '\0' && (strcmp(builder.name, plan->builder) != 0 || push_by_tag)) {
+    int push_by_tag = rc == 0 && plan->req.mode == MA_MODE_PUSH && strcmp(builder.driver, "docker") == 0;
+    if (rc == 0 && builder.name[0] != '\0' && (strcmp(builder.name, plan->req.builder) != 0 || push_by_tag)) {
         if (log != NULL)
             fprintf(log, "[setup] using builder %s (%s driver%s)\n", builder.name, builder.driver,
                     push_by_tag ? ": pushes under the first immutable tag, not by digest" : "");
@@ -87,8 +87,8 @@ int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *e
         return 0;
     return ma_fail(err, MA_ERR_BUILD, "%zu of %zu image%s did not %s%s", failed, plan->nimages,
                    plan->nimages == 1 ? "" : "s",
-                   plan->mode == MA_MODE_LOCAL ? "build" : plan->mode == MA_MODE_BY_DIGEST ? "push" : "publish",
-                   plan->mode == MA_MODE_PUSH || plan->mode == MA_MODE_MERGE
+                   plan->req.mode == MA_MODE_LOCAL ? "build" : plan->req.mode == MA_MODE_BY_DIGEST ? "push" : "publish",
+                   plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE
                        ? "; no tag was moved for any image that did not publish" : "");
 }
 

@@ -13,7 +13,8 @@ seconds="${1:-${FUZZ_SECONDS:-10}}"
 out=build/fuzz
 mkdir -p "$out"
 cflags=(-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
-        -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE -Icsrc)
+        -fno-omit-frame-pointer -Wall -Wextra -Werror -D_GNU_SOURCE -Icsrc
+        "-DMA_VERSION=\"$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml)\"")
 read -ra libs <<<"$(pkg-config --libs libcjson libgit2 libcurl)"
 read -ra incs <<<"$(pkg-config --cflags libcjson libgit2 libcurl)"
 

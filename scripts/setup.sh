@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libgit2-dev libcjson-dev libcurl4-openssl-dev openssl pkg-config git cmake gcc clang docker-registry skopeo valgrind tmux)
+# mmdebstrap: the bare Debian root tests/test_wheel.py installs the wheel into;
+# openssl: the CAs and certificates of the registry client's TLS tests
+apt_packages=(libgit2-dev libcjson-dev libcurl4-openssl-dev openssl pkg-config git cmake gcc clang docker-registry
+              skopeo valgrind tmux mmdebstrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -21,5 +24,6 @@ fi
 # dockerd, buildx, QEMU, the loopback registry, the base image, the builder
 bash scripts/stack.sh
 
-python3 -m pip install -q --root-user-action=ignore angreal pytest
+# jsonschema, pyyaml: tests/test_wheel_workflow.py validates the release workflow
+python3 -m pip install -q --root-user-action=ignore angreal pytest jsonschema pyyaml
 python3 -m pip install -q --root-user-action=ignore .

@@ -16,6 +16,11 @@
 #   base      $MULTIARCH_STACK_REGISTRY/multiarch/busybox:1, two platforms,
 #             made from Debian's busybox-static (amd64 and arm64 .debs):
 #             nothing can be pulled from Docker Hub here.
+#   debian    $MULTIARCH_STACK_REGISTRY/multiarch/debian:bookworm, two
+#             platforms, a slim Debian base (mmdebstrap --variant=minbase: no
+#             docs, man pages or locales, no apt lists; apt-get update in a RUN
+#             step reaches deb.debian.org), arm64 through QEMU; what the Brokkr
+#             example builds on.
 #   builder   `multiarch-remote`, a buildx `remote` builder backed by dockerd's
 #             own BuildKit through tests/support/buildkit_proxy.py (a
 #             docker-container builder would pull moby/buildkit).
@@ -29,6 +34,7 @@ STATE=/var/lib/multiarch-stack
 RUN_DIR=/run/multiarch
 PROXY_SOCKET="$RUN_DIR/buildkit.sock"
 BASE_IMAGE="$REGISTRY/multiarch/busybox:1"
+DEBIAN_IMAGE="$REGISTRY/multiarch/debian:bookworm"
 mkdir -p "$STATE" "$RUN_DIR"
 
 say() { echo "stack: $*" >&2; }
@@ -64,7 +70,7 @@ if ! docker_ok; then
 fi
 command -v cosign >/dev/null 2>&1 || want_trixie+=(cosign/trixie)
 want=()
-for p in qemu-user-static binfmt-support busybox-static apache2-utils; do
+for p in qemu-user-static binfmt-support busybox-static apache2-utils mmdebstrap arch-test; do
   dpkg -s "$p" >/dev/null 2>&1 || want+=("$p")
 done
 if [ ${#want_trixie[@]} -gt 0 ]; then
@@ -174,6 +180,33 @@ if ! docker buildx imagetools inspect --raw "$BASE_IMAGE" >/dev/null 2>&1; then
     die "cannot create $BASE_IMAGE"
 fi
 
+# --- the two-platform Debian base ---------------------------------------------
+# minbase is essential + apt; merged /usr by symlinks (else init-system-helpers
+# pulls usrmerge and a whole perl, 50 MB); dpkg's path-exclude (kept in the image, so later
+# apt-get installs skip docs too) and an empty /var/lib/apt/lists keep it slim
+debian_root() {  # ARCH -> $STATE/debian-ARCH.tar
+  mmdebstrap --quiet --variant=minbase --architectures="$1" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --dpkgopt='path-exclude=/usr/share/lintian/*' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/*' \
+    bookworm "$STATE/debian-$1.tar" "deb http://deb.debian.org/debian bookworm main" >"$STATE/mmdebstrap-$1.log" 2>&1 ||
+    die "mmdebstrap for $1 failed (log: $STATE/mmdebstrap-$1.log)"
+}
+if ! docker buildx imagetools inspect --raw "$DEBIAN_IMAGE" >/dev/null 2>&1; then
+  say "making $DEBIAN_IMAGE with mmdebstrap (amd64 natively, arm64 through QEMU: a few minutes)"
+  for arch in amd64 arm64; do
+    debian_root "$arch"
+    docker import --platform "linux/$arch" "$STATE/debian-$arch.tar" "$DEBIAN_IMAGE-$arch" >/dev/null
+    docker push -q "$DEBIAN_IMAGE-$arch" >/dev/null
+    rm -f "$STATE/debian-$arch.tar"
+  done
+  docker buildx imagetools create --progress plain -t "$DEBIAN_IMAGE" "$DEBIAN_IMAGE-amd64" "$DEBIAN_IMAGE-arm64" >/dev/null 2>&1 ||
+    die "cannot create $DEBIAN_IMAGE"
+fi
+
 # --- the remote builder (dockerd's BuildKit through a unix-socket proxy) -----
 proxy_up() { [ -S "$PROXY_SOCKET" ] && curl -fsS --max-time 2 -o /dev/null --unix-socket /var/run/docker.sock http://docker/_ping && pgrep -f "buildkit_proxy.py --listen $PROXY_SOCKET" >/dev/null; }
 if ! proxy_up; then
@@ -186,4 +219,4 @@ if ! docker buildx inspect "$BUILDER" >/dev/null 2>&1; then
   docker buildx create --name "$BUILDER" --driver remote "unix://$PROXY_SOCKET" >/dev/null
 fi
 wait_for 30 docker buildx inspect --bootstrap "$BUILDER" || die "builder $BUILDER does not boot"
-say "ready: docker $(docker version --format '{{.Server.Version}}'), buildx $(docker buildx version | cut -d' ' -f2), builder $BUILDER, registry $REGISTRY, base $BASE_IMAGE"
+say "ready: docker $(docker version --format '{{.Server.Version}}'), buildx $(docker buildx version | cut -d' ' -f2), builder $BUILDER, registry $REGISTRY, bases $BASE_IMAGE $DEBIAN_IMAGE"

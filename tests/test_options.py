@@ -85,13 +85,25 @@ def test_the_stubs_name_every_function_of_the_module():
     assert {"Error", "Plan", "Option"} <= set(stub_classes())
 
 
-def test_the_plan_json_keys_of_the_table_are_in_the_plan_and_its_stub(project):
+def test_the_plan_json_is_written_from_the_table_in_its_order(project):
     plan = multiarch.plan("broker", repo=str(project.path), env={})
-    stub_keys = {s.target.id for s in stub_classes()["Plan"].body if isinstance(s, ast.AnnAssign)}
-    assert set(plan) == stub_keys
+    table_keys = list(dict.fromkeys(r["json_key"] for r in ROWS if r["json_key"] is not None))
+    assert list(plan) == ["multiarch_version"] + table_keys + ["revision", "tags", "images"]
+    stub_keys = [s.target.id for s in stub_classes()["Plan"].body if isinstance(s, ast.AnnAssign)]
+    assert stub_keys == list(plan)
+
+
+def test_a_plan_json_key_holds_the_value_given(project, tmp_path):
+    """Each option with a plain JSON key shows what was passed (mode and sign are worked out)."""
+    given = {"registry": "localhost:5000/team", "builder": "b1", "tag_prefix": "broker-",
+             "digest_dir": str(tmp_path), "provenance": "max", "sbom": True, "push": True,
+             "config": None, "repo": str(project.path)}
+    plan = multiarch.plan("broker", tag="v1.2.3", push_by_digest=True, platforms="linux/arm64", env={},
+                          **given)
     for r in ROWS:
-        if r["json_key"] is not None:
-            assert r["json_key"] in plan, r["name"]
+        if r["json_key"] is not None and r["name"] in given and given[r["name"]] is not None:
+            assert plan[r["json_key"]] == given[r["name"]], r["name"]
+    assert plan["mode"] == "push-by-digest" and plan["sign"] is None and plan["config"] is None
 
 
 def test_positional_and_required_arguments(project):

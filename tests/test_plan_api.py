@@ -221,3 +221,19 @@ def test_branch_push_has_no_immutable_promotion_but_sha(project):
     assert img["immutable_tags"] == ["sha-" + project.head()[:7]]
     assert img["mutable_tags"] == ["develop"]
     assert [s["ref"].rsplit(":", 1)[1] for s in img["promote"]] == ["sha-" + project.head()[:7], "develop"]
+
+
+def test_version_is_the_package_metadata_everywhere(project):
+    """Written once in pyproject.toml: the module, the installed metadata when
+    there is one, and the JSON plan all carry it."""
+    import importlib.metadata
+    import tomllib
+    from pathlib import Path
+
+    version = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    assert multiarch.__version__ == version
+    assert multiarch.plan("all", repo=str(project.path), env=clean_env())["multiarch_version"] == version
+    try:
+        assert importlib.metadata.version("multiarch") == version
+    except importlib.metadata.PackageNotFoundError:
+        pass  # an in-place build (PYTHONPATH) has no installed metadata

@@ -8,6 +8,7 @@ raises :class:`Error`.
 
 from typing import Mapping, Optional, TypedDict, Union
 
+__version__: str
 DEFAULT_TAG: str
 
 class ImageResult(TypedDict):
@@ -132,26 +133,30 @@ class Option(TypedDict):
     """Where it is taken: ``"multi-arch"``, ``"merge"``, ``"cli"``, ``"publish"``, ``"plan"``, ``"compute_tags"``."""
 
 class Plan(TypedDict):
+    """The version of multiarch first, then the options' keys in the option table's order, then revision,
+    tags and images."""
+    multiarch_version: str
+    """The version of multiarch that made the plan (``__version__``)."""
+    tag_prefix: Optional[str]
+    """The release tags' prefix (``tag_prefix``, else the config's), or None."""
+    registry: str
     push: bool
+    builder: str
+    config: Optional[str]
+    """The multiarch.json used, or None for the built-in Brokkr defaults."""
+    digest_dir: Optional[str]
+    sign: Optional[SignPlan]
+    """How each index digest is signed, or None without ``sign``."""
+    provenance: Optional[str]
+    """``"min"``, ``"max"``, ``"false"``, or None: buildx's default."""
+    sbom: bool
+    workdir: str
+    """The directory the commands run in (the project root)."""
     mode: str
     """``"load"``, ``"push"``, ``"push-by-digest"`` or ``"merge"``."""
     revision: Optional[str]
     """The commit built, or None outside git."""
-    digest_dir: Optional[str]
-    registry: str
-    builder: str
-    workdir: str
-    """The directory the commands run in (the project root)."""
-    config: Optional[str]
-    """The multiarch.json used, or None for the built-in Brokkr defaults."""
     tags: list[str]
-    tag_prefix: Optional[str]
-    """The release tags' prefix (``tag_prefix``, else the config's), or None."""
-    provenance: Optional[str]
-    """``"min"``, ``"max"``, ``"false"``, or None: buildx's default."""
-    sbom: bool
-    sign: Optional[SignPlan]
-    """How each index digest is signed, or None without ``sign``."""
     images: list[ImagePlan]
 
 def compute_tags(

@@ -12,10 +12,25 @@
 static int check_failures;
 static int check_count;
 /* The line of the case a helper is checking (0: none): a helper called
- * through CASE() reports it beside its own, so a failure names its case. */
+ * through CASE() reports it beside its own, so a failure names its case.  A
+ * helper that calls another through CASE() keeps the outer line: the case. */
 static int check_case_line;
+static int check_case_depth;
 
-#define CASE(call) (check_case_line = __LINE__, (call), check_case_line = 0)
+static inline void check_case_enter_(int line)
+{
+    if (check_case_depth++ == 0)
+        check_case_line = line;
+}
+
+static inline void check_case_leave_(void)
+{
+    if (--check_case_depth == 0)
+        check_case_line = 0;
+}
+
+/* Call a helper returning void, naming this line as the case. */
+#define CASE(call) (check_case_enter_(__LINE__), (call), check_case_leave_())
 
 static inline void check_report_case_(void)
 {
@@ -83,6 +98,7 @@ static inline void check_strlist_(const ma_strlist *got, const char *const *want
         for (size_t i = 0; i < n; i++)
             fprintf(stderr, " [%s]", want[i]);
         fprintf(stderr, "\n");
+        check_report_case_();
     }
 }
 

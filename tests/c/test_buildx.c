@@ -24,7 +24,7 @@ static const char *const REAL_METADATA =
     "}\n";
 
 /* Parse `json`; expect failure whose message names the origin and says `why`. */
-static void check_parse_fails(const char *json, const char *why)
+static void check_parse_fails_(const char *json, const char *why)
 {
     char digest[MA_DIGEST_MAX] = "untouched";
     ma_error err = {MA_ERR_NONE, ""};
@@ -37,6 +37,7 @@ static void check_parse_fails(const char *json, const char *why)
     if (!contains(err.msg, why))
         fprintf(stderr, "  message: %s\n", err.msg);
 }
+#define check_parse_fails(...) CASE(check_parse_fails_(__VA_ARGS__))
 
 static void test_parse_metadata(void)
 {

@@ -8,7 +8,7 @@
 #include "check.h"
 #include "config.h"
 
-static void check_component(const ma_component *c, const char *name, const char *dockerfile,
+static void check_component_(const ma_component *c, const char *name, const char *dockerfile,
                             const char *image, const char *context, const char *target,
                             size_t nargs)
 {
@@ -22,9 +22,10 @@ static void check_component(const ma_component *c, const char *name, const char 
     CHECK_STR(c->target, target);
     CHECK(c->build_args.len == nargs);
 }
+#define check_component(...) CASE(check_component_(__VA_ARGS__))
 
 /* The Brokkr defaults, with `prefix` for the image names and `context`. */
-static void check_brokkr_components(const ma_config *cfg, const char *prefix, const char *context)
+static void check_brokkr_components_(const ma_config *cfg, const char *prefix, const char *context)
 {
     static const char *const names[] = {"broker", "agent", "ui"};
     CHECK(cfg->ncomponents == 3);
@@ -35,8 +36,9 @@ static void check_brokkr_components(const ma_config *cfg, const char *prefix, co
         check_component(&cfg->components[i], names[i], dockerfile, image, context, NULL, 0);
     }
 }
+#define check_brokkr_components(...) CASE(check_brokkr_components_(__VA_ARGS__))
 
-static void check_default_platforms(const ma_config *cfg)
+static void check_default_platforms_(const ma_config *cfg)
 {
     CHECK(cfg->push_platforms.len == 2);
     if (cfg->push_platforms.len == 2) {
@@ -44,6 +46,7 @@ static void check_default_platforms(const ma_config *cfg)
         CHECK_STR(cfg->push_platforms.items[1], "linux/arm64");
     }
 }
+#define check_default_platforms(...) CASE(check_default_platforms_(__VA_ARGS__))
 
 static void test_defaults(void)
 {
@@ -163,7 +166,7 @@ static void test_parse_overrides(void)
 
 /* Expect MA_ERR_ENV whose message starts with the origin and says `why`; the
  * config is left empty. */
-static void check_parse_fails(const char *json, const char *why)
+static void check_parse_fails_(const char *json, const char *why)
 {
     ma_config cfg;
     memset(&cfg, 0x5a, sizeof cfg);
@@ -179,6 +182,7 @@ static void check_parse_fails(const char *json, const char *why)
           cfg.ncomponents == 0 && cfg.source == NULL && cfg.push_platforms.len == 0);
     ma_config_free(&cfg);
 }
+#define check_parse_fails(...) CASE(check_parse_fails_(__VA_ARGS__))
 
 static void test_parse_errors(void)
 {

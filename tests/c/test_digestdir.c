@@ -48,22 +48,24 @@ static ma_digest_record rec(const char *component, const char *platform, const c
 }
 
 /* Write `text` to dir/name. */
-static void put(const char *dir, const char *name, const char *text)
+static void put_(const char *dir, const char *name, const char *text)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     CHECK(write_file(path, text, strlen(text)) == 0);
 }
+#define put(...) CASE(put_(__VA_ARGS__))
 
-static void make_subdir(const char *dir, const char *name)
+static void make_subdir_(const char *dir, const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     CHECK(mkdir(path, 0777) == 0);
 }
+#define make_subdir(...) CASE(make_subdir_(__VA_ARGS__))
 
 /* The names in dir, sorted and joined with ",", dot-files included. */
-static void list_dir(const char *dir, char *out, size_t size)
+static void list_dir_(const char *dir, char *out, size_t size)
 {
     ma_strlist names = MA_STRLIST_INIT;
     DIR *d = opendir(dir);
@@ -84,6 +86,7 @@ static void list_dir(const char *dir, char *out, size_t size)
     free(joined);
     ma_strlist_free(&names);
 }
+#define list_dir(...) CASE(list_dir_(__VA_ARGS__))
 
 /* The JSON text of a record written by hand, for files the test plants. */
 static void record_text(char *out, size_t size, const char *component, const char *platform, const char *digest)

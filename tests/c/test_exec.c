@@ -3,8 +3,12 @@
  * and keeps running, the stop deadline, a missing program or directory, the
  * environment handed in, stdin, and an interrupt during a run. */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "child.h"
@@ -32,7 +36,7 @@ static int run_script(ma_exec *ex, const char *script, const char *cwd, ma_strli
         if (n > 0)
             poll(pfd, n, timeout);
         else
-            usleep((useconds_t)timeout * 1000u);
+            poll(NULL, 0, timeout); /* a portable sleep */
         int done = ma_exec_pump(ex, pfd, n, err);
         if (done != 0) {
             rc = done < 0 ? -1 : 0;
@@ -145,7 +149,7 @@ static void test_child_that_closes_its_pipes(void)
     timeout = 5; /* a shorter wait the caller has already is kept */
     CHECK(ma_exec_pollfds(&ex, pfd, &timeout) == 0 && timeout == 5);
     while (ex.status < 0 && ma_monoclock_ms() - t0 < 10000) {
-        usleep(MA_EXEC_REAP_INTERVAL_MS * 1000);
+        poll(NULL, 0, MA_EXEC_REAP_INTERVAL_MS);
         ma_exec_pump(&ex, pfd, 0, &err);
     }
     CHECK(ex.status == 0);
@@ -198,6 +202,28 @@ static void test_missing_directory_is_not_a_missing_program(void)
     CHECK(err.kind == MA_ERR_ENV);
     CHECK_STR(err.msg, "cannot run sh in '/nonexistent/multiarch-test-dir': no such directory");
     ma_exec_free(&ex);
+}
+
+/* The child runs in the spec's directory with /dev/null as stdin: the same
+ * through posix_spawn's chdir action and through the forked child of a build
+ * without one (MULTIARCH_STRICT_POSIX). */
+static void test_runs_in_the_given_directory(void)
+{
+    char dir[] = "/tmp/multiarch-test-cwd-XXXXXX", real[PATH_MAX], want[PATH_MAX + 2];
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(realpath(dir, real) != NULL);
+    snprintf(want, sizeof want, "O:%s", real);
+    ma_exec ex;
+    ma_strlist lines = MA_STRLIST_INIT;
+    ma_error err = {0};
+    CHECK(run_script(&ex, "pwd -P; if read -r line; then echo stdin; else echo eof; fi", dir, &lines, 0, &err) ==
+          0);
+    CHECK(ex.status == 0);
+    const char *expected[] = {want, "O:eof", NULL};
+    CHECK_STRLIST(&lines, expected);
+    ma_exec_free(&ex);
+    ma_strlist_free(&lines);
+    rmdir(dir);
 }
 
 static void test_missing_program(void)
@@ -330,6 +356,7 @@ int main(void)
     test_child_that_closes_its_pipes();
     test_stop_deadline();
     test_missing_directory_is_not_a_missing_program();
+    test_runs_in_the_given_directory();
     test_missing_program();
     test_environment_handed_in();
     test_stdin();

@@ -9,7 +9,7 @@
 #include "check.h"
 #include "ghevent.h"
 
-static void check_number(const char *json, const char *want)
+static void check_number_(const char *json, const char *want)
 {
     char *got = (char *)"untouched";
     ma_error err = {MA_ERR_NONE, ""};
@@ -17,8 +17,9 @@ static void check_number(const char *json, const char *want)
     CHECK_STR(got, want);
     free(got);
 }
+#define check_number(...) CASE(check_number_(__VA_ARGS__))
 
-static void check_refused(const char *json, const char *why)
+static void check_refused_(const char *json, const char *why)
 {
     char *got = (char *)"untouched";
     ma_error err = {MA_ERR_NONE, ""};
@@ -28,6 +29,7 @@ static void check_refused(const char *json, const char *why)
     CHECK(contains(err.msg, "event.json"));
     CHECK(contains(err.msg, why));
 }
+#define check_refused(...) CASE(check_refused_(__VA_ARGS__))
 
 static void test_parse(void)
 {

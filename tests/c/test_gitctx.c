@@ -61,7 +61,7 @@ typedef struct {
     git_oid head;
 } fixture;
 
-static void repo_init(fixture *f, const char *dir)
+static void repo_init_(fixture *f, const char *dir)
 {
     git_repository_init_options opts;
     CHECK(git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION) == 0);
@@ -70,6 +70,7 @@ static void repo_init(fixture *f, const char *dir)
     CHECK(git_repository_init_ext(&f->repo, dir, &opts) == 0);
     CHECK(git_signature_new(&f->sig, "Test", "test@example.com", 1700000000, 0) == 0);
 }
+#define repo_init(...) CASE(repo_init_(__VA_ARGS__))
 
 static void repo_free(fixture *f)
 {
@@ -78,7 +79,7 @@ static void repo_free(fixture *f)
 }
 
 /* A commit on HEAD (an empty tree); f->head becomes its id. */
-static void commit(fixture *f, const char *message)
+static void commit_(fixture *f, const char *message)
 {
     git_treebuilder *tb = NULL;
     git_oid tree_id;
@@ -94,8 +95,9 @@ static void commit(fixture *f, const char *message)
     git_tree_free(tree);
     git_treebuilder_free(tb);
 }
+#define commit(...) CASE(commit_(__VA_ARGS__))
 
-static void tag(fixture *f, const char *name, const git_oid *at, int annotated)
+static void tag_(fixture *f, const char *name, const git_oid *at, int annotated)
 {
     git_object *target = NULL;
     git_oid id;
@@ -106,21 +108,24 @@ static void tag(fixture *f, const char *name, const git_oid *at, int annotated)
         CHECK(git_tag_create_lightweight(&id, f->repo, name, target, 1) == 0);
     git_object_free(target);
 }
+#define tag(...) CASE(tag_(__VA_ARGS__))
 
 /* git pack-refs --all: every ref into packed-refs, annotated tags with their peeled commit. */
-static void pack_refs(fixture *f)
+static void pack_refs_(fixture *f)
 {
     git_refdb *db = NULL;
     CHECK(git_repository_refdb(&db, f->repo) == 0 && git_refdb_compress(db) == 0);
     git_refdb_free(db);
 }
+#define pack_refs(...) CASE(pack_refs_(__VA_ARGS__))
 
-static void check_head(const ma_gitctx *g, const fixture *f)
+static void check_head_(const ma_gitctx *g, const fixture *f)
 {
     char sha[GIT_OID_HEXSZ + 1];
     git_oid_tostr(sha, sizeof sha, &f->head);
     CHECK_STR(g->head_sha, sha);
 }
+#define check_head(...) CASE(check_head_(__VA_ARGS__))
 
 static void test_not_a_repository_and_no_commit(const char *base)
 {
@@ -257,11 +262,12 @@ static void test_cache_sees_changes(const char *base)
     repo_free(&f);
 }
 
-static void detach_at(fixture *f, const git_oid *at)
+static void detach_at_(fixture *f, const git_oid *at)
 {
     CHECK(git_repository_set_head_detached(f->repo, at) == 0);
     git_oid_cpy(&f->head, at);
 }
+#define detach_at(...) CASE(detach_at_(__VA_ARGS__))
 
 /* Tags without a recorded peel (lightweight, or annotated and loose): a kept-open
  * repository remembers what their targets peel to, which must stay right as

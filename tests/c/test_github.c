@@ -149,7 +149,7 @@ static int fixture_init(fixture *f, const char *component, ma_plan_mode mode, co
         return -1;
     }
     for (size_t i = 0; i < f->plan.nimages; i++)
-        ma_job_init(&f->runs[i].job, &f->plan.images[i], f->plan.mode, 0, 0, 0);
+        ma_job_init(&f->runs[i].job, &f->plan.images[i], f->plan.req.mode, 0, 0, 0);
     return 0;
 }
 
@@ -170,7 +170,7 @@ static void fixture_free(fixture *f)
 }
 
 /* ma_github_outputs written to memory and parsed back into o. */
-static void outputs_of(const fixture *f, const char *json, gh_outputs *o, char **raw)
+static void outputs_of_(const fixture *f, const char *json, gh_outputs *o, char **raw)
 {
     size_t size = 0;
     *raw = NULL;
@@ -187,6 +187,7 @@ static void outputs_of(const fixture *f, const char *json, gh_outputs *o, char *
     if (o->malformed)
         fprintf(stderr, "  malformed outputs:\n%s\n", *raw);
 }
+#define outputs_of(...) CASE(outputs_of_(__VA_ARGS__))
 
 static char *summary_of(const fixture *f)
 {
@@ -437,7 +438,7 @@ static void test_summary_modes(void)
     /* a merge plan needs records; the headline only depends on the mode */
     if (fixture_init(&f, "ui", MA_MODE_PUSH, NULL, "v1.0.0", NULL) != 0)
         return;
-    f.plan.mode = MA_MODE_MERGE;
+    f.plan.req.mode = MA_MODE_MERGE;
     set_run(&f, 0, MA_RESULT_PUBLISHED, D_C, NULL);
     text = summary_of(&f);
     CHECK(text != NULL && strncmp(text, "### Container images merged and tagged\n", 39) == 0);

@@ -1,6 +1,7 @@
 /* interrupt.c: a signal reaches every run watching for it, and after any
  * sequence of installs and restores, overlapping or from several threads,
  * SIGINT and SIGTERM go back to the handlers they had before. */
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -119,7 +120,7 @@ static void test_threads(void)
         pthread_create(&threads[i], NULL, install_and_restore, &failures[i]);
     for (int i = 0; i < 50; i++) {
         raise(SIGINT);
-        usleep(1000);
+        poll(NULL, 0, 1);
     }
     for (int i = 0; i < 3; i++)
         pthread_join(threads[i], NULL);

@@ -39,7 +39,7 @@ static const char *const INDEX_OLD = INDEX_HEAD MANIFEST("amd64", HEX_C) "," MAN
 
 static char digest[MA_DIGEST_MAX], digest_amd64[MA_DIGEST_MAX], digest_old[MA_DIGEST_MAX];
 
-static void write_metadata(const char *path, const char *d)
+static void write_metadata_(const char *path, const char *d)
 {
     char json[256];
     snprintf(json, sizeof json,
@@ -47,6 +47,7 @@ static void write_metadata(const char *path, const char *d)
              "  \"containerimage.digest\": \"%s\"\n}\n", d);
     CHECK(write_file(path, json, strlen(json)) == 0);
 }
+#define write_metadata(...) CASE(write_metadata_(__VA_ARGS__))
 
 /* Compare argv with the NULL-terminated list `want`. */
 static void check_argv_(const ma_strlist *got, const char *const *want, int line)
@@ -86,6 +87,7 @@ static void check_kind_(const ma_next *next, ma_next_kind want, int line)
         check_failures++;
         fprintf(stderr, "%s:%d: next is %s, want %s (job error: %s)\n", __FILE__, line,
                 kind_name(next->kind), kind_name(want), current_job ? current_job->error : "");
+        check_report_case_();
     }
 }
 
@@ -211,7 +213,7 @@ static int fixture_setup(fixture *f, ma_plan_mode mode, int push_by_tag, const c
     in.host_platform = "linux/amd64";
     in.req.run_dir = f->dir;
     in.revision = REV;
-    in.workdir = f->dir;
+    in.req.project_dir = f->dir;
     in.req.push = mode != MA_MODE_LOCAL;
     in.req.mode = mode;
     in.req.push_by_tag = push_by_tag;
@@ -274,7 +276,7 @@ static void start_job(ma_job *job, const fixture *f, int push, int allow_overwri
     ma_job_init(job, f->ip, push, allow_overwrite, retries, backoff_ms);
     job->revision = f->plan.revision;
     job->version = f->ip->tags.items[0];
-    job->push_by_tag = f->plan.push_by_tag;
+    job->push_by_tag = f->plan.req.push_by_tag;
     current_job = job;
 }
 
@@ -288,7 +290,7 @@ static ma_outcome not_found(char *buf, size_t size, const char *ref)
 
 /* Phase 1 of a push or merge with nothing published yet: each immutable tag
  * is read, in order and word for word, and is absent; then WAIT. */
-static void precheck_absent(const fixture *f, ma_job *job, ma_next *next)
+static void precheck_absent_(const fixture *f, ma_job *job, ma_next *next)
 {
     ma_error err = {MA_ERR_NONE, ""};
     CHECK(ma_job_begin(job, 1, next, &err) == 0);
@@ -302,6 +304,7 @@ static void precheck_absent(const fixture *f, ma_job *job, ma_next *next)
     CHECK_KIND(next, MA_NEXT_WAIT);
     CHECK(!job->resume && job->kept.len == 0 && job->notes.len == 0 && !ma_job_has_digest(job));
 }
+#define precheck_absent(...) CASE(precheck_absent_(__VA_ARGS__))
 
 /* Phase 4 begins with a read of each version alias just before the move:
  * here none is published yet (not found), so all of them move.  Returns what
@@ -322,15 +325,16 @@ static int begin_phase4(ma_job *job, ma_next *next, ma_error *err)
 }
 
 /* Phase 1 as above, then the start of phase 2 (the build, or a merge's first source read). */
-static void begin_phase2(const fixture *f, ma_job *job, ma_next *next)
+static void begin_phase2_(const fixture *f, ma_job *job, ma_next *next)
 {
     ma_error err = {MA_ERR_NONE, ""};
     precheck_absent(f, job, next);
     CHECK(ma_job_begin(job, 2, next, &err) == 0);
 }
+#define begin_phase2(...) CASE(begin_phase2_(__VA_ARGS__))
 
 /* Phase 1 (nothing published yet), then phase 2 up to the first guard read of v1.2.3. */
-static void run_to_guard(fixture *f, ma_job *job, ma_next *next)
+static void run_to_guard_(fixture *f, ma_job *job, ma_next *next)
 {
     current_job = job;
     ma_error err = {MA_ERR_NONE, ""};
@@ -344,6 +348,7 @@ static void run_to_guard(fixture *f, ma_job *job, ma_next *next)
     CHECK(ma_job_continue(job, &o, next, &err) == 0);
     CHECK_INSPECT(next, IMG ":v1.2.3");
 }
+#define run_to_guard(...) CASE(run_to_guard_(__VA_ARGS__))
 
 static void test_push_walk(void)
 {
@@ -944,7 +949,7 @@ static char *merged_index(size_t *len, char d[MA_DIGEST_MAX])
 
 /* Phase 1 (nothing published), then phase 2 of a merge: both sources read
  * back fine, the index composed, up to the guard's first read. */
-static void merge_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite)
+static void merge_to_guard_(fixture *f, ma_job *job, ma_next *next, int allow_overwrite)
 {
     ma_error err = {MA_ERR_NONE, ""};
     start_job(job, f, MA_MODE_MERGE, allow_overwrite, 3, 500);
@@ -956,6 +961,7 @@ static void merge_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_ove
     o = ok_out(IMAGE_ARM64);
     CHECK(ma_job_continue(job, &o, next, &err) == 0);
 }
+#define merge_to_guard(...) CASE(merge_to_guard_(__VA_ARGS__))
 
 /* No build: every recorded digest is read back, the index they make is
  * composed here (its digest known before anything is put), the immutable
@@ -1098,7 +1104,7 @@ static void test_merge_combine(void)
 /* ---- the sha- rule ---- */
 
 /* Phases 1 and 2 of a push up to the guard's first read, of `first`. */
-static void push_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first)
+static void push_to_guard_(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first)
 {
     ma_error err = {MA_ERR_NONE, ""};
     write_metadata(f->ip->metadata_file, digest);
@@ -1111,9 +1117,10 @@ static void push_to_guard(fixture *f, ma_job *job, ma_next *next, int allow_over
     CHECK(ma_job_continue(job, &o, next, &err) == 0);
     CHECK_INSPECT(next, first);
 }
+#define push_to_guard(...) CASE(push_to_guard_(__VA_ARGS__))
 
 /* Phases 1 and 2 of a push whose guard reads `first` then `second` (outcomes given). */
-static void push_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first,
+static void push_guard_(fixture *f, ma_job *job, ma_next *next, int allow_overwrite, const char *first,
                        const ma_outcome *first_out, const char *second, const ma_outcome *second_out)
 {
     ma_error err = {MA_ERR_NONE, ""};
@@ -1122,6 +1129,7 @@ static void push_guard(fixture *f, ma_job *job, ma_next *next, int allow_overwri
     CHECK_INSPECT(next, second);
     CHECK(ma_job_continue(job, second_out, next, &err) == 0);
 }
+#define push_guard(...) CASE(push_guard_(__VA_ARGS__))
 
 /* An existing sha-<commit> tag at another digest is an earlier build of the
  * same commit: kept where it is (noted, not a failure), and left out of the
@@ -1884,7 +1892,7 @@ static void test_docker_driver_walk(void)
     fixture f;
     if (fixture_init_by_tag(&f, "main", NULL) != 0)
         return;
-    CHECK(f.plan.push_by_tag == 1);
+    CHECK(f.plan.req.push_by_tag == 1);
     CHECK_LIST(&f.ip->immutable_tags, "sha-0123456");
     int lands = 0;
     for (size_t i = 0; i < f.ip->build_argv.len; i++)
@@ -1958,12 +1966,13 @@ static void test_docker_driver_landing_tag_kept(void)
 /* ---- push by digest: reusing this commit's record ---- */
 
 /* Write the record a push by digest leaves for the merge. */
-static void write_record(const fixture *f, const char *platform, const char *d, const char *revision)
+static void write_record_(const fixture *f, const char *platform, const char *d, const char *revision)
 {
     ma_digest_record r = {(char *)"broker", (char *)IMG, (char *)platform, (char *)d, (char *)revision, NULL};
     ma_error err = {MA_ERR_NONE, ""};
     CHECK(ma_digestdir_write(f->dir, &r, &err) == 0);
 }
+#define write_record(...) CASE(write_record_(__VA_ARGS__))
 
 /* The record names this commit's digest, and the registry still has it:
  * nothing is built. */

@@ -121,7 +121,7 @@ static void test_platforms(void)
 }
 
 /* Expect ma_index_platforms to fail with `why`, leaving the caller's list untouched. */
-static void check_platforms_fail(const char *raw, size_t len, const char *why)
+static void check_platforms_fail_(const char *raw, size_t len, const char *why)
 {
     ma_strlist out = MA_STRLIST_INIT;
     ma_error err = {MA_ERR_NONE, ""};
@@ -135,6 +135,7 @@ static void check_platforms_fail(const char *raw, size_t len, const char *why)
     CHECK_STR(joined(&out, buf), "keep");
     ma_strlist_free(&out);
 }
+#define check_platforms_fail(...) CASE(check_platforms_fail_(__VA_ARGS__))
 
 static void test_platforms_reject(void)
 {
@@ -175,12 +176,13 @@ static void test_platforms_reject(void)
     check_platforms_fail(slash_variant, strlen(slash_variant), "entry 0 has a platform field holding '/'");
 }
 
-static void want_list(ma_strlist *l, const char *csv)
+static void want_list_(ma_strlist *l, const char *csv)
 {
     ma_strlist_free(l);
     if (*csv != '\0')
         CHECK(ma_strlist_split(l, csv, ',') == 0);
 }
+#define want_list(...) CASE(want_list_(__VA_ARGS__))
 
 static void test_verify(void)
 {

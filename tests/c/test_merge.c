@@ -36,7 +36,7 @@ typedef struct {
     ma_merge_inputs in;
 } merge_case;
 
-static void case_init(merge_case *c, const char *platforms, const char *revision)
+static void case_init_(merge_case *c, const char *platforms, const char *revision)
 {
     memset(c, 0, sizeof *c);
     CHECK(ma_strlist_split(&c->platforms, platforms, ',') == 0);
@@ -46,6 +46,7 @@ static void case_init(merge_case *c, const char *platforms, const char *revision
     c->in.revision = revision;
     c->in.dir = DIR;
 }
+#define case_init(...) CASE(case_init_(__VA_ARGS__))
 
 /* Merging `records` fails with MA_ERR_INPUT whose message holds every `want` (NULL-terminated);
  * the sources list is left as it was. */

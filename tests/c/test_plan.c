@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <cjson/cJSON.h>
+
 #include "check.h"
 #include "buildcmd.h"
 #include "config.h"
+#include "options.h"
 #include "plan.h"
+#include "planjson.h"
 
 /* One `--annotation LEVEL:org.opencontainers.image.KEY=VALUE` pair. */
 #define ANN(level, kv) "--annotation", level ":org.opencontainers.image." kv
@@ -31,16 +35,13 @@ static void make_tags(ma_strlist *tags, ...)
 
 static ma_plan_inputs base_inputs(const ma_config *cfg, const ma_strlist *tags)
 {
-    ma_plan_inputs in;
-    memset(&in, 0, sizeof in);
-    in.req.component = "all";
-    in.tags = tags;
-    in.host_platform = "linux/amd64";
-    in.req.run_dir = "/tmp/run-1";
-    in.revision = REV;
-    in.workdir = "/src/brokkr";
-    in.req.push = 1;
-    in.config = cfg;
+    ma_plan_inputs in = {
+        .req = {.component = "all", .project_dir = "/src/brokkr", .run_dir = "/tmp/run-1", .push = 1},
+        .tags = tags,
+        .host_platform = "linux/amd64",
+        .revision = REV,
+        .config = cfg,
+    };
     return in;
 }
 
@@ -55,11 +56,11 @@ static void test_push_release(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK(plan.push == 1);
-    CHECK_STR(plan.builder, "brokkr-builder");
-    CHECK_STR(plan.registry, "ghcr.io/colliery-io");
-    CHECK_STR(plan.workdir, "/src/brokkr");
-    CHECK_STR(plan.config, NULL);
+    CHECK(plan.req.push == 1);
+    CHECK_STR(plan.req.builder, "brokkr-builder");
+    CHECK_STR(plan.req.registry, "ghcr.io/colliery-io");
+    CHECK_STR(plan.req.project_dir, "/src/brokkr");
+    CHECK_STR(plan.req.config_path, NULL);
     CHECK_LIST(&plan.tags, "v1.2.3", "v1.2", "v1", "latest", "sha-abc1234");
     CHECK(plan.nimages == 3);
     if (plan.nimages != 3) {
@@ -135,8 +136,8 @@ static void test_push_release(void)
     in.req.builder = "ci";
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
     CHECK(plan.nimages == 1);
-    CHECK_STR(plan.registry, "localhost:5000/team");
-    CHECK_STR(plan.builder, "ci");
+    CHECK_STR(plan.req.registry, "localhost:5000/team");
+    CHECK_STR(plan.req.builder, "ci");
     if (plan.nimages == 1) {
         CHECK_STR(plan.images[0].image, "localhost:5000/team/brokkr-agent");
         CHECK(plan.images[0].build_argv.len > 5);
@@ -164,7 +165,7 @@ static void test_local_build(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK(plan.push == 0);
+    CHECK(plan.req.push == 0);
     CHECK(plan.nimages == 1);
     if (plan.nimages == 1) {
         const ma_image_plan *b = &plan.images[0];
@@ -279,7 +280,7 @@ static void test_refused_inputs(void)
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK_STR(err.msg, "unknown component 'db' (expected one of: broker, agent, ui, all)");
-    CHECK(plan.nimages == 0 && plan.images == NULL && plan.registry == NULL);
+    CHECK(plan.nimages == 0 && plan.images == NULL && plan.req.registry == NULL);
     ma_plan_free(&plan);
 
     in.req.component = "Broker";
@@ -320,7 +321,7 @@ static void test_refused_inputs(void)
     CHECK(ma_plan_build(&in, &plan, &err) == -1);
     CHECK(err.kind == MA_ERR_INPUT);
     CHECK(contains(err.msg, "--builder"));
-    CHECK(plan.builder == NULL && plan.registry == NULL);
+    CHECK(plan.req.builder == NULL && plan.req.registry == NULL);
     ma_plan_free(&plan);
 
     ma_strlist_free(&tags);
@@ -339,11 +340,11 @@ static void test_optional_inputs(void)
     in.req.component = "broker";
     in.revision = NULL;
     in.req.run_dir = NULL;
-    in.workdir = NULL;
+    in.req.project_dir = NULL;
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK_STR(plan.workdir, NULL);
+    CHECK_STR(plan.req.project_dir, NULL);
     if (plan.nimages == 1) {
         const ma_image_plan *b = &plan.images[0];
         CHECK_STR(b->metadata_file, "<run-dir>/broker.metadata.json");
@@ -391,8 +392,8 @@ static void test_config_components(void)
 
     ma_plan plan;
     CHECK(ma_plan_build(&in, &plan, &err) == 0);
-    CHECK_STR(plan.config, "/p/multiarch.json");
-    CHECK_STR(plan.builder, "b1");
+    CHECK_STR(plan.req.config_path, "/p/multiarch.json");
+    CHECK_STR(plan.req.builder, "b1");
     if (plan.nimages == 1)
         CHECK_LIST(&plan.images[0].build_argv, "docker", "buildx", "build", "--builder", "b1",
                    "--platform", "linux/arm64", "--file", "api/Dockerfile", "--target", "runtime",
@@ -431,6 +432,53 @@ static void test_config_components(void)
     ma_config_free(&cfg);
 }
 
+/* Every JSON key of the option table is in the plan JSON, holding what the
+ * plan's request holds (or, for mode and sign, what the plan works out). */
+static void test_json_keys_from_the_table(void)
+{
+    ma_config cfg;
+    ma_error err = {MA_ERR_NONE, ""};
+    CHECK(ma_config_defaults(&cfg, &err) == 0);
+    ma_strlist tags = MA_STRLIST_INIT;
+    make_tags(&tags, "v1.2.3", NULL);
+    ma_plan_inputs in = base_inputs(&cfg, &tags);
+    in.req.component = "broker";
+    in.req.tag_prefix = "broker-";
+    in.req.provenance = "max";
+    in.req.sbom = 1;
+    in.req.sign = 1;
+    in.req.sign_key = "env://KEY";
+    ma_plan plan;
+    CHECK(ma_plan_build(&in, &plan, &err) == 0);
+    char *text = ma_plan_json(&plan, &err);
+    cJSON *root = text != NULL ? cJSON_Parse(text) : NULL;
+    CHECK(root != NULL);
+    for (size_t i = 0; root != NULL && i < ma_noptions; i++) {
+        const ma_option *row = &ma_options[i];
+        if (row->json_key == NULL)
+            continue;
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, row->json_key);
+        CHECK(value != NULL);
+        const void *field = ma_option_in_request(row, &plan.req);
+        if (strcmp(row->json_key, "mode") == 0 || strcmp(row->json_key, "sign") == 0 || value == NULL)
+            continue;
+        CHECK(field != NULL); /* a JSON key on an option the plan's request does not hold */
+        if (field != NULL && row->type == MA_OPT_FLAG)
+            CHECK(cJSON_IsBool(value) && cJSON_IsTrue(value) == (*(const int *)field != 0));
+        else if (field != NULL)
+            CHECK_STR(cJSON_GetStringValue(value), *(const char *const *)field);
+    }
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(root, "tag_prefix")), "broker-");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(root, "mode")), "push");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "sign"), "key")), "env://KEY");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(root, "sbom")) && cJSON_IsNull(cJSON_GetObjectItem(root, "config")));
+    cJSON_Delete(root);
+    free(text);
+    ma_plan_free(&plan);
+    ma_strlist_free(&tags);
+    ma_config_free(&cfg);
+}
+
 static void test_free_zeroed(void)
 {
     ma_plan plan;
@@ -449,6 +497,7 @@ int main(void)
     test_refused_inputs();
     test_optional_inputs();
     test_config_components();
+    test_json_keys_from_the_table();
     test_free_zeroed();
     return CHECK_DONE();
 }

@@ -59,7 +59,7 @@ static int fixture_init(fixture *f, const char *config_json, ...)
     f->in.host_platform = "linux/amd64";
     f->in.req.run_dir = "/tmp/run-1";
     f->in.revision = REV;
-    f->in.workdir = "/src/brokkr";
+    f->in.req.project_dir = "/src/brokkr";
     f->in.req.push = 1;
     f->in.config = &f->cfg;
     return 0;
@@ -138,10 +138,10 @@ static void test_by_digest_plan(void)
     f.in.req.digest_dir = "/tmp/digests";
     if (BUILD_OK(&f, 1)) {
         const ma_image_plan *b = &f.plan.images[0];
-        CHECK(f.plan.mode == MA_MODE_BY_DIGEST);
-        CHECK(f.plan.push == 1);
-        CHECK_STR(ma_plan_mode_name(f.plan.mode), "push-by-digest");
-        CHECK_STR(f.plan.digest_dir, "/tmp/digests");
+        CHECK(f.plan.req.mode == MA_MODE_BY_DIGEST);
+        CHECK(f.plan.req.push == 1);
+        CHECK_STR(ma_plan_mode_name(f.plan.req.mode), "push-by-digest");
+        CHECK_STR(f.plan.req.digest_dir, "/tmp/digests");
         CHECK_STR(b->digest_file, "/tmp/digests/broker-linux-arm64.json");
         CHECK_STR(b->metadata_file, "/tmp/run-1/broker.metadata.json");
         CHECK_LIST(&b->platforms, "linux/arm64");
@@ -177,9 +177,9 @@ static void test_by_digest_plan(void)
     f.in.req.digest_dir = NULL;
     f.in.req.platforms = NULL;
     if (BUILD_OK(&f, 3)) {
-        CHECK_STR(f.plan.digest_dir, NULL);
+        CHECK_STR(f.plan.req.digest_dir, NULL);
         CHECK_STR(f.plan.images[0].digest_file, NULL);
-        CHECK_STR(ma_plan_mode_name(f.plan.mode), "push");
+        CHECK_STR(ma_plan_mode_name(f.plan.req.mode), "push");
     }
     fixture_free(&f);
 }
@@ -233,10 +233,10 @@ static void test_merge_plan(void)
     f.in.digests = &set;
     if (BUILD_OK(&f, 1)) {
         const ma_image_plan *b = &f.plan.images[0];
-        CHECK(f.plan.mode == MA_MODE_MERGE);
-        CHECK(f.plan.push == 1);
-        CHECK_STR(ma_plan_mode_name(f.plan.mode), "merge");
-        CHECK_STR(f.plan.digest_dir, "/tmp/digests");
+        CHECK(f.plan.req.mode == MA_MODE_MERGE);
+        CHECK(f.plan.req.push == 1);
+        CHECK_STR(ma_plan_mode_name(f.plan.req.mode), "merge");
+        CHECK_STR(f.plan.req.digest_dir, "/tmp/digests");
         CHECK_EMPTY(&b->build_argv);
         CHECK_STR(b->metadata_file, NULL);
         CHECK_STR(b->digest_file, NULL);

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "platform.h"
 
-static void check_valid(const char *s)
+static void check_valid_(const char *s)
 {
     ma_error err = {MA_ERR_NONE, ""};
     int rc = ma_platform_validate(s, &err);
@@ -14,9 +14,10 @@ static void check_valid(const char *s)
     if (rc != 0)
         fprintf(stderr, "  %s refused: %s\n", s, err.msg);
 }
+#define check_valid(...) CASE(check_valid_(__VA_ARGS__))
 
 /* Expect MA_ERR_INPUT naming the value (quoted) and saying `why`. */
-static void check_invalid(const char *s, const char *why)
+static void check_invalid_(const char *s, const char *why)
 {
     ma_error err = {MA_ERR_NONE, ""};
     CHECK(ma_platform_validate(s, &err) == -1);
@@ -30,6 +31,7 @@ static void check_invalid(const char *s, const char *why)
     if (!contains(err.msg, why) || (s[0] != '\0' && !contains(err.msg, quoted)))
         fprintf(stderr, "  %s: message: %s\n", s, err.msg);
 }
+#define check_invalid(...) CASE(check_invalid_(__VA_ARGS__))
 
 static void test_valid(void)
 {

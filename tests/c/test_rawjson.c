@@ -17,7 +17,7 @@ static void collect(void *ctx, const char *line, size_t len)
 }
 
 /* Feed a whole text line by line, as exec hands it. */
-static void feed_text(ma_rawjson *rj, const char *text, sink *out)
+static void feed_text_(ma_rawjson *rj, const char *text, sink *out)
 {
     const char *p = text;
     while (*p) {
@@ -28,6 +28,7 @@ static void feed_text(ma_rawjson *rj, const char *text, sink *out)
         p += n + (nl != NULL);
     }
 }
+#define feed_text(...) CASE(feed_text_(__VA_ARGS__))
 
 #define RUN_A "sha256:715051bc5aaa28274450c8e7577604b6e4fbbcd4adb9a012ba6967d340519a6c"
 #define RUN_B "sha256:aa4dc016684adcf84f682186adaaf1726b31019935d771e589fba042275f6c96"

@@ -115,7 +115,7 @@ static void test_is_immutable(void)
 }
 
 /* ma_release_tags for version with the repository's tags, joined by ','. */
-static void check_release(const char *version, const ma_strlist *repo, const char *want)
+static void check_release_(const char *version, const ma_strlist *repo, const char *want)
 {
     ma_strlist out = MA_STRLIST_INIT;
     ma_error err = {MA_ERR_NONE, ""};
@@ -123,6 +123,7 @@ static void check_release(const char *version, const ma_strlist *repo, const cha
     CHECK_LIST(&out, want);
     ma_strlist_free(&out);
 }
+#define check_release(...) CASE(check_release_(__VA_ARGS__))
 
 static void test_release_tags(void)
 {

@@ -20,7 +20,8 @@ static void check_merge(const ma_digest_record *r)
     ma_strlist want = MA_STRLIST_INIT, sources = MA_STRLIST_INIT;
     if (ma_strlist_push(&want, r->platform) != 0)
         return;
-    ma_merge_inputs in = {r->component, r->image, &want, r->revision, "dir"};
+    ma_merge_inputs in = {.component = r->component, .image = r->image, .platforms = &want, .revision = r->revision,
+                          .dir = "dir"};
     ma_error err = {MA_ERR_NONE, ""};
     if (ma_merge_sources(&in, &set, &sources, &err) == 0) {
         FUZZ_CHECK(sources.len == 1);

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         *epoch++ = '\0';
     check_source(text);
 
-    ma_label_inputs in = {text, epoch, "0123456789abcdef0123456789abcdef01234567", "v1.2.3", 0, 0, "img"};
+    ma_label_inputs in = {.remote_url = text, .ci_source = epoch, .revision = "0123456789abcdef0123456789abcdef01234567",
+                          .version = "v1.2.3", .title = "img"};
     if (epoch != NULL) {
         ma_error err = {MA_ERR_NONE, ""};
         long long seconds = -7;
