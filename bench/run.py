@@ -20,10 +20,12 @@ the figures and the machine they were taken on.
                target: <= 1.3 s (one after the other it would be 3 s)
                Also shown: whole-run wall times, --jobs 1, and the --push flow
                against a local registry (pushes, verification, tagging).
-  stack, rerun on the real stack (bench/real.py): the task against bare
-               buildx, the registry cache, QEMU, re-runs and conflicts;
-               they need scripts/stack.sh's stack and are left out unless
-               asked for with --only stack / --only rerun
+  publish, stack, rerun on the real stack (bench/real.py): the task against
+               bare buildx, registry requests per image, `build merge`, the
+               registry cache, QEMU, re-runs and conflicts; they need
+               scripts/stack.sh's stack and are left out unless asked for
+               with --only publish / stack / rerun (stack prunes the shared
+               builder's cache: not while others use it)
   transport    the C registry client (multiarch.registry) against `docker
                buildx imagetools` for the same read and tag move on the
                loopback registry (bench/real.py; --only transport)
@@ -41,7 +43,7 @@ the figures and the machine they were taken on.
 Usage: python3 bench/run.py [--repos DIR] [--skip-push] [--only PART ...]
   --repos DIR   keep the generated repositories in DIR and reuse them next
                 time (default: a temporary directory, removed afterwards)
-  --only PART   tags, scaling, concurrency, overhead, stack, rerun, transport or brokkr (repeatable)
+  --only PART   tags, scaling, concurrency, overhead, publish, stack, rerun, transport or brokkr (repeatable)
 Needs: git, the multiarch extension installed, and for the --push flow
 docker-registry and skopeo (as for the tests).
 """
@@ -523,8 +525,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repos", help="keep and reuse the generated repositories in this directory")
     ap.add_argument("--skip-push", action="store_true", help="leave out the --push flow (needs docker-registry)")
-    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "stack", "rerun", "transport",
-                                       "brokkr"),
+    ap.add_argument("--only", choices=("tags", "scaling", "concurrency", "overhead", "publish", "stack", "rerun",
+                                       "transport", "brokkr"),
                     action="append",
                     help="run only these parts (repeatable); the default is all")
     args = ap.parse_args()
@@ -542,6 +544,8 @@ def main():
             bench_concurrency(table, tmp, not args.skip_push)
         if "overhead" in parts:
             bench_overhead(table, tmp)
+        if "publish" in parts:
+            bench_real.bench_publish(table, tmp)
         if "stack" in parts:
             bench_real.bench_stack(table, tmp)
         if "rerun" in parts:

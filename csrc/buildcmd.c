@@ -7,20 +7,6 @@
 
 #define CACHE_NONE "none"
 
-int ma_buildcmd_promote_argv(const char *image, const ma_strlist *tags, const ma_strlist *sources,
-                             const ma_strlist *annotations, ma_strlist *argv)
-{
-    if (ma_strlist_push(argv, "docker") || ma_strlist_push(argv, "buildx") ||
-        ma_strlist_push(argv, "imagetools") || ma_strlist_push(argv, "create"))
-        return -1;
-    if (annotations != NULL && ma_annotation_args(annotations, MA_ANNOTATE_INDEX, argv) != 0)
-        return -1;
-    for (size_t i = 0; i < tags->len; i++)
-        if (ma_strlist_push(argv, "--tag") || ma_strlist_pushf(argv, "%s:%s", image, tags->items[i]))
-            return -1;
-    return ma_strlist_extend(argv, sources);
-}
-
 static int push_pair(ma_strlist *argv, const char *flag, const char *value)
 {
     return ma_strlist_push(argv, flag) || ma_strlist_push(argv, value) ? -1 : 0;

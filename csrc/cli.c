@@ -10,6 +10,8 @@
 #include "cosign.h"
 #include "env.h"
 #include "github.h"
+#include "interrupt.h"
+#include "mergepreview.h"
 #include "planjson.h"
 #include "report.h"
 #include "runplan.h"
@@ -34,12 +36,45 @@ static int fail(FILE *errout, const ma_error *err)
     return ma_exit_status(err->kind);
 }
 
+/* A merge's dry run reads the recorded digests and composes each index, as
+ * the merge would: digests[i] is image i's (the caller frees the list). */
+static int preview_merge(const ma_cli_options *opt, const ma_plan *plan, ma_strlist *digests, ma_error *err)
+{
+    ma_interrupt intr;
+    if (ma_interrupt_install(&intr, err) != 0)
+        return -1;
+    /* no retries: a dry run does not wait on a registry that is not answering */
+    ma_regclient_opts ro = {.retries = 0, .envp = opt->req.envp, .intr = &intr};
+    ma_regclient *cl = NULL;
+    int rc = ma_regclient_new(&ro, &cl, err);
+    for (size_t i = 0; rc == 0 && i < plan->nimages; i++) {
+        char digest[MA_DIGEST_MAX];
+        rc = ma_merge_preview(cl, &plan->images[i], digest, err);
+        if (rc == 0 && ma_strlist_push(digests, digest) != 0)
+            rc = ma_nomem(err);
+    }
+    ma_regclient_free(cl);
+    ma_interrupt_restore(&intr);
+    return rc;
+}
+
 static int dry_run(const ma_cli_options *opt, FILE *out, FILE *errout)
 {
     ma_error err = {0};
     ma_plan plan;
     if (ma_pipeline_plan(&opt->req, &plan, &err) != 0)
         return fail(errout, &err);
+    ma_strlist digests = MA_STRLIST_INIT;
+    if (!opt->json && plan.req.mode == MA_MODE_MERGE && preview_merge(opt, &plan, &digests, &err) != 0) {
+        if (err.kind == MA_ERR_NOMEM || err.kind == MA_ERR_INTERRUPTED) {
+            ma_strlist_free(&digests);
+            ma_plan_free(&plan);
+            return fail(errout, &err);
+        }
+        /* a dry run still shows the plan: the merge itself will say what is wrong */
+        fprintf(errout, "note: the index's digest is not known: %s\n", err.msg);
+        ma_error_clear(&err);
+    }
     if (opt->json) {
         char *text = ma_plan_json(&plan, &err);
         if (text != NULL) {
@@ -48,8 +83,9 @@ static int dry_run(const ma_cli_options *opt, FILE *out, FILE *errout)
         }
         free(text);
     } else {
-        ma_report_plan(out, &plan);
+        ma_report_plan(out, &plan, digests.len == plan.nimages ? (const char *const *)digests.items : NULL);
     }
+    ma_strlist_free(&digests);
     ma_plan_free(&plan);
     return err.kind == MA_ERR_NONE ? MA_EXIT_OK : fail(errout, &err);
 }

@@ -11,6 +11,7 @@
 #include "env.h"
 #include "ghactions.h"
 #include "monoclock.h"
+#include "progress.h"
 #include "report.h"
 #include "shquote.h"
 
@@ -310,26 +311,13 @@ static void on_begin(void *ctx, ma_image_run *runs, size_t n)
     }
 }
 
-/* What a command does, in a few words: `inspect brokkr-broker:v1.2.3`, `tag v1.2, v1, latest`. */
+/* What a command does, in a few words: `starting the build`, `version`
+ * (registry steps say theirs in on_registry). */
 static void describe_command(const ma_strlist *argv, char *buf, size_t size)
 {
-    const char *verb = argv->len > 3 && strcmp(argv->items[2], "imagetools") == 0 ? argv->items[3] : NULL;
-    if (verb != NULL && strcmp(verb, "create") == 0) {
-        size_t at = (size_t)snprintf(buf, size, "tag");
-        for (size_t k = 4; k + 1 < argv->len && at < size; k++)
-            if (strcmp(argv->items[k], "--tag") == 0) {
-                const char *ref = argv->items[++k], *slash = strrchr(ref, '/');
-                const char *tag = strrchr(slash ? slash : ref, ':');
-                at += (size_t)snprintf(buf + at, size - at, " %s", tag ? tag + 1 : ref);
-            }
-    } else if (verb != NULL) {
-        const char *last = argv->items[argv->len - 1], *slash = strrchr(last, '/');
-        snprintf(buf, size, "%s %s", verb, slash ? slash + 1 : last);
-    } else {
-        snprintf(buf, size, "%s", argv->len > 2 && strcmp(argv->items[2], "build") == 0 ? "starting the build"
-                                  : argv->len > 2                                      ? argv->items[2]
-                                                                                       : "");
-    }
+    snprintf(buf, size, "%s", argv->len > 2 && strcmp(argv->items[2], "build") == 0 ? "starting the build"
+                              : argv->len > 2                                      ? argv->items[2]
+                                                                                   : "");
 }
 
 static void on_command(void *ctx, size_t i, const ma_strlist *argv)
@@ -341,6 +329,24 @@ static void on_command(void *ctx, size_t i, const ma_strlist *argv)
         ma_shquote_command(c->img[i].log, "$ ", argv);
     }
     describe_command(argv, c->img[i].doing, sizeof c->img[i].doing);
+    c->dirty = 1;
+}
+
+/* A registry step: its line in the image's log; on the board, what it does now. */
+static void on_registry(void *ctx, size_t i, const ma_regstep *step)
+{
+    ma_console *c = ctx;
+    if (i >= c->n)
+        return;
+    char *line = ma_regstep_line(step);
+    if (line == NULL)
+        return;
+    if (c->img[i].log != NULL)
+        fprintf(c->img[i].log, "%s\n", line);
+    const char *what = step->what != NULL ? step->what : "";
+    snprintf(c->img[i].doing, sizeof c->img[i].doing, "%s %.*s", step->method,
+             strncmp(what, "sha256:", 7) == 0 ? 19 : 100, what);
+    free(line);
     c->dirty = 1;
 }
 
@@ -495,7 +501,7 @@ int ma_console_open(ma_console **out, ma_view view, FILE *errout, const char *co
         return -1;
     }
     random_token(c->token, sizeof c->token);
-    c->watch = (ma_run_watch){c, on_begin, on_command, on_line, on_note, on_changed, on_tick};
+    c->watch = (ma_run_watch){c, on_begin, on_command, on_line, on_note, on_changed, on_tick, on_registry};
     if (view == MA_VIEW_BOARD) {
         fputs(MA_BOARD_HIDE_CURSOR, c->err);
         snprintf(c->footer, sizeof c->footer, "checking docker, the login and the builder");

@@ -315,8 +315,13 @@ static void transfer_done(transfer *t, CURLcode code)
         r->status = 0;
         if (t->too_big)
             snprintf(r->failure, sizeof r->failure, "response body over %u bytes", MA_HTTP_BODY_MAX);
-        else
-            snprintf(r->failure, sizeof r->failure, "%s", curl_easy_strerror(code));
+        else {
+            /* the system's word for it ("Connection refused") says more than curl's category */
+            long os_errno = 0;
+            curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
+            snprintf(r->failure, sizeof r->failure, "%s%s%s%s", curl_easy_strerror(code), os_errno ? " (" : "",
+                     os_errno ? strerror((int)os_errno) : "", os_errno ? ")" : "");
+        }
         r->retryable = !t->too_big && transport_retryable(code);
     }
 }

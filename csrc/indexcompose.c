@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifest.h"
+
 static int bad(ma_error *err, const ma_index_source *s, const char *why)
 {
     return ma_fail(err, MA_ERR_BUILD, "cannot merge %s (%s): %s", s->digest, s->platform, why);
@@ -121,5 +123,34 @@ int ma_index_compose(const ma_index_source *sources, size_t n, const ma_strlist 
     if (rc == 0)
         *len = strlen(*out);
     cJSON_Delete(index);
+    return rc;
+}
+
+int ma_merge_index(const ma_strlist *sources, const ma_strlist *platforms, const ma_strlist *annotations,
+                   const ma_strlist *raws, const char *shown, char **out, size_t *len, ma_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    size_t n = sources->len;
+    if (raws->len != n || platforms->len != n)
+        return ma_fail(err, MA_ERR_BUILD, "%s: %zu manifests read for %zu digests", shown, raws->len, n);
+    ma_index_source *src = calloc(n ? n : 1, sizeof *src);
+    if (src == NULL)
+        return ma_nomem(err);
+    for (size_t i = 0; i < n; i++) {
+        const char *at = strchr(sources->items[i], '@');
+        src[i] = (ma_index_source){at != NULL ? at + 1 : sources->items[i], platforms->items[i], raws->items[i],
+                                   strlen(raws->items[i])};
+    }
+    int rc = ma_index_compose(src, n, annotations, out, len, err);
+    free(src);
+    if (rc == 0 && (ma_index_verify_exact(shown, *out, *len, platforms, err) != 0 ||
+                    ma_index_annotations_check(shown, *out, *len, annotations, err) != 0))
+        rc = -1;
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+        *len = 0;
+    }
     return rc;
 }

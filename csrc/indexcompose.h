@@ -27,4 +27,10 @@ typedef struct {
  * bytes' media type unchanged); MA_ERR_NOMEM. */
 int ma_index_compose(const ma_index_source *sources, size_t n, const ma_strlist *annotations, char **out,
                      size_t *len, ma_error *err);
+/* One image's merged index: sources ("image@digest", in platform order),
+ * their manifests' bytes as read (raws, the same order), composed as above
+ * and checked: each platform exactly once, every annotation there.
+ * MA_ERR_BUILD naming `shown`; MA_ERR_NOMEM. */
+int ma_merge_index(const ma_strlist *sources, const ma_strlist *platforms, const ma_strlist *annotations,
+                   const ma_strlist *raws, const char *shown, char **out, size_t *len, ma_error *err);
 #endif

@@ -7,6 +7,7 @@
 #include "annotations.h"
 #include "buildcmd.h"
 #include "buildx.h"
+#include "indexcompose.h"
 #include "jobalias.h"
 #include "jobcheck.h"
 #include "jobsign.h"
@@ -74,48 +75,53 @@ void ma_job_free(ma_job *job)
         ma_strlist_free(&job->kept);
         ma_strlist_free(&job->done);
         ma_strlist_free(&job->moved);
+        ma_strlist_free(&job->source_raw);
+        free(job->index);
+        free(job->index_type);
+        free(job->held);
+        free(job->held_type);
+        job->index = job->index_type = job->held = job->held_type = NULL;
     }
 }
 
-/* A merge's recorded digest i, read back whole. */
+/* A merge's recorded digest i (image@digest), read back whole. */
 static int inspect_source(ma_job *job, ma_next *next)
 {
-    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--raw") ||
-             ma_strlist_push(&next->argv, job->image->sources.items[job->tag_index]);
-    return rc ? -1 : ma_jobstep_run(job, next, STEP_CHECK_SOURCE, 1);
+    const char *source = job->image->sources.items[job->tag_index], *at = strchr(source, '@');
+    return ma_jobstep_registry(job, next, STEP_CHECK_SOURCE, MA_REGOP_GET, at != NULL ? at + 1 : source);
 }
 
-static int combine(ma_job *job, ma_next *next)
+static int combine(ma_job *job, ma_next *next, ma_error *err);
+
+/* Keep the bytes the tags will get. */
+static int keep_index(ma_job *job, const char *raw, size_t len, const char *media_type)
 {
-    int rc = ma_jobstep_imagetools(next, "create") || ma_strlist_push(&next->argv, "--dry-run") ||
-             ma_annotation_args(&job->image->annotations, MA_ANNOTATE_INDEX, &next->argv) ||
-             ma_strlist_extend(&next->argv, &job->image->sources);
-    return rc ? -1 : ma_jobstep_run(job, next, STEP_COMBINE, 1);
+    free(job->index);
+    free(job->index_type);
+    job->index = malloc(len + 1);
+    job->index_type = ma_strdup(media_type != NULL ? media_type : "");
+    if (job->index == NULL || job->index_type == NULL)
+        return -1;
+    memcpy(job->index, raw, len);
+    job->index[len] = '\0';
+    job->index_len = len;
+    return 0;
 }
 
-/* Tags point at the pushed index, or (merge) at the index of the recorded digests. */
+/* Tags point at the pushed index, or (merge) at the index composed from the recorded digests. */
 static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_tags)
 {
-    ma_strlist_free(&next->argv);
-    ma_strlist pushed = MA_STRLIST_INIT, tags_left = MA_STRLIST_INIT;
-    const ma_strlist *sources = &job->image->sources;
+    ma_strlist tags_left = MA_STRLIST_INIT;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < all_tags->len; i++) {
         const char *tag = all_tags->items[i];
         if (!ma_strlist_contains(&job->kept, tag) && !ma_strlist_contains(&job->done, tag))
             rc = ma_strlist_push(&tags_left, tag) || ma_strlist_push(&job->moved, tag);
     }
-    int from_digests = job->mode == MA_MODE_MERGE && !job->resume;
-    if (rc == 0 && !from_digests) {
-        rc = ma_strlist_pushf(&pushed, "%s@%s", job->image->image, job->digest);
-        sources = &pushed;
-    }
     if (rc == 0)
-        rc = ma_buildcmd_promote_argv(job->image->image, &tags_left, sources,
-                                      from_digests ? &job->image->annotations : NULL, &next->argv);
-    ma_strlist_free(&pushed);
+        rc = ma_jobstep_put(job, next, step, &tags_left);
     ma_strlist_free(&tags_left);
-    return rc != 0 ? -1 : ma_jobstep_run(job, next, step, 0);
+    return rc != 0 ? -1 : 0;
 }
 
 static int copy_argv(ma_next *next, const ma_strlist *argv)
@@ -163,7 +169,9 @@ int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
         else
             rc = ma_jobsign_begin(job, next);
     } else if (phase == 2 && job->mode == MA_MODE_MERGE) {
-        rc = ip->sources.len > 0 ? inspect_source(job, next) : combine(job, next);
+        if (ip->sources.len == 0)
+            return combine(job, next, err);
+        rc = inspect_source(job, next);
     } else if (phase == 1 && job->mode == MA_MODE_BY_DIGEST) {
         if (ma_jobcheck_reusable_record(job, err) != 0)
             return -1;
@@ -244,6 +252,8 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
             return ma_nomem(err);
         return ma_jobstep_failed(job, next, "%s", why.msg);
     }
+    if (keep_index(job, raw, o->out_len, o->media_type) != 0)
+        return ma_nomem(err);
     if (job->mode == MA_MODE_PUSH && !job->image->index_annotations &&
         ma_strlist_pushf(&job->notes, "one platform without attestations makes no image index: the annotations "
                                       "are on the image manifest only") != 0)
@@ -260,14 +270,14 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
 }
 
 /* A recorded digest read back: it must be in the registry, byte for byte. */
-static int after_source(ma_job *job, const ma_outcome *o, ma_next *next)
+static int after_source(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
     const char *source = ip->sources.items[job->tag_index], *platform = ip->platforms.items[job->tag_index];
     if (o->status != 0) {
         char line[512];
-        ma_buildx_last_error_line(o->err_text, line, sizeof line);
-        if (ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND)
+        ma_jobstep_error_line(o, line, sizeof line);
+        if (ma_jobstep_not_found(o))
             return ma_jobstep_failed(job, next, "the %s digest %s is not in the registry (%s): was it pushed to this registry?",
                           platform, source, line);
         return ma_jobstep_failed(job, next, "cannot read back the %s digest %s: %s", platform, source, line);
@@ -277,29 +287,35 @@ static int after_source(ma_job *job, const ma_outcome *o, ma_next *next)
     const char *at = strchr(source, '@');
     if (at == NULL || strcmp(found, at + 1) != 0)
         return ma_jobstep_failed(job, next, "%s reads back as %s, not the recorded digest", source, found);
+    if (ma_strlist_push(&job->source_raw, o->out ? o->out : "") != 0)
+        return ma_nomem(err);
     if (++job->tag_index < ip->sources.len)
-        return inspect_source(job, next);
-    return combine(job, next);
+        return inspect_source(job, next) ? ma_nomem(err) : 0;
+    return combine(job, next, err);
 }
 
-/* The index the merge will push: its digest, and each platform exactly once. */
-static int after_combine(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+/* The index the merge will push, composed here from the recorded digests'
+ * manifests: its digest, and each platform exactly once. */
+static int combine(ma_job *job, ma_next *next, ma_error *err)
 {
-    size_t len = o->out_len;
-    if (len > 0 && o->out[len - 1] == '\n')
-        len--; /* imagetools prints the index bytes and a newline */
+    const ma_image_plan *ip = job->image;
     char shown[512];
-    snprintf(shown, sizeof shown, "the index of %s's digests", job->image->component);
+    snprintf(shown, sizeof shown, "the index of %s's digests", ip->component);
+    char *raw = NULL;
+    size_t len = 0;
     ma_error why = {0};
-    if (ma_index_verify_exact(shown, o->out, len, &job->image->platforms, &why) != 0 ||
-        ma_index_annotations_check(shown, o->out, len, &job->image->annotations, &why) != 0) {
-        if (why.kind == MA_ERR_NOMEM)
-            return ma_nomem(err);
-        return ma_jobstep_failed(job, next, "%s", why.msg);
-    }
-    ma_sha256_digest(o->out, len, job->digest);
+    if (ma_merge_index(&ip->sources, &ip->platforms, &ip->annotations, &job->source_raw, shown, &raw, &len, &why) != 0)
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
+    ma_sha256_digest(raw, len, job->digest);
+    free(job->index);
+    free(job->index_type);
+    job->index = raw;
+    job->index_len = len;
+    job->index_type = ma_strdup(MA_MEDIA_OCI_INDEX);
+    if (job->index_type == NULL)
+        return ma_nomem(err);
     job->tag_index = 0;
-    return next_tag(job, next, STEP_GUARD, &job->image->immutable_tags, 0);
+    return next_tag(job, next, STEP_GUARD, &ip->immutable_tags, 0) ? ma_nomem(err) : 0;
 }
 
 /* A read-back of image:tag: absent, at our digest, or elsewhere. */
@@ -313,13 +329,13 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
     snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
     if (o->status != 0) {
         /* only a guard may find nothing: after a promote the tag must be there */
-        if (guard && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND) {
+        if (guard && ma_jobstep_not_found(o)) {
             snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
             job->tag_index++;
             return next_tag(job, next, STEP_GUARD, tags, 0);
         }
         char line[512];
-        ma_buildx_last_error_line(o->err_text, line, sizeof line);
+        ma_jobstep_error_line(o, line, sizeof line);
         return ma_jobstep_failed(job, next, "cannot read back %s: %s", ref, line);
     }
     ma_sha256_digest(o->out ? o->out : "", o->out_len, found);
@@ -355,10 +371,10 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
         return ma_jobsign_after(job, o, next, err);
     const ma_image_plan *ip = job->image;
     int is_read = job->step == STEP_VERIFY_INDEX || job->step == STEP_GUARD || job->step == STEP_CHECK_SOURCE ||
-                  job->step == STEP_COMBINE || job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||
+                  job->step == STEP_PRECHECK || job->step == STEP_READ_MUTABLE ||
                   job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE ||
                   job->step == STEP_READ_ALIAS;
-    if (o->status != 0 && (!is_read || ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)) {
+    if (o->status != 0 && (!is_read || ma_jobstep_transient(o))) {
         const char *what = job->step == STEP_BUILD ? "build failed"
                            : is_read                ? "registry read-back failed"
                                                     : "tagging failed";
@@ -376,7 +392,7 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
             rc = ma_jobsign_begin(job, next);
         break;
     case STEP_VERIFY_INDEX:
-        if (o->status != 0 && job->reused && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND) {
+        if (o->status != 0 && job->reused && ma_jobstep_not_found(o)) {
             /* the recorded digest is gone from the registry: build it again */
             snprintf(job->heard, sizeof job->heard, "%s@%s: no longer in the registry, building it again",
                      job->image->image, job->digest);
@@ -389,17 +405,12 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
                                                            : "cannot read back the pushed index");
         return after_verify(job, o, next, err);
     case STEP_CHECK_SOURCE:
-        rc = after_source(job, o, next);
-        break;
+        return after_source(job, o, next, err);
     case STEP_READ_ALIAS:
         if (ma_jobalias_after(job, o, next, err) != 0)
             return -1;
         rc = next->kind == MA_NEXT_WAIT ? move_mutable(job, next) : 0;
         break;
-    case STEP_COMBINE:
-        if (o->status != 0)
-            return ma_jobstep_retry_or_fail(job, o, next, "cannot combine the digests into an index");
-        return after_combine(job, o, next, err);
     case STEP_GUARD:
     case STEP_CHECK_IMMUTABLE:
     case STEP_CHECK_MUTABLE:

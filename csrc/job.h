@@ -26,11 +26,14 @@
  * it.  A local build is one phase: the `--load` build; so is a push by digest
  * (build, read back, no tags; a re-run reuses this commit's record when the
  * registry still holds its digest).  A merge has the same four phases, but
- * phase 2 reads every recorded digest back from the registry and works out
- * the index digest with `imagetools create --dry-run` (checking it holds each
- * platform exactly once) instead of building.
+ * phase 2 reads every recorded digest back from the registry and composes
+ * the index from them (checking it holds each platform exactly once) instead
+ * of building; phases 3 and 4 put those bytes under the tags.
  *
- * Decisions only: the caller runs each command and hands back its outcome. */
+ * Every registry read and tag move is a registry step (MA_NEXT_REGISTRY: a
+ * GET, a blob GET, a PUT of the index's bytes), the rest commands.
+ * Decisions only: the caller runs each command or step and hands back its
+ * outcome. */
 #ifndef MA_JOB_H
 #define MA_JOB_H
 
@@ -56,7 +59,7 @@ int ma_job_continue(ma_job *job, const ma_outcome *outcome, ma_next *next, ma_er
 /* What the job's current (or last) command does, for the people watching:
  * checking (phase 1: the registry read before building), building (the
  * buildx build; a watcher that reads buildx's progress may call its export
- * "pushing"), verifying (read-backs), tagging (imagetools create).  New
+ * "pushing"), verifying (read-backs), tagging (registry PUTs).  New
  * kinds of step (signing) add a value here and a case in ma_job_activity. */
 typedef enum {
     MA_ACTIVITY_CHECKING = 0,

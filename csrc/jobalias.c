@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "aliasguard.h"
-#include "buildx.h"
 #include "jobstep.h"
 #include "published.h"
 
@@ -28,9 +27,9 @@ int ma_jobalias_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
     char ref[1024];
     snprintf(ref, sizeof ref, "%s:%s", job->image->image, tag);
     if (o->status != 0) {
-        if (ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
+        if (job->held_stage != 0 || !ma_jobstep_not_found(o)) {
             char line[512];
-            ma_buildx_last_error_line(o->err_text, line, sizeof line);
+            ma_jobstep_error_line(o, line, sizeof line);
             return ma_jobstep_failed(job, next, "cannot read %s before moving it: %s", ref,
                                      line[0] ? line : "no error output");
         }
@@ -38,8 +37,11 @@ int ma_jobalias_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
     } else {
         ma_published held;
         ma_error why = {0};
-        if (ma_published_parse(ref, o->out, o->out_len, &held, &why) != 0)
+        int known = ma_jobstep_published(job, o, next, ref, &held, &why);
+        if (known < 0)
             return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
+        if (known == 0)
+            return 0; /* its labels are read next */
         int rc = 0;
         if (ma_alias_decide(job->version, held.version) == MA_ALIAS_KEEP)
             rc = ma_strlist_push(&job->kept, tag) ||

@@ -32,25 +32,10 @@ int ma_jobcheck_next(ma_job *job, ma_next *next)
     return 0;
 }
 
-int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+/* What the tag names is known (held): a re-run, a kept sha- tag, or a conflict. */
+static int decide(ma_job *job, ma_published held, const char *tag, const char *ref, ma_next *next, ma_error *err)
 {
     const ma_image_plan *ip = job->image;
-    const char *tag = ip->immutable_tags.items[job->tag_index];
-    char ref[1024], line[512];
-    snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
-    if (o->status != 0) {
-        if (ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
-            ma_buildx_last_error_line(o->err_text, line, sizeof line);
-            return ma_jobstep_failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
-        }
-        snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
-        job->tag_index++;
-        return ma_jobcheck_next(job, next);
-    }
-    ma_published held;
-    ma_error why = {0};
-    if (ma_published_parse(ref, o->out, o->out_len, &held, &why) != 0)
-        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
     int rc = 0;
     if (job->resume && strcmp(held.digest, job->digest) == 0) {
         rc = ma_strlist_push(&job->done, tag);
@@ -71,6 +56,13 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
             }
         job->resume = 1;
         snprintf(job->digest, sizeof job->digest, "%s", held.digest);
+        /* the bytes the other tags get */
+        free(job->index);
+        free(job->index_type);
+        job->index = job->held;
+        job->index_len = job->held_len;
+        job->index_type = job->held_type;
+        job->held = job->held_type = NULL;
         rc = ma_strlist_push(&job->done, tag);
     } else if (same(held.revision, job->revision) && ma_tag_is_commit(tag) && !job->allow_overwrite) {
         rc = ma_strlist_push(&job->kept, tag) ||
@@ -96,12 +88,35 @@ int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error 
     return ma_jobcheck_next(job, next) ? ma_nomem(err) : 0;
 }
 
+int ma_jobcheck_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
+{
+    const ma_image_plan *ip = job->image;
+    const char *tag = ip->immutable_tags.items[job->tag_index];
+    char ref[1024], line[512];
+    snprintf(ref, sizeof ref, "%s:%s", ip->image, tag);
+    if (o->status != 0) {
+        if (job->held_stage != 0 || !ma_jobstep_not_found(o)) {
+            ma_jobstep_error_line(o, line, sizeof line);
+            return ma_jobstep_failed(job, next, "cannot read %s before building: %s", ref, line[0] ? line : "no error output");
+        }
+        snprintf(job->heard, sizeof job->heard, "%s: not published yet", ref);
+        job->tag_index++;
+        return ma_jobcheck_next(job, next) ? ma_nomem(err) : 0;
+    }
+    ma_published held;
+    ma_error why = {0};
+    int known = ma_jobstep_published(job, o, next, ref, &held, &why);
+    if (known < 0)
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_jobstep_failed(job, next, "%s", why.msg);
+    return known ? decide(job, held, tag, ref, next, err) : 0;
+}
+
 int ma_jobcheck_after_read_mutable(ma_job *job, const ma_outcome *o, ma_next *next)
 {
     const ma_strlist *tags = &job->image->mutable_tags;
-    if (o->status != 0 && ma_buildx_classify_failure(o->err_text) != MA_FAILURE_NOT_FOUND) {
+    if (o->status != 0 && !ma_jobstep_not_found(o)) {
         char line[512];
-        ma_buildx_last_error_line(o->err_text, line, sizeof line);
+        ma_jobstep_error_line(o, line, sizeof line);
         return ma_jobstep_failed(job, next, "cannot read back %s:%s: %s", job->image->image,
                                  tags->items[job->tag_index], line);
     }

@@ -9,10 +9,19 @@
 
 #include "buildx.h"
 #include "exec.h"
+#include "jobregistry.h"
 #include "monoclock.h"
 #include "progress.h"
 
+typedef struct slot slot;
+
+/* The run's registry session, and whose step it is now (for the step lines). */
 typedef struct {
+    ma_jobregistry session;
+    slot *current;
+} registry;
+
+struct slot {
     ma_image_run *run;
     size_t index;
     const ma_jobrunner_options *opt;
@@ -25,7 +34,8 @@ typedef struct {
     int finished;      /* done, failed or cancelled */
     long ready_at;     /* when next may start (retry back-off) */
     long started_at;
-} slot;
+    registry *reg;
+};
 
 /* Tell the watch runs[i] changed, with its running/waiting state current. */
 static void changed(slot *s)
@@ -61,6 +71,7 @@ static void take(slot *s)
 {
     switch (s->next.kind) {
     case MA_NEXT_RUN:
+    case MA_NEXT_REGISTRY:
         s->ready_at = ma_monoclock_ms() + (long)s->next.delay_ms;
         break;
     case MA_NEXT_WAIT:
@@ -168,7 +179,8 @@ static int start(slot *s, const ma_jobrunner_options *opt, ma_error *err)
 
 static int completed(slot *s, ma_error *err)
 {
-    ma_outcome o = {s->exec.status, s->exec.out.data, s->exec.out.len, ma_exec_stderr(&s->exec)};
+    ma_outcome o = {.status = s->exec.status, .out = s->exec.out.data, .out_len = s->exec.out.len,
+                    .err_text = ma_exec_stderr(&s->exec)};
     s->running = 0;
     s->reading_rawjson = 0;
     int was_read = s->next.capture;
@@ -186,6 +198,49 @@ static int completed(slot *s, ma_error *err)
     ma_exec_free(&s->exec);
     if (rc == 0)
         take(s);
+    return rc;
+}
+
+/* The client reports each request it answered: shown behind the image that asked. */
+static void on_step(void *ctx, const ma_regstep *step)
+{
+    registry *r = ctx;
+    slot *s = r->current;
+    if (s == NULL)
+        return;
+    const ma_run_watch *w = s->opt->watch;
+    if (w == NULL)
+        ma_progress_regstep(&s->progress, step);
+    else if (w->registry != NULL)
+        w->registry(w->ctx, s->index, step);
+}
+
+/* One registry step, start to answer, handed back to the job. */
+static int registry_step(slot *s, ma_error *err)
+{
+    registry *r = s->reg;
+    if (s->opt->registry == NULL) {
+        snprintf(s->run->job.error, sizeof s->run->job.error, "no registry session for this run");
+        finish(s, MA_RESULT_FAILED);
+        return 0;
+    }
+    ma_jobregistry_answer a;
+    r->current = s;
+    int rc = ma_jobregistry_ask(&r->session, &s->next, &a, err);
+    r->current = NULL;
+    if (rc != 0)
+        return -1;
+    s->run->requests += a.requests;
+    rc = ma_job_continue(&s->run->job, &a.outcome, &s->next, err);
+    ma_jobregistry_answer_free(&a);
+    ma_job *job = &s->run->job;
+    if (rc == 0 && job->heard[0] != '\0') {
+        note(s->opt, s->index, job->image->component, job->heard);
+        job->heard[0] = '\0';
+    }
+    if (rc == 0)
+        take(s);
+    changed(s);
     return rc;
 }
 
@@ -255,7 +310,7 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
     int rc = 0;
     for (;;) {
         long now = ma_monoclock_ms(), wait = -1;
-        int running = 0, pending = 0;
+        int running = 0, pending = 0, asked = 0;
         for (size_t i = 0; i < n; i++)
             running += slots[i].running;
         for (size_t i = 0; i < n && rc == 0; i++) {
@@ -265,13 +320,22 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
             pending++;
             if (s->ready_at > now) {
                 wait = wait < 0 || s->ready_at - now < wait ? s->ready_at - now : wait;
+            } else if (s->next.kind == MA_NEXT_REGISTRY) {
+                rc = registry_step(s, err);
+                asked = 1;
             } else if (running < opt->max_procs) {
                 rc = start(s, opt, err);
                 running += s->running;
             }
         }
+        if (rc != 0 && err->kind == MA_ERR_INTERRUPTED) {
+            note(opt, MA_WATCH_RUN, NULL, "interrupted: stopping the running builds");
+            stop_all(slots, n, SIGTERM);
+        }
         if (rc != 0)
             break;
+        if (asked)
+            continue; /* the jobs that asked may have more to do at once */
         if (running == 0) {
             int more = 0;
             for (size_t i = 0; i < n; i++)
@@ -346,6 +410,11 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
     int rc = 0;
     ma_jobrunner_options o = *opt;
     o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
+    ma_regclient_opts none = {0};
+    registry reg = {{opt->registry != NULL ? *opt->registry : none, NULL}, NULL};
+    reg.session.opts.intr = intr;
+    reg.session.opts.on_step = on_step;
+    reg.session.opts.step_ctx = &reg;
     if (o.watch != NULL && o.watch->begin != NULL)
         o.watch->begin(o.watch->ctx, runs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -353,6 +422,7 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         slots[i].index = i;
         slots[i].opt = &o;
         slots[i].started_at = t0;
+        slots[i].reg = &reg;
         slots[i].progress.log = opt->log;
         slots[i].progress.prefix = runs[i].job.image->component;
         rc = ma_job_begin(&runs[i].job, 1, &slots[i].next, err);
@@ -369,5 +439,6 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         ma_next_clear(&slots[i].next);
     }
     free(slots);
+    ma_jobregistry_free(&reg.session);
     return rc;
 }

@@ -1,6 +1,8 @@
 /* The run loop: drives every image's publish state machine through its
  * phases, at most `max_procs` commands at once, streaming their output, and
- * stops everything it started on SIGINT/SIGTERM. */
+ * stops everything it started on SIGINT/SIGTERM.  Registry steps are asked
+ * on one client for the whole run (one connection pool, one token cache),
+ * between the commands' output. */
 #ifndef MA_JOBRUNNER_H
 #define MA_JOBRUNNER_H
 
@@ -9,6 +11,7 @@
 #include "interrupt.h"
 #include "job.h"
 #include "rawjson.h"
+#include "regclient.h"
 
 typedef enum {
     MA_RESULT_PENDING = 0,
@@ -32,6 +35,7 @@ typedef struct {
     int running;        /* one of its commands runs now */
     int waiting;        /* parked at the end of a phase, for the other images */
     ma_rawjson build;   /* its build's progress, when builds run with --progress rawjson */
+    unsigned long requests; /* registry requests its steps sent (retries, pings and tokens included) */
 } ma_image_run;
 
 /* Someone watching the run (the terminal board, GitHub groups, log files):
@@ -45,6 +49,7 @@ typedef struct {
     void (*note)(void *ctx, size_t i, const char *text);        /* i == MA_WATCH_RUN: about the whole run */
     void (*changed)(void *ctx, size_t i);                       /* runs[i]'s step, progress or state changed */
     void (*tick)(void *ctx);                                    /* at least every MA_WATCH_TICK_MS meanwhile */
+    void (*registry)(void *ctx, size_t i, const ma_regstep *step); /* runs[i] asked the registry this */
 } ma_run_watch;
 
 #define MA_WATCH_RUN ((size_t)-1)
@@ -57,6 +62,8 @@ typedef struct {
     FILE *log;                /* without a watch: progress, each line behind its component; NULL: none */
     const ma_run_watch *watch; /* NULL: the log */
     int rawjson;              /* builds run with `--progress rawjson`, their stderr read into runs[i].build */
+    const ma_regclient_opts *registry; /* the registry session every image's registry steps share (its
+                                          intr, on_step and step_ctx are the runner's); NULL: none */
 } ma_jobrunner_options;
 
 /* Run every job; returns 0 when the loop ran to its end (results say how each

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "annotations.h"
 #include "buildx.h"
 #include "cosign.h"
 #include "jobstep.h"
@@ -21,15 +20,12 @@ static int cosign(ma_job *job, ma_next *next, int step, int verify)
     return 0;
 }
 
-/* A merge's index exists only once created: push it by digest, no tag. */
+/* A merge's index exists only once put: put it by digest, no tag. */
 static int push_index(ma_job *job, ma_next *next)
 {
-    int rc = ma_jobstep_imagetools(next, "create") ||
-             ma_annotation_args(&job->image->annotations, MA_ANNOTATE_INDEX, &next->argv) ||
-             ma_strlist_push(&next->argv, "--tag") ||
-             ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest) ||
-             ma_strlist_extend(&next->argv, &job->image->sources);
-    return rc ? -1 : ma_jobstep_run(job, next, STEP_PUSH_INDEX, 0);
+    char *one[] = {job->digest};
+    ma_strlist by_digest = {one, 1, 1};
+    return ma_jobstep_put(job, next, STEP_PUSH_INDEX, &by_digest);
 }
 
 int ma_jobsign_begin(ma_job *job, ma_next *next)
@@ -69,7 +65,7 @@ int ma_jobsign_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *
             return ma_jobstep_retry_or_fail(job, o, next, "signing failed (cosign sign); no tag was moved");
         rc = cosign(job, next, STEP_SIGN_VERIFY, 1);
     } else {
-        if (o->status != 0 && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT)
+        if (o->status != 0 && ma_jobstep_transient(o))
             return ma_jobstep_retry_or_fail(job, o, next, "cannot verify the signature (cosign verify)");
         if (o->status != 0) {
             ma_buildx_last_error_line(o->err_text, line, sizeof line);

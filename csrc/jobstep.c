@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buildx.h"
@@ -25,32 +26,113 @@ int ma_jobstep_run(ma_job *job, ma_next *next, int step, int capture)
     next->capture = capture;
     next->delay_ms = 0;
     next->envp = NULL;
+    next->reg_op = 0;
+    next->image = NULL;
+    next->body = next->media_type = NULL;
+    next->body_len = 0;
     return 0;
 }
 
-int ma_jobstep_imagetools(ma_next *next, const char *command)
+int ma_jobstep_not_found(const ma_outcome *o)
+{
+    return o->registry ? o->not_found : ma_buildx_classify_failure(o->err_text) == MA_FAILURE_NOT_FOUND;
+}
+
+int ma_jobstep_transient(const ma_outcome *o)
+{
+    return !o->registry && ma_buildx_classify_failure(o->err_text) == MA_FAILURE_TRANSIENT;
+}
+
+void ma_jobstep_error_line(const ma_outcome *o, char *line, size_t size)
+{
+    if (o->registry)
+        snprintf(line, size, "%s", o->err_text ? o->err_text : "");
+    else
+        ma_buildx_last_error_line(o->err_text, line, size);
+}
+
+int ma_jobstep_registry(ma_job *job, ma_next *next, int step, ma_regop op, const char *ref)
 {
     ma_strlist_free(&next->argv);
-    return ma_strlist_push(&next->argv, "docker") || ma_strlist_push(&next->argv, "buildx") ||
-                   ma_strlist_push(&next->argv, "imagetools") || ma_strlist_push(&next->argv, command)
-               ? -1
-               : 0;
+    if (ma_strlist_push(&next->argv, ref) != 0 || ma_jobstep_run(job, next, step, 1) != 0)
+        return -1;
+    next->kind = MA_NEXT_REGISTRY;
+    next->reg_op = op;
+    next->image = job->image->image;
+    return 0;
 }
 
 int ma_jobstep_inspect(ma_job *job, ma_next *next, int step, const char *tag)
 {
-    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--raw") ||
-             (tag != NULL ? ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag)
-                          : ma_strlist_pushf(&next->argv, "%s@%s", job->image->image, job->digest));
-    return rc ? -1 : ma_jobstep_run(job, next, step, 1);
+    return ma_jobstep_registry(job, next, step, MA_REGOP_GET, tag != NULL ? tag : job->digest);
+}
+
+int ma_jobstep_put(ma_job *job, ma_next *next, int step, const ma_strlist *tags)
+{
+    ma_strlist_free(&next->argv);
+    if (ma_strlist_extend(&next->argv, tags) != 0 || ma_jobstep_run(job, next, step, 0) != 0)
+        return -1;
+    next->kind = MA_NEXT_REGISTRY;
+    next->reg_op = MA_REGOP_PUT;
+    next->image = job->image->image;
+    next->body = job->index;
+    next->body_len = job->index_len;
+    next->media_type = job->index_type;
+    return 0;
 }
 
 int ma_jobstep_read_published(ma_job *job, ma_next *next, int step, const char *tag)
 {
-    int rc = ma_jobstep_imagetools(next, "inspect") || ma_strlist_push(&next->argv, "--format") ||
-             ma_strlist_push(&next->argv, MA_PUBLISHED_FORMAT) ||
-             ma_strlist_pushf(&next->argv, "%s:%s", job->image->image, tag);
-    return rc ? -1 : ma_jobstep_run(job, next, step, 1);
+    job->held_stage = 0;
+    return ma_jobstep_registry(job, next, step, MA_REGOP_GET, tag);
+}
+
+static char *copy_bytes(const char *raw, size_t len)
+{
+    char *c = malloc(len + 1);
+    if (c != NULL) {
+        memcpy(c, raw != NULL ? raw : "", len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
+int ma_jobstep_published(ma_job *job, const ma_outcome *o, ma_next *next, const char *ref, ma_published *held,
+                         ma_error *why)
+{
+    const char *raw = o->out != NULL ? o->out : "";
+    int stage = job->held_stage;
+    if (stage == 0) {
+        /* kept: the labels may take two more reads, and a re-run puts these bytes under the other tags */
+        free(job->held);
+        free(job->held_type);
+        job->held = copy_bytes(raw, o->out_len);
+        job->held_type = ma_strdup(o->media_type != NULL ? o->media_type : "");
+        job->held_len = o->out_len;
+        if (job->held == NULL || job->held_type == NULL)
+            return ma_nomem(why);
+        snprintf(job->held_digest, sizeof job->held_digest, "%s", o->digest != NULL ? o->digest : "");
+    }
+    if (ma_published_from_manifest(ref, job->held_digest, job->held, job->held_len, held, why) != 0)
+        return -1;
+    if (stage == 2 && ma_published_take_config(held, raw, o->out_len) != 0) {
+        ma_published_free(held);
+        return ma_nomem(why);
+    }
+    if (stage < 2 && (held->revision == NULL || held->version == NULL)) {
+        char digest[MA_DIGEST_MAX];
+        int config = 0;
+        if (ma_published_labels_at(stage == 0 ? job->held : raw, stage == 0 ? job->held_len : o->out_len, digest,
+                                   &config)) {
+            ma_published_free(held);
+            int step = job->step;
+            if (ma_jobstep_registry(job, next, step, config ? MA_REGOP_BLOB : MA_REGOP_GET, digest) != 0)
+                return ma_nomem(why);
+            job->held_stage = config ? 2 : 1;
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* backoff_ms doubled `attempt` times, capped: a shift past the width of
@@ -65,6 +147,8 @@ static unsigned backoff_delay(unsigned backoff_ms, int attempt)
 
 int ma_jobstep_retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what)
 {
+    if (o->registry) /* the client retried it already: its message says how often */
+        return ma_jobstep_failed(job, next, "%s: %s", what, o->err_text && o->err_text[0] ? o->err_text : "no answer");
     ma_failure_kind kind = ma_buildx_classify_failure(o->err_text);
     if (kind == MA_FAILURE_TRANSIENT && job->attempt < job->retries) {
         next->delay_ms = backoff_delay(job->backoff_ms, job->attempt);

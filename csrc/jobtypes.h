@@ -12,14 +12,19 @@
 #include "strlist.h"
 
 typedef struct {
-    int status;             /* exit status */
-    const char *out;        /* captured stdout (read-backs), may be NULL */
+    int status;             /* exit status; a registry step: 0 answered, 1 not */
+    const char *out;        /* captured stdout (read-backs) or the body a registry GET read, may be NULL */
     size_t out_len;
-    const char *err_text;   /* the end of stderr */
+    const char *err_text;   /* the end of stderr; a registry step: the client's one-line error */
+    int registry;           /* a registry step: the client already retried what was transient */
+    int not_found;          /* a registry step: the registry does not have it */
+    const char *digest;     /* a registry step: what the reference names (or was put), or NULL */
+    const char *media_type; /* a registry GET: the manifest's media type, or NULL */
 } ma_outcome;
 
 typedef enum {
     MA_NEXT_RUN,     /* run `argv` (after delay_ms) and hand back its outcome */
+    MA_NEXT_REGISTRY, /* ask the registry (reg_op) on the run's client and hand back its outcome */
     MA_NEXT_WAIT,    /* this phase is done: wait for the other images */
     MA_NEXT_DONE,    /* every phase is done */
     MA_NEXT_FAILED   /* stop: job->error says why */
@@ -28,12 +33,24 @@ typedef enum {
 /* The longest wait before a retry: an hour. */
 #define MA_JOB_BACKOFF_MAX_MS 3600000u
 
+/* A registry step: what it asks of the registry holding `image`. */
+typedef enum {
+    MA_REGOP_GET = 1,   /* the manifest a tag or digest names, whole (its bytes checked) */
+    MA_REGOP_BLOB,      /* a blob's bytes, by digest (an image config) */
+    MA_REGOP_PUT        /* body under each tag in argv */
+} ma_regop;
+
 typedef struct {
     ma_next_kind kind;
-    ma_strlist argv;
+    ma_strlist argv;    /* MA_NEXT_REGISTRY: GET/BLOB one tag or digest; PUT the tags (or one digest) */
     int capture;        /* the outcome needs stdout */
     unsigned delay_ms;  /* back-off before a retry, at most MA_JOB_BACKOFF_MAX_MS */
     const char *const *envp; /* the command's own environment (cosign's), or NULL: the runner's */
+    ma_regop reg_op;         /* MA_NEXT_REGISTRY: */
+    const char *image;       /* host/repository (borrowed from the plan) */
+    const char *body;        /* PUT: the manifest's exact bytes (borrowed from the job) */
+    size_t body_len;
+    const char *media_type;  /* PUT: its media type */
 } ma_next;
 
 typedef struct {
@@ -58,6 +75,15 @@ typedef struct {
     ma_strlist moved;      /* tags this run pointed at the digest */
     int resume;            /* the release was already in the registry: nothing built */
     int reused;            /* push by digest: this commit's record reused, nothing built */
+    char *index;           /* the bytes the tags get: the index read back (or composed, merge) */
+    size_t index_len;
+    char *index_type;      /* its media type */
+    ma_strlist source_raw; /* merge: each recorded digest's manifest, as read back */
+    char *held;            /* phase 1: what the immutable tag being read names, while its labels are read */
+    size_t held_len;
+    char *held_type;
+    char held_digest[MA_DIGEST_MAX];
+    int held_stage;        /* what that read asks now: 0 the tag, 1 its first platform image, 2 that image's config */
     char heard[512];       /* a read's expected negative, worded for the log ("…: not published yet");
                               the runner prints it in place of the command's error output, and clears it */
     char error[MA_ERROR_MSG_MAX];

@@ -295,3 +295,23 @@ int ma_index_attestations_check(const char *shown, const char *raw, size_t len, 
     cJSON_Delete(root);
     return rc;
 }
+
+int ma_index_first_image(const char *raw, size_t len, char digest[MA_DIGEST_MAX])
+{
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    const cJSON *entry = NULL, *manifests = cJSON_GetObjectItemCaseSensitive(root, "manifests");
+    const cJSON *list = cJSON_IsArray(manifests) ? manifests : NULL;
+    int found = 0;
+    cJSON_ArrayForEach(entry, list)
+    {
+        const cJSON *platform = cJSON_GetObjectItemCaseSensitive(entry, "platform");
+        const char *d = string_field(entry, "digest");
+        if (cJSON_IsObject(platform) && !is_attestation(entry, platform) && d != NULL && ma_digest_is_valid(d)) {
+            snprintf(digest, MA_DIGEST_MAX, "%s", d);
+            found = 1;
+            break;
+        }
+    }
+    cJSON_Delete(root);
+    return found;
+}

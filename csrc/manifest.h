@@ -1,11 +1,12 @@
 /* Checks on what the registry holds, read back as raw manifest bytes
- * (`docker buildx imagetools inspect --raw`).  Pure: the caller runs the command. */
+ * (a registry GET).  Pure: the caller asks the registry. */
 #ifndef MA_MANIFEST_H
 #define MA_MANIFEST_H
 
 #include <stddef.h>
 
 #include "error.h"
+#include "sha256.h"
 #include "strlist.h"
 
 /* The platforms ("os/arch[/variant]") of the image manifests in an OCI image
@@ -40,4 +41,7 @@ int ma_index_annotations_check(const char *shown, const char *raw, size_t len, c
  * `shown` and the platform without one. */
 int ma_index_attestations_check(const char *shown, const char *raw, size_t len, ma_error *err);
 
+/* The first platform image (attestations aside) of an index: 1 with digest
+ * set, 0 when raw is not an index or holds none. */
+int ma_index_first_image(const char *raw, size_t len, char digest[MA_DIGEST_MAX]);
 #endif

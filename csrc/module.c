@@ -385,6 +385,7 @@ static PyObject *image_result(const ma_image_run *run, const char *log)
         put(d, "tags", list_from(&ip->tags)) || put(d, "moved", list_from(&job->moved)) ||
         put(d, "kept", list_from(&job->kept)) || put(d, "unchanged", list_from(&job->done)) ||
         put(d, "notes", list_from(&job->notes)) || put(d, "seconds", PyFloat_FromDouble(run->seconds)) ||
+        put(d, "requests", PyLong_FromUnsignedLong(run->requests)) ||
         put(d, "error", text_or_none(failed ? job->error : NULL)) ||
         put(d, "failed_step", text_or_none(ma_console_failed_step(run))) || put(d, "log", text_or_none(log))) {
         Py_XDECREF(d);

@@ -42,8 +42,6 @@ static void image_plan_free(ma_image_plan *ip)
     ma_strlist_free(&ip->immutable_tags);
     ma_strlist_free(&ip->mutable_tags);
     ma_strlist_free(&ip->build_argv);
-    ma_strlist_free(&ip->promote_immutable_argv);
-    ma_strlist_free(&ip->promote_mutable_argv);
 }
 
 void ma_plan_free(ma_plan *plan)
@@ -183,14 +181,6 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
         plan_signing(plan, ip, err) != 0)
         return -1;
     int rc = plan->req.mode != MA_MODE_MERGE && ma_buildcmd_build_argv(in, plan, c, ip);
-    /* a merge creates its index from the digests: with the index annotations */
-    const ma_strlist *annotations = plan->req.mode == MA_MODE_MERGE ? &ip->annotations : NULL;
-    if (!rc && plan->req.push && ip->immutable_tags.len > 0)
-        rc = ma_buildcmd_promote_argv(ip->image, &ip->immutable_tags, &ip->sources, annotations,
-                                      &ip->promote_immutable_argv);
-    if (!rc && plan->req.push && ip->mutable_tags.len > 0)
-        rc = ma_buildcmd_promote_argv(ip->image, &ip->mutable_tags, &ip->sources, annotations,
-                                      &ip->promote_mutable_argv);
     return rc ? ma_nomem(err) : 0;
 }
 

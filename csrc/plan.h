@@ -9,11 +9,11 @@
  *   1. build: `docker buildx build ... --output type=image,...,push-by-digest=true`
  *      pushes the multi-platform index by digest only and writes the digest to
  *      the metadata file;
- *   2. promote_immutable: `imagetools create` points vX.Y.Z / sha-... at it;
- *   3. promote_mutable:   `imagetools create` points vX.Y, vX, latest, branch, pr-N at it.
+ *   2. the immutable tags (vX.Y.Z / sha-...) get the index's bytes (a registry PUT each);
+ *   3. then the mutable ones (vX.Y, vX, latest, branch, pr-N).
  * A local build (no push) is one `--load` build of one platform with every tag.
  * A push by digest is step 1 only, plus a record in the digest directory; a
- * merge has no build: step 2 and 3 create the index from the recorded digests. */
+ * merge has no build: step 2 and 3 put the index composed from the recorded digests. */
 #ifndef MA_PLAN_H
 #define MA_PLAN_H
 

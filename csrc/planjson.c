@@ -1,6 +1,7 @@
 #include "planjson.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,28 @@ static cJSON *steps_json(const ma_strlist *first, const ma_strlist *second)
     return steps;
 }
 
-static cJSON *image_json(const ma_image_plan *ip)
+/* The tag moves of a publish, as registry steps: {"method": "PUT", "ref": "image:tag", "digest": "<digest>"},
+ * the immutable tags first. */
+static cJSON *promote_json(const ma_image_plan *ip, int push)
+{
+    cJSON *steps = cJSON_CreateArray();
+    const ma_strlist *lists[] = {&ip->immutable_tags, &ip->mutable_tags};
+    for (size_t l = 0; push && steps != NULL && l < 2; l++)
+        for (size_t i = 0; i < lists[l]->len; i++) {
+            char ref[1024];
+            snprintf(ref, sizeof ref, "%s:%s", ip->image, lists[l]->items[i]);
+            cJSON *step = cJSON_CreateObject();
+            if (step == NULL || !add_str(step, "method", "PUT") || !add_str(step, "ref", ref) ||
+                !add_str(step, "digest", MA_PLAN_DIGEST) || !cJSON_AddItemToArray(steps, step)) {
+                cJSON_Delete(step);
+                cJSON_Delete(steps);
+                return NULL;
+            }
+        }
+    return steps;
+}
+
+static cJSON *image_json(const ma_image_plan *ip, int push)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
@@ -73,7 +95,7 @@ static cJSON *image_json(const ma_image_plan *ip)
              add(o, "index_annotations", cJSON_CreateBool(ip->index_annotations)) &&
              add(o, "attestations", cJSON_CreateBool(ip->attestations)) &&
              add(o, "command", string_array(&ip->build_argv)) &&
-             add(o, "promote", steps_json(&ip->promote_immutable_argv, &ip->promote_mutable_argv)) &&
+             add(o, "promote", promote_json(ip, push)) &&
              /* with --sign: `cosign sign`, then `cosign verify` (cosign reads COSIGN_PASSWORD) */
              add(o, "sign", steps_json(&ip->sign_argv, &ip->sign_verify_argv));
     if (!ok) {
@@ -163,7 +185,7 @@ static cJSON *plan_json(const ma_plan *plan)
              add_options(root, plan) && add_str(root, "revision", plan->revision) &&
              add(root, "tags", string_array(&plan->tags));
     for (size_t i = 0; ok && i < plan->nimages; i++) {
-        cJSON *img = image_json(&plan->images[i]);
+        cJSON *img = image_json(&plan->images[i], plan->req.push);
         ok = img != NULL && cJSON_AddItemToArray(images, img);
         if (!ok)
             cJSON_Delete(img);

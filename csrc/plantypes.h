@@ -38,8 +38,6 @@ typedef struct {
     int attestations;          /* attestations were asked for (--sbom, --provenance min|max): read back */
     ma_strlist sources;        /* what the tags point at: image@<digest>, or merge's digests */
     ma_strlist build_argv;     /* empty for a merge */
-    ma_strlist promote_immutable_argv; /* empty when there is nothing to promote */
-    ma_strlist promote_mutable_argv;
     ma_strlist sign_argv;      /* with --sign: `cosign sign` of image@<digest>, else empty */
     ma_strlist sign_verify_argv; /* with --sign: `cosign verify` of image@<digest>, else empty */
 } ma_image_plan;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "exec.h"
+#include "regclient.h"
 #include "strlist.h"
 
 typedef struct {
@@ -21,5 +22,13 @@ void ma_progress_line(void *ctx, ma_stream stream, const char *line, size_t len)
 
 /* The exec output that shows lines through p (which must outlive the exec). */
 ma_exec_output ma_progress_output(ma_progress *p, int capture_stdout);
+
+/* The line a registry step shows as: `GET host/repo:v1.2.3`,
+ * `PUT host/repo:latest ← sha256:...`, with the HTTP status when it failed.
+ * NULL when out of memory. */
+char *ma_regstep_line(const ma_regstep *s);
+
+/* `[prefix] <that line>`. */
+void ma_progress_regstep(const ma_progress *p, const ma_regstep *step);
 
 #endif

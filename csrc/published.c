@@ -1,6 +1,7 @@
 #include "published.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,68 +29,59 @@ static const cJSON *config_labels(const cJSON *image)
     return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(image, "config"), "Labels");
 }
 
-/* Copy key from `from` into *slot; platforms that disagree are an error. */
-static int take(const cJSON *from, const char *key, char **slot, int *conflict)
+/* Copy key from `from` into *slot, unless something said it already (the
+ * index's annotations come before the image's labels).  -1: out of memory. */
+static int take(const cJSON *from, const char *key, char **slot)
 {
     const char *v = string_at(from, key);
-    if (v == NULL)
+    if (v == NULL || *slot != NULL)
         return 0;
-    if (*slot != NULL) {
-        *conflict |= strcmp(*slot, v) != 0;
-        return 0;
-    }
     *slot = ma_strdup(v);
     return *slot == NULL ? -1 : 0;
 }
 
-int ma_published_parse(const char *ref, const char *json, size_t len, ma_published *out, ma_error *err)
+int ma_published_from_manifest(const char *ref, const char *digest, const char *raw, size_t len,
+                               ma_published *out, ma_error *err)
 {
     memset(out, 0, sizeof *out);
-    cJSON *root = json != NULL ? cJSON_ParseWithLength(json, len) : NULL;
-    const cJSON *manifest = cJSON_GetObjectItemCaseSensitive(root, "manifest");
-    const char *digest = string_at(manifest, "digest");
-    if (!cJSON_IsObject(root) || !cJSON_IsObject(manifest) || digest == NULL || !ma_digest_is_valid(digest)) {
-        cJSON_Delete(root);
-        return ma_fail(err, MA_ERR_BUILD, "cannot read what %s holds: imagetools printed no manifest digest", ref);
-    }
-    memcpy(out->digest, digest, strlen(digest) + 1);
-    int rc = 0, conflict = 0;
-    /* the printed manifest is the index itself plus its digest and size */
-    char *index = cJSON_PrintUnformatted(manifest);
+    snprintf(out->digest, sizeof out->digest, "%s", digest);
     ma_error why = {0};
-    if (index == NULL || ma_index_platforms(index, strlen(index), &out->platforms, &why) != 0) {
-        free(index);
-        cJSON_Delete(root);
+    if (ma_index_platforms(raw, len, &out->platforms, &why) != 0) {
         ma_published_free(out);
-        return index == NULL || why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_fail(err, MA_ERR_BUILD, "%s: %s", ref, why.msg);
+        return why.kind == MA_ERR_NOMEM ? ma_nomem(err) : ma_fail(err, MA_ERR_BUILD, "%s: %s", ref, why.msg);
     }
-    free(index);
-    const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(manifest, "annotations");
-    rc |= take(annotations, MA_LABEL_REVISION, &out->revision, &conflict);
-    rc |= take(annotations, MA_LABEL_VERSION, &out->version, &conflict);
-    if (rc == 0 && (out->revision == NULL || out->version == NULL)) {
-        /* {"image": config} for one platform, {"image": {"os/arch": config, ...}} for an index */
-        const cJSON *image = cJSON_GetObjectItemCaseSensitive(root, "image");
-        if (cJSON_GetObjectItemCaseSensitive(image, "config") != NULL) {
-            rc |= take(config_labels(image), MA_LABEL_REVISION, &out->revision, &conflict);
-            rc |= take(config_labels(image), MA_LABEL_VERSION, &out->version, &conflict);
-        } else {
-            const cJSON *one = NULL;
-            cJSON_ArrayForEach(one, image)
-            {
-                rc |= take(config_labels(one), MA_LABEL_REVISION, &out->revision, &conflict);
-                rc |= take(config_labels(one), MA_LABEL_VERSION, &out->version, &conflict);
-            }
-        }
-    }
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(root, "annotations");
+    int rc = take(annotations, MA_LABEL_REVISION, &out->revision) | take(annotations, MA_LABEL_VERSION, &out->version);
     cJSON_Delete(root);
     if (rc != 0) {
         ma_published_free(out);
         return ma_nomem(err);
     }
-    if (conflict) {
-        ma_published_free(out);
-        return ma_fail(err, MA_ERR_BUILD, "%s holds platform images made from different commits or versions", ref);
-    }
     return 0;
+}
+
+int ma_published_labels_at(const char *raw, size_t len, char digest[MA_DIGEST_MAX], int *config)
+{
+    if (ma_raw_is_index(raw, len)) {
+        *config = 0;
+        return ma_index_first_image(raw, len, digest);
+    }
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    const char *d = string_at(cJSON_GetObjectItemCaseSensitive(root, "config"), "digest");
+    int found = d != NULL && ma_digest_is_valid(d);
+    if (found)
+        snprintf(digest, MA_DIGEST_MAX, "%s", d);
+    cJSON_Delete(root);
+    *config = 1;
+    return found;
+}
+
+int ma_published_take_config(ma_published *p, const char *raw, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(raw, len);
+    int rc = take(config_labels(root), MA_LABEL_REVISION, &p->revision) |
+             take(config_labels(root), MA_LABEL_VERSION, &p->version);
+    cJSON_Delete(root);
+    return rc ? -1 : 0;
 }

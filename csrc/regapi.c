@@ -270,3 +270,34 @@ int ma_reg_blob(ma_regclient *cl, const char *host, const char *repo, const char
     free(path);
     return rc;
 }
+
+int ma_reg_blob_get(ma_regclient *cl, const char *host, const char *repo, const char *digest, char **body,
+                    size_t *len, ma_error *err)
+{
+    *body = NULL;
+    *len = 0;
+    char *path = ma_strdupf("/v2/%s/blobs/%s", repo, digest);
+    if (path == NULL)
+        return ma_nomem(err);
+    ma_regcall c = {.method = "GET", .host = host, .repo = repo, .what = digest, .path = path};
+    int rc = ma_regclient_call(cl, &c, 1, err);
+    if (rc == 0) {
+        char actual[MA_DIGEST_MAX];
+        ma_sha256_digest(c.http.body_out != NULL ? c.http.body_out : "", c.http.body_out_len, actual);
+        ma_regclient_step(cl, &c, c.http.status == 200 ? actual : NULL);
+        if (c.http.status == 200 && strcmp(actual, digest) != 0) {
+            rc = ma_fail(err, MA_ERR_ENV, "registry %s: GET %s@%s: the blob's digest is %s: refused", host, repo,
+                         digest, actual);
+        } else if (c.http.status == 200) {
+            *body = c.http.body_out != NULL ? c.http.body_out : strdup("");
+            *len = c.http.body_out_len;
+            c.http.body_out = NULL;
+            rc = *body == NULL ? ma_nomem(err) : 1;
+        } else if (c.http.status != 404) {
+            rc = ma_regcall_error(&c, err);
+        }
+    }
+    ma_regcall_free(&c);
+    free(path);
+    return rc;
+}

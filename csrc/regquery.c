@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "interrupt.h"
+#include "progress.h"
 #include "regapi.h"
 
 int ma_regquery_op(const char *name, ma_regq_op *op, ma_error *err)
@@ -21,22 +22,6 @@ int ma_regquery_op(const char *name, ma_regq_op *op, ma_error *err)
         }
     return ma_fail(err, MA_ERR_INPUT, "unknown registry operation '%s' (expected one of: head, get, heads, tags, blob, tag)",
                    name != NULL ? name : "");
-}
-
-char *ma_regstep_line(const ma_regstep *s)
-{
-    char sep = s->what != NULL && strncmp(s->what, "sha256:", 7) == 0 ? '@' : ':';
-    const char *what = s->what != NULL ? s->what : "";
-    if (strcmp(s->what != NULL ? s->what : "", "tags/list") == 0)
-        sep = '/';
-    char status[32] = "";
-    if (s->status == 0)
-        snprintf(status, sizeof status, " (no answer)");
-    else if (s->status >= 400)
-        snprintf(status, sizeof status, " (HTTP %ld)", s->status);
-    if (strcmp(s->method, "PUT") == 0 && s->digest != NULL)
-        return ma_strdupf("PUT %s/%s%c%s \u2190 %s%s", s->host, s->repo, sep, what, s->digest, status);
-    return ma_strdupf("%s %s/%s%c%s%s", s->method, s->host, s->repo, sep, what, status);
 }
 
 static void on_step(void *ctx, const ma_regstep *step)

@@ -45,7 +45,5 @@ int ma_regquery_op(const char *name, ma_regq_op *op, ma_error *err);
 /* Ask.  0 with *out filled; -1 with err (MA_ERR_INPUT for a missing
  * argument), out still holding the steps made. */
 int ma_regquery_run(const ma_regquery *q, ma_regquery_result *out, ma_error *err);
-/* The line a registry step shows as. NULL when out of memory. */
-char *ma_regstep_line(const ma_regstep *s);
 void ma_regquery_result_free(ma_regquery_result *r);
 #endif

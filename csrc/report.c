@@ -1,9 +1,25 @@
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
+#include "refname.h"
 #include "shquote.h"
 #include "tagrules.h"
+
+/* `  GET host/repo:tag`, `  PUT host/repo:tag ← <digest>`: a registry step of the plan. */
+static void registry_line(FILE *out, const char *method, const char *image, const char *tag, const char *digest)
+{
+    size_t hostlen = strcspn(image, "/");
+    char host[256];
+    ma_registry_host(image, host, sizeof host);
+    ma_regstep step = {method, host, image[hostlen] ? image + hostlen + 1 : "", tag, digest, 200, 1};
+    char *line = ma_regstep_line(&step);
+    if (line != NULL)
+        fprintf(out, "  %s\n", line);
+    free(line);
+}
 
 static void write_list(FILE *out, const ma_strlist *l, const char *sep)
 {
@@ -20,7 +36,7 @@ void ma_report_spelling(FILE *out, const ma_plan *plan)
                  "as v-tags are compared as versions\n", plan->tags.items[0]);
 }
 
-void ma_report_plan(FILE *out, const ma_plan *plan)
+void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
 {
     fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->req.mode == MA_MODE_MERGE ? "tagged" : "built",
             plan->nimages, plan->nimages == 1 ? "" : "s");
@@ -45,20 +61,27 @@ void ma_report_plan(FILE *out, const ma_plan *plan)
         fputs(")\n", out);
         for (size_t t = 0; t < ip->refs.len; t++)
             fprintf(out, "  %s\n", ip->refs.items[t]);
+        if (plan->req.push)
+            for (size_t t = 0; t < ip->immutable_tags.len; t++)
+                registry_line(out, "GET", ip->image, ip->immutable_tags.items[t], NULL);
         if (ip->build_argv.len)
             ma_shquote_command(out, "  $ ", &ip->build_argv);
         if (ip->digest_file != NULL)
             fprintf(out, "  then records the digest in %s\n", ip->digest_file);
         if (ip->sign_argv.len) /* signed before any tag moves */
             ma_shquote_command(out, "  $ ", &ip->sign_argv);
-        if (ip->promote_immutable_argv.len)
-            ma_shquote_command(out, "  $ ", &ip->promote_immutable_argv);
-        if (ip->promote_mutable_argv.len)
-            ma_shquote_command(out, "  $ ", &ip->promote_mutable_argv);
+        const char *digest = digests != NULL ? digests[i] : MA_PLAN_DIGEST;
+        for (size_t t = 0; plan->req.push && t < ip->immutable_tags.len; t++)
+            registry_line(out, "PUT", ip->image, ip->immutable_tags.items[t], digest);
+        for (size_t t = 0; plan->req.push && t < ip->mutable_tags.len; t++)
+            registry_line(out, "PUT", ip->image, ip->mutable_tags.items[t], digest);
     }
-    if (plan->req.mode == MA_MODE_MERGE)
-        fputs("\nFirst each digest is read back from the registry, and `docker buildx imagetools create --dry-run` "
-              "with the same digests must give an index holding each platform once.\n", out);
+    if (plan->req.mode == MA_MODE_MERGE && digests != NULL)
+        fputs("\nEach digest was read back from the registry and the index composed from them, holding each "
+              "platform once: its digest is what the tags will name.\n", out);
+    else if (plan->req.mode == MA_MODE_MERGE)
+        fprintf(out, "\nFirst each digest is read back from the registry and the index composed from them, holding "
+                "each platform once; %s stands for its digest.\n", MA_PLAN_DIGEST);
     else if (plan->req.mode == MA_MODE_BY_DIGEST)
         fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
     else if (plan->req.push)

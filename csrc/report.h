@@ -11,7 +11,7 @@
 #include "strlist.h"
 
 /* The dry-run plan: the tags, then each image's commands, nothing run. */
-void ma_report_plan(FILE *out, const ma_plan *plan);
+void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests);
 
 /* Under a version_prefix other than the seed's, one line saying how the
  * plan's version tags are spelled (and that versions, not strings, are

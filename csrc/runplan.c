@@ -38,7 +38,9 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
         runs[i].job.sign = &plan->sign;
         runs[i].job.sign_envp = opt->cosign_envp;
     }
-    ma_jobrunner_options ro = {opt->jobs, plan->req.project_dir, opt->envp, log, opt->watch, opt->rawjson};
+    /* the registry as docker login left it: the same config.json, the same identity */
+    ma_regclient_opts reg = {.retries = opt->retries, .backoff_ms = (int)opt->backoff_ms, .envp = opt->envp};
+    ma_jobrunner_options ro = {opt->jobs, plan->req.project_dir, opt->envp, log, opt->watch, opt->rawjson, &reg};
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
     if (plan->req.mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);

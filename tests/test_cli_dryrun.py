@@ -17,12 +17,16 @@ def test_done_criterion_release_plan_prints_seed_tags_and_commands(project):
         for tag in ("v1.2.3", "v1.2", "v1", "latest"):
             assert f"ghcr.io/colliery-io/brokkr-{comp}:{tag}\n" in r.stdout
     commands = [line.strip()[2:] for line in r.stdout.splitlines() if line.strip().startswith("$ ")]
-    assert len(commands) == 9  # build, promote immutable, promote mutable for each image
+    assert len(commands) == 3  # the build of each image; the registry steps are lines of their own
     plan = multiarch.plan("all", tag="v1.2.3", push=True, repo=str(project.path), env=clean_env())
+    assert [shlex.split(c) for c in commands] == [img["command"] for img in plan["images"]]
+    steps = [line.strip() for line in r.stdout.splitlines() if line.strip().startswith(("GET ", "PUT "))]
     expected = []
     for img in plan["images"]:
-        expected += [img["command"], *img["promote"]]
-    assert [shlex.split(c) for c in commands] == expected
+        expected += [f"GET {img['image']}:{t}" for t in img["immutable_tags"]]
+        expected += [f"PUT {s['ref']} \u2190 {s['digest']}" for s in img["promote"]]
+    assert steps == expected
+    assert "imagetools" not in r.stdout
 
 
 def test_json_dry_run_is_exactly_the_plan(project):

@@ -66,11 +66,9 @@ def test_push_release_plan_for_all_components(project):
         "--output", f"type=image,name={image},push-by-digest=true,name-canonical=true,push=true",
         "--metadata-file", "<run-dir>/broker.metadata.json", ".",
     ]
-    assert broker["promote"] == [
-        ["docker", "buildx", "imagetools", "create", "--tag", f"{image}:v1.2.3", f"{image}@<digest>"],
-        ["docker", "buildx", "imagetools", "create", "--tag", f"{image}:v1.2", "--tag", f"{image}:v1",
-         "--tag", f"{image}:latest", f"{image}@<digest>"],
-    ]
+    # each tag move is a registry PUT of the digest's bytes, the immutable tag first
+    assert broker["promote"] == [{"method": "PUT", "ref": f"{image}:{t}", "digest": "<digest>"}
+                                 for t in ("v1.2.3", "v1.2", "v1", "latest")]
 
 
 def test_local_build_loads_the_host_platform_with_every_tag(project):
@@ -222,7 +220,7 @@ def test_branch_push_has_no_immutable_promotion_but_sha(project):
     img = p["images"][0]
     assert img["immutable_tags"] == ["sha-" + project.head()[:7]]
     assert img["mutable_tags"] == ["develop"]
-    assert len(img["promote"]) == 2
+    assert [s["ref"].rsplit(":", 1)[1] for s in img["promote"]] == ["sha-" + project.head()[:7], "develop"]
 
 
 def test_version_is_the_package_metadata_everywhere(project):

@@ -16,7 +16,8 @@ import pytest
 from support.github import parse_github_output
 from support.project import clean_env
 from support.real import DockerEnv, RealProject, catalog, layer_file, real_dockerfile
-from support.realrun import MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, image_tags, printed_commands, tags_of
+from support.realrun import (MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, image_tags, printed_commands,
+                             registry_puts)
 
 pytestmark = pytest.mark.real
 
@@ -81,7 +82,7 @@ def test_matrix_then_merge_publishes_one_index_with_both_platforms(real_project,
         assert build[build.index("--cache-from") + 1] == f"type=registry,ref={cache}"
         assert build[build.index("--cache-to") + 1].startswith(f"type=registry,ref={cache},mode=max")
         assert "VERSION=v1.2.3" in build
-        assert "imagetools create" not in err  # a runner moves no tag
+        assert "imagetools" not in err and "] PUT " not in err  # a runner moves no tag
 
     names = sorted(os.listdir(digests))
     assert names == ["broker-linux-amd64.json", "broker-linux-arm64.json"]
@@ -98,17 +99,16 @@ def test_matrix_then_merge_publishes_one_index_with_both_platforms(real_project,
         assert step["refs"] == ""  # nothing tagged
     assert sorted(pushed) == PLATFORMS
 
-    # a dry run prints the exact commands and moves nothing
-    sources = " ".join(f"{repo}@{pushed[p]}" for p in PLATFORMS)
+    # a dry run reads the digests, composes the index and prints the exact digest the tags will name;
+    # nothing moves
     r = merge(real_project, "broker", "--digest-dir", str(digests), "--tag", "v1.2.3", "--registry", ns,
               "--dry-run")
     assert r.returncode == 0, r.stderr[-3000:]
-    creates = [line.strip() for line in r.stdout.splitlines() if "$ docker buildx imagetools create" in line]
-    # the index gets the annotations GHCR reads
-    assert all("--annotation 'index:org.opencontainers.image.description=Central management service'" in c
-               for c in creates), creates
-    assert [c.split(" --tag ", 1)[1] for c in creates] == [
-        f"{repo}:v1.2.3 {sources}", f"{repo}:v1.2 --tag {repo}:v1 --tag {repo}:latest {sources}"]
+    puts = [line.strip() for line in r.stdout.splitlines() if line.strip().startswith("PUT ")]
+    dry = puts[0].rsplit(" ", 1)[1] if puts else None
+    assert dry and dry.startswith("sha256:"), r.stdout
+    assert puts == [f"PUT {repo}:{t} \u2190 {dry}" for t in ("v1.2.3", "v1.2", "v1", "latest")]
+    assert "imagetools" not in r.stdout
     assert image_tags(registry, repo) == []
 
     summary, merged_out = tmp_path / "summary.md", tmp_path / "merge-out"
@@ -117,6 +117,7 @@ def test_matrix_then_merge_publishes_one_index_with_both_platforms(real_project,
     assert r.returncode == 0, r.stderr[-3000:]
     assert image_tags(registry, repo) == RELEASE_TAGS
     index = registry.digest(f"{repo}:v1.2.3")
+    assert index == dry  # what the dry run said
     assert {registry.digest(f"{repo}:{t}") for t in RELEASE_TAGS} == {index}
     assert registry.platforms(f"{repo}:latest") == PLATFORMS
     raw = json.loads(registry.raw(f"{repo}:v1.2.3"))
@@ -140,12 +141,11 @@ def test_matrix_then_merge_publishes_one_index_with_both_platforms(real_project,
     assert json.loads(got["json"])["mode"] == "merge"
     assert f"| broker | published | `{repo}@{index}` |" in summary.read_text()
     assert f"{repo}@{index}" in r.stdout
-    # immutable first, then the mutable tags, each from the recorded digests
-    creates = [c for c in printed_commands(r.stderr, "broker", "buildx", "imagetools", "create")
-               if "--dry-run" not in c]
-    assert [tags_of(c) for c in creates] == [[f"{repo}:v1.2.3"], [f"{repo}:v1.2", f"{repo}:v1", f"{repo}:latest"]]
-    for c in creates:
-        assert sorted(w.strip("'") for w in c if "@sha256:" in w) == sorted(f"{repo}@{d}" for d in pushed.values())
+    # immutable first, then the mutable tags, each a PUT of the index composed from the recorded digests,
+    # which carries the annotations GHCR reads
+    assert registry_puts(r.stderr, "broker") == [(f"{repo}:{t}", index) for t in ("v1.2.3", "v1.2", "v1", "latest")]
+    assert raw["annotations"]["org.opencontainers.image.description"] == "Central management service"
+    assert "imagetools" not in r.stderr
 
 
 def test_merge_of_all_components_with_the_source_date_epoch(real_project, registry, tmp_path):
@@ -218,7 +218,7 @@ def test_merge_refuses_the_same_platform_twice(pushed, tmp_path):
     (digests / "broker-linux-arm64-rerun.json").write_text(json.dumps(record))
     r = merge(pushed.project, "broker", "--digest-dir", str(digests), "--tag", "v1.2.3", "--registry", pushed.ns)
     assert_error(r, 2, "two digests for broker linux/arm64")
-    assert "imagetools" not in r.stderr.replace("error:", "")  # refused before any registry access
+    assert "imagetools" not in r.stderr and "] GET " not in r.stderr  # refused before any registry access
     pushed.assert_untagged()
 
 

@@ -12,7 +12,7 @@ import pytest
 from support.github import parse_github_output
 from support.real import docker_has_image, layer_file
 from support.realrun import (COMPONENTS, MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, image, image_tags,
-                             multi_arch, printed_commands, tag_digests, tags_of)
+                             multi_arch, printed_commands, printed_steps, registry_puts, tag_digests)
 
 pytestmark = pytest.mark.real
 
@@ -67,16 +67,16 @@ def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_proje
             # the RUN step really ran on that platform (QEMU for arm64)
             assert layer_file(registry, repo, digest, platform, "/arch") == \
                 MACHINES[platform] + b"\n" + comp.encode() + b"\n"
-        # order, from the commands the product printed: the build, then the
-        # immutable tag, then the mutable ones (latest last)
-        steps = printed_commands(r.stderr, comp, "buildx")
-        builds = [i for i, c in enumerate(steps) if c[1] == "build"]
-        create_at = [i for i, c in enumerate(steps) if c[1:3] == ["imagetools", "create"]]
-        assert len(builds) == 1 and len(create_at) == 2 and builds[0] < create_at[0] < create_at[1], steps
-        creates = printed_commands(r.stderr, comp, "buildx", "imagetools", "create")
-        assert [tags_of(c) for c in creates] == [[f"{repo}:v1.2.3"], [f"{repo}:v1.2", f"{repo}:v1", f"{repo}:latest"]]
-        assert all(c[-1].strip("'") == f"{repo}@{digest}" for c in creates)
+        # order, from what the product printed: the build, then the immutable
+        # tag, then the mutable ones (latest last), each a registry PUT of the digest
+        steps = printed_steps(r.stderr, comp)
+        builds = [i for i, s in enumerate(steps) if s[:3] == ["$", "buildx", "build"]]
+        put_at = [i for i, s in enumerate(steps) if s[0] == "PUT"]
+        assert len(builds) == 1 and len(put_at) == 4 and builds[0] < put_at[0], steps
+        assert registry_puts(r.stderr, comp) == [(f"{repo}:{t}", digest) for t in ("v1.2.3", "v1.2", "v1", "latest")]
+        assert [s[1] for s in steps if s[0] == "GET"][:1] == [f"{repo}:v1.2.3"]  # checked before building
     assert got == {} and len(refs) == 12
+    assert "imagetools" not in r.stderr  # the registry is spoken to directly
     assert "[broker] " in r.stderr and "[agent] " in r.stderr and "[ui] " in r.stderr
     # a good first release's log holds no error: the tags not there yet are said as such
     assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]

@@ -239,7 +239,7 @@ def test_fault_proxy_retries_what_may_pass(proxied, tmp_path):
     statuses = [s for m, p, s in proxy.seen if p.endswith("/manifests/v1")]
     assert statuses == [500, 503, 429, "drop", 200]
     assert took >= 1.0  # Retry-After: 1 was honoured over the 50 ms back-off
-    assert got["steps"] == [f"GET {proxy.host}/team/app:v1"]
+    assert got["steps"] == [f"GET {proxy.host}/team/app:v1 (5 attempts)"]  # the log shows the retries
 
     # retries run out: the last answer, and how many attempts were made
     proxy.seen.clear()
@@ -330,3 +330,56 @@ def test_a_head_without_docker_content_digest_is_read_whole(proxied, tmp_path):
     got = multiarch.registry("head", proxy.host, "team/app", "v1", env=env)
     assert got["found"] and got["digest"] == digest
     assert got["steps"] == [f"HEAD {proxy.host}/team/app:v1", f"GET {proxy.host}/team/app:v1"]
+
+
+def test_build_merge_speaks_to_a_token_registry_through_a_credential_helper(token_registry, tmp_path, project):
+    """The release on the client, end to end without a build: `build merge` of two recorded digests on a
+    TLS registry (CA in certs.d) with token auth, the credentials from a credHelpers helper (the identity
+    docker would use): the index is composed, put under every tag and read back; the helper is asked
+    once for the run, its secret shown nowhere, and no imagetools runs."""
+    reg, tokens = token_registry
+    ctx = reg.ssl_context()
+    repo = "team/brokkr-broker"
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{tokens.realm}?service=multiarch-test&scope=repository:{repo}:pull,push",
+            headers={"Authorization": basic()}), timeout=30) as resp:
+        bearer = "Bearer " + json.load(resp)["token"]
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    pushed = {}
+    for platform in ("linux/amd64", "linux/arm64"):
+        digest, _ = push_test_image(reg.url, repo, f"runner-{platform.split('/')[1]}", bearer, ctx,
+                                    seed=platform.encode())
+        pushed[platform] = digest
+        (digests / f"broker-{platform.replace('/', '-')}.json").write_text(json.dumps(
+            {"component": "broker", "image": f"{reg.host}/{repo}", "platform": platform, "digest": digest,
+             "revision": project.head()}))
+    tokens.issued.clear()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "helper.log"
+    write_helper(bindir, "mytest", reg.host, log)
+    env = docker_config(tmp_path, {"credHelpers": {reg.host: "mytest"}})
+    env = {"DOCKER_CONFIG": env["DOCKER_CONFIG"], "PATH": f"{bindir}:{os.environ['PATH']}"}
+
+    r = project.angreal("build", "merge", "broker", "--digest-dir", str(digests), "--tag", "v1.2.3",
+                        "--registry", f"{reg.host}/team", env=env, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    puts = [line for line in r.stderr.splitlines() if line.startswith("[broker] PUT ")]
+    index = puts[0].rsplit(" ", 1)[1] if puts else None
+    assert [p.split(" ")[2] for p in puts] == [f"{reg.host}/{repo}:{t}" for t in ("v1.2.3", "v1.2", "v1", "latest")]
+    for tag in ("v1.2.3", "v1.2", "v1", "latest"):
+        req = urllib.request.Request(f"{reg.url}/v2/{repo}/manifests/{tag}", method="GET")
+        req.add_header("Accept", "application/vnd.oci.image.index.v1+json")
+        req.add_header("Authorization", bearer)
+        with urllib.request.urlopen(req, timeout=30, context=ctx) as resp:
+            raw = resp.read()
+        assert "sha256:" + hashlib.sha256(raw).hexdigest() == index
+    children = {m["digest"]: m["platform"] for m in json.loads(raw)["manifests"]}
+    assert children == {pushed["linux/amd64"]: {"architecture": "amd64", "os": "linux"},
+                        pushed["linux/arm64"]: {"architecture": "arm64", "os": "linux"}}
+    # the helper, asked once for the run, with the server on stdin; tokens fetched with its credentials
+    assert log.read_text().splitlines() == [f"{bindir}/docker-credential-mytest get {reg.host}"]
+    assert ("repository:team/brokkr-broker:pull,push", True, True) in tokens.issued
+    assert PASSWORD not in r.stdout + r.stderr
+    assert "imagetools" not in r.stdout + r.stderr

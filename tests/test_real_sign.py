@@ -127,9 +127,12 @@ def test_annotations_are_on_the_merged_index_and_merge_signs(real_project, regis
     # signed before any tag moved
     lines = r.stderr.splitlines()
     signed_at = next(i for i, line in enumerate(lines) if line.startswith("[broker] $ cosign sign"))
-    tagged_at = next(i for i, line in enumerate(lines) if "imagetools create" in line and "--tag" in line
-                     and ":v1.2.3" in line)
+    tagged_at = next(i for i, line in enumerate(lines) if line.startswith("[broker] PUT ") and ":v1.2.3 " in line)
     assert signed_at < tagged_at
+    # the index was put by digest (untagged) to be signed, before any tag
+    put_by_digest = next(i for i, line in enumerate(lines) if line.startswith("[broker] PUT ") and "@sha256:" in line)
+    assert put_by_digest < signed_at
+    assert "imagetools" not in r.stderr
 
 
 def test_signed_release_verifies_and_a_rerun_leaves_one_signature(real_project, registry, ns, tmp_path, key_pair,
@@ -156,7 +159,7 @@ def test_signed_release_verifies_and_a_rerun_leaves_one_signature(real_project, 
         assert len(signatures(registry, repo, digests[comp])) == 1
         lines = r.stderr.splitlines()
         signed_at = next(i for i, line in enumerate(lines) if line.startswith(f"[{comp}] $ cosign sign"))
-        tagged_at = next(i for i, line in enumerate(lines) if line.startswith(f"[{comp}] $ docker buildx imagetools create"))
+        tagged_at = next(i for i, line in enumerate(lines) if line.startswith(f"[{comp}] PUT "))
         assert signed_at < tagged_at
     plan = subprocess.run(["angreal", "build", "multi-arch", *args, "--dry-run", "--json"], cwd=real_project.path,
                           env=clean_env(dict(real_project.docker_env, COSIGN_PASSWORD=PASSWORD)),

@@ -234,7 +234,8 @@ def test_plain_output_is_unchanged_off_a_terminal_and_with_progress_plain(real_p
                        *extra, env=env)
         assert r.returncode == 0, r.stderr[-3000:]
         assert "[broker] $ docker buildx build --builder" in r.stderr
-        assert re.search(r"^\[broker\] #\d+ \[linux/arm64 2/2\] RUN uname -m", r.stderr, re.M)
+        # (BuildKit counts the steps of this two-line Dockerfile as 2/2 or, lately, 2/3)
+        assert re.search(r"^\[broker\] #\d+ \[linux/arm64 2/\d\] RUN uname -m", r.stderr, re.M)
         assert "--progress" not in r.stderr and "::group::" not in r.stderr and "\x1b[" not in r.stderr
         assert "Logs:" not in r.stderr
 

@@ -34,6 +34,9 @@ class ImageResult(TypedDict):
     notes: list[str]
     """What the summary says under the image (``kept …``, ``already published …``)."""
     seconds: float
+    requests: int
+    """Registry requests its steps sent (the registry client's: retries, pings and token fetches
+    included; buildx's own pushes not)."""
     error: Optional[str]
     """Why it failed (None unless ``result == "failed"``)."""
     failed_step: Optional[str]
@@ -92,9 +95,10 @@ class ImagePlan(TypedDict):
     """What the tags point at: ``image@<digest>``, or (merge) the recorded ``image@sha256:…`` per platform."""
     command: list[str]
     """The exact ``docker buildx build`` argv (empty for a merge)."""
-    promote: list[list[str]]
-    """The ``docker buildx imagetools create`` argvs run after the build, immutable tags first;
-    ``<digest>`` stands for the digest the build pushes."""
+    promote: list[dict[str, str]]
+    """The tag moves after the build, as registry steps, immutable tags first:
+    ``{"method": "PUT", "ref": "image:tag", "digest": "<digest>"}``, ``<digest>`` standing for the
+    digest the build pushes (or the merge composes)."""
     sign: list[list[str]]
     """With ``sign``: ``cosign sign`` then ``cosign verify`` of ``image@<digest>``, run before any tag
     moves (a re-run whose digest verifies already signs nothing); else empty."""

@@ -78,6 +78,34 @@ int main(void)
     ma_strlist_push(&bad_ann, "novalue");
     CHECK(ma_index_compose(sources, 1, &bad_ann, &raw, &len, &err) == -1 && contains(err.msg, "novalue"));
     ma_strlist_free(&bad_ann);
+
+    /* one image's merged index: composed from its sources' bytes and checked, as the merge and its dry run make it */
+    ma_strlist srcs = MA_STRLIST_INIT, raws = MA_STRLIST_INIT, arm_only = MA_STRLIST_INIT;
+    ma_strlist_pushf(&srcs, "r.io/x/app@%s", D("a"));
+    ma_strlist_pushf(&srcs, "r.io/x/app@%s", arm_digest);
+    ma_strlist_push(&raws, AMD64_INDEX);
+    ma_strlist_push(&raws, ARM64_MANIFEST);
+    CHECK(ma_merge_index(&srcs, &platforms, &annotations, &raws, "the index", &raw, &len, &err) == 0);
+    ma_index_source as_planned[] = {sources[0], {arm_digest, "linux/arm64", ARM64_MANIFEST, strlen(ARM64_MANIFEST)}};
+    CHECK(ma_index_compose(as_planned, 2, &annotations, &again, &len2, &err) == 0);
+    CHECK(raw != NULL && again != NULL && len == len2 && memcmp(raw, again, len) == 0);
+    free(raw);
+    free(again);
+    /* the platforms it must hold, exactly once: arm64 asked for twice is refused */
+    ma_strlist_push(&arm_only, "linux/arm64");
+    ma_strlist_push(&arm_only, "linux/arm64");
+    ma_error_clear(&err);
+    CHECK(ma_merge_index(&srcs, &arm_only, &annotations, &raws, "the index", &raw, &len, &err) == -1);
+    CHECK(raw == NULL && err.kind == MA_ERR_BUILD && contains(err.msg, "the index"));
+    /* a manifest missing for a source */
+    ma_strlist one = MA_STRLIST_INIT;
+    ma_strlist_push(&one, AMD64_INDEX);
+    CHECK(ma_merge_index(&srcs, &platforms, &annotations, &one, "the index", &raw, &len, &err) == -1);
+    CHECK(raw == NULL && contains(err.msg, "1 manifests read for 2 digests"));
+    ma_strlist_free(&one);
+    ma_strlist_free(&arm_only);
+    ma_strlist_free(&srcs);
+    ma_strlist_free(&raws);
     ma_strlist_free(&annotations);
     ma_strlist_free(&platforms);
     printf("%d checks, %d failed\n", check_count, check_failures);

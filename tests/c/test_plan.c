@@ -98,15 +98,8 @@ static void test_push_release(void)
                "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
                "name-canonical=true,push=true",
                "--metadata-file", "/tmp/run-1/broker.metadata.json", ".");
-    CHECK_LIST(&b->promote_immutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
-               "ghcr.io/colliery-io/brokkr-broker:v1.2.3", "--tag",
-               "ghcr.io/colliery-io/brokkr-broker:sha-abc1234",
-               "ghcr.io/colliery-io/brokkr-broker@<digest>");
-    CHECK_LIST(&b->promote_mutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
-               "ghcr.io/colliery-io/brokkr-broker:v1.2", "--tag",
-               "ghcr.io/colliery-io/brokkr-broker:v1", "--tag",
-               "ghcr.io/colliery-io/brokkr-broker:latest",
-               "ghcr.io/colliery-io/brokkr-broker@<digest>");
+    CHECK_LIST(&b->immutable_tags, "v1.2.3", "sha-abc1234");
+    CHECK_LIST(&b->mutable_tags, "v1.2", "v1", "latest");
 
     const ma_image_plan *a = &plan.images[1];
     CHECK_STR(a->component, "agent");
@@ -132,10 +125,7 @@ static void test_push_release(void)
     CHECK_STR(u->image, "ghcr.io/colliery-io/brokkr-ui");
     CHECK_STR(u->dockerfile, "docker/Dockerfile.ui");
     CHECK_STR(u->metadata_file, "/tmp/run-1/ui.metadata.json");
-    CHECK_LIST(&u->promote_immutable_argv, "docker", "buildx", "imagetools", "create", "--tag",
-               "ghcr.io/colliery-io/brokkr-ui:v1.2.3", "--tag",
-               "ghcr.io/colliery-io/brokkr-ui:sha-abc1234",
-               "ghcr.io/colliery-io/brokkr-ui@<digest>");
+    CHECK_LIST(&u->immutable_tags, "v1.2.3", "sha-abc1234");
 
     ma_plan_free(&plan);
     ma_plan_free(&plan); /* twice: safe */
@@ -153,29 +143,12 @@ static void test_push_release(void)
         CHECK(plan.images[0].build_argv.len > 5);
         if (plan.images[0].build_argv.len > 5)
             CHECK_STR(plan.images[0].build_argv.items[4], "ci");
-        CHECK_STR(plan.images[0].promote_mutable_argv.items[5],
-                  "localhost:5000/team/brokkr-agent:v1.2");
+        CHECK_STR(plan.images[0].mutable_tags.items[0], "v1.2");
     }
     ma_plan_free(&plan);
 
     ma_strlist_free(&tags);
     ma_config_free(&cfg);
-}
-
-static void test_promote_argv(void)
-{
-    ma_strlist tags = MA_STRLIST_INIT, argv = MA_STRLIST_INIT, sources = MA_STRLIST_INIT;
-    make_tags(&tags, "v2", "latest", NULL);
-    make_tags(&sources, "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-              "r.io/n/img@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL);
-    CHECK(ma_buildcmd_promote_argv("r.io/n/img", &tags, &sources, NULL, &argv) == 0);
-    CHECK_LIST(&argv, "docker", "buildx", "imagetools", "create", "--tag", "r.io/n/img:v2",
-               "--tag", "r.io/n/img:latest",
-               "r.io/n/img@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-               "r.io/n/img@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
-    ma_strlist_free(&argv);
-    ma_strlist_free(&sources);
-    ma_strlist_free(&tags);
 }
 
 static void test_local_build(void)
@@ -208,8 +181,6 @@ static void test_local_build(void)
                    "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--tag",
                    "ghcr.io/colliery-io/brokkr-broker:feature-x", "--tag",
                    "ghcr.io/colliery-io/brokkr-broker:sha-abc1234", "--load", ".");
-        CHECK_EMPTY(&b->promote_immutable_argv);
-        CHECK_EMPTY(&b->promote_mutable_argv);
     }
     ma_plan_free(&plan);
 
@@ -265,10 +236,7 @@ static void test_explicit_platforms(void)
         CHECK_STR(u->build_argv.items[6], "linux/arm64,linux/s390x,linux/amd64");
         CHECK_LIST(&u->immutable_tags, "v0.9.0");
         CHECK_EMPTY(&u->mutable_tags);
-        CHECK_EMPTY(&u->promote_mutable_argv);
-        CHECK_LIST(&u->promote_immutable_argv, "docker", "buildx", "imagetools", "create",
-                   "--tag", "ghcr.io/colliery-io/brokkr-ui:v0.9.0",
-                   "ghcr.io/colliery-io/brokkr-ui@<digest>");
+        CHECK_LIST(&u->immutable_tags, "v0.9.0");
     }
     ma_plan_free(&plan);
 
@@ -529,7 +497,6 @@ static void test_free_zeroed(void)
 int main(void)
 {
     test_push_release();
-    test_promote_argv();
     test_local_build();
     test_explicit_platforms();
     test_refused_inputs();

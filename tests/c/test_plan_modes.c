@@ -21,10 +21,6 @@
 #define CACHE_TO(image, tag) "type=registry,ref=" image ":" tag ",mode=max,image-manifest=true,oci-mediatypes=true"
 #define L "org.opencontainers.image."
 #define ANN(level, kv) "--annotation", level ":" L kv
-/* The broker's annotations of version v1.2.3, on the index (a merge's create). */
-#define BROKER_INDEX_ANNOTATIONS                                                                    \
-    ANN("index", "revision=" REV), ANN("index", "version=v1.2.3"), ANN("index", "title=brokkr-broker"), \
-        ANN("index", "description=Central management service")
 
 #define CHECK_LIST(got, ...)                                       \
     do {                                                           \
@@ -153,8 +149,6 @@ static void test_by_digest_plan(void)
         CHECK_EMPTY(&b->refs);
         CHECK_EMPTY(&b->immutable_tags);
         CHECK_EMPTY(&b->mutable_tags);
-        CHECK_EMPTY(&b->promote_immutable_argv);
-        CHECK_EMPTY(&b->promote_mutable_argv);
         CHECK_LIST(&b->sources, BROKER "@<digest>");
         CHECK_LIST(&b->build_argv, "docker", "buildx", "build", "--builder", "brokkr-builder", "--platform",
                    "linux/arm64", "--file", "docker/Dockerfile.broker", "--build-arg", "VERSION=v1.2.3", "--label",
@@ -251,10 +245,6 @@ static void test_merge_plan(void)
         CHECK_LIST(&b->refs, BROKER ":v1.2.3", BROKER ":v1.2", BROKER ":latest", BROKER ":sha-abc1234");
         CHECK_LIST(&b->immutable_tags, "v1.2.3", "sha-abc1234");
         CHECK_LIST(&b->mutable_tags, "v1.2", "latest");
-        CHECK_LIST(&b->promote_immutable_argv, "docker", "buildx", "imagetools", "create", BROKER_INDEX_ANNOTATIONS,
-                   "--tag", BROKER ":v1.2.3", "--tag", BROKER ":sha-abc1234", BROKER "@" D_A, BROKER "@" D_B);
-        CHECK_LIST(&b->promote_mutable_argv, "docker", "buildx", "imagetools", "create", BROKER_INDEX_ANNOTATIONS,
-                   "--tag", BROKER ":v1.2", "--tag", BROKER ":latest", BROKER "@" D_A, BROKER "@" D_B);
         CHECK_LIST(&b->labels, L "revision=" REV, L "version=v1.2.3", L "title=brokkr-broker");
     }
 

@@ -51,6 +51,31 @@ def printed_commands(stderr, component, *prefix):
     return out
 
 
+REGISTRY_METHODS = ("GET", "HEAD", "PUT")
+
+
+def printed_steps(stderr, component):
+    """What COMPONENT did, in order, from its plain log: a command as
+    ["$", word, ...] (`[comp] $ docker ...`, without "docker"), a registry
+    step as [METHOD, ref] or ["PUT", ref, digest] (`[comp] PUT host/repo:tag ← sha256:...`)."""
+    out = []
+    head = f"[{component}] "
+    for line in stderr.splitlines():
+        if not line.startswith(head):
+            continue
+        words = line[len(head):].split()
+        if words[:2] == ["$", "docker"]:
+            out.append(["$"] + words[2:])
+        elif words and words[0] in REGISTRY_METHODS and len(words) >= 2:
+            out.append([words[0], words[1]] + ([words[3]] if words[0] == "PUT" and len(words) >= 4 else []))
+    return out
+
+
+def registry_puts(stderr, component):
+    """The (ref, digest) of every registry PUT COMPONENT's plain log shows, in order."""
+    return [(s[1], s[2]) for s in printed_steps(stderr, component) if s[0] == "PUT" and len(s) == 3]
+
+
 def tags_of(command):
     """The --tag values of a printed `imagetools create` command."""
     return [command[i + 1] for i, word in enumerate(command) if word == "--tag"]
