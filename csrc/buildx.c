@@ -139,6 +139,16 @@ static int image_store_race(const char *text)
     return has(text, "image \"") && has(text, "\": already exists");
 }
 
+/* The images were pushed, then the registry cache export lost a blob the
+ * shared builder's cache was pruning or collecting under it ("#13 exporting
+ * cache to registry ... ERROR: failed to solve: not found").  A second solve
+ * finds every step cached and exports again: transient, not a missing image. */
+static int cache_export_race(const char *text)
+{
+    return (has(text, "exporting cache to registry") || has(text, "preparing build cache for export")) &&
+           has(text, "failed to solve: not found");
+}
+
 ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
 {
     static const char *const NO_BUILDX[] = {
@@ -162,7 +172,8 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
         return MA_FAILURE_NO_BUILDX;
     if (has_any(text, BUILD_STEP))
         return MA_FAILURE_PERMANENT;
-    if (has_any(text, TRANSIENT) || has_retry_status(text) || image_store_race(text))
+    if (has_any(text, TRANSIENT) || has_retry_status(text) || image_store_race(text) ||
+        cache_export_race(text))
         return MA_FAILURE_TRANSIENT;
     if (has_any(text, NOT_FOUND))
         return MA_FAILURE_NOT_FOUND;

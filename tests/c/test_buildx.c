@@ -137,6 +137,8 @@ static void test_classify(void)
         "500 Internal Server Error",
         "429 Too Many Requests",
         "context deadline exceeded",
+        "#13 exporting cache to registry\n#13 preparing build cache for export done\n#13 ERROR: not found\n"
+        "ERROR: failed to solve: not found",
         "ERROR: failed to solve: failed to push 127.0.0.1:5000/x:v1: failed to do request: Put "
         "\"http://127.0.0.1:5000/v2/x/manifests/v1\": dial tcp 127.0.0.1:5000: connect: "
         "connection refused",
@@ -176,6 +178,8 @@ static void test_classify(void)
         "name unknown",
         "ERROR: docker.io/library/nosuch:latest: NOT FOUND",
         "GET https://127.0.0.1:5000/v2/x/manifests/v1: 404 Not Found",
+        "#2 [internal] load metadata for 127.0.0.1:5000/base:1\n"
+        "ERROR: failed to solve: 127.0.0.1:5000/base:1: not found",
         NULL};
     static const char *const no_buildx[] = {
         "docker: unknown command: docker buildx\n\nRun 'docker --help' for more information",
