@@ -359,6 +359,7 @@ class FaultProxy:
         self.refuse_upload_user = refuse_upload_user
         self.faults = []
         self.seen = []
+        self.timeline = []  # (time.monotonic(), method, path) of each answer
         self.lock = threading.Lock()
         self.port = free_port()
         self.server = None
@@ -387,6 +388,7 @@ class FaultProxy:
             def answer(self, status, headers, body):
                 with proxy.lock:
                     proxy.seen.append((self.command, self.path, status))
+                    proxy.timeline.append((time.monotonic(), self.command, self.path))
                 self.send_response(status)
                 for k, v in headers:
                     if k.lower() not in ("content-length", "connection", "transfer-encoding"):
