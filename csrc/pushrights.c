@@ -119,18 +119,22 @@ int ma_pushrights_check(ma_regclient *cl, const ma_plan *plan, ma_error *err)
         probes[i].host = hosts[i];
         probes[i].repo = r + hostlen + 1;
     }
-    if (rc == 0)
-        rc = ma_reg_upload_probe(cl, probes, repos.len, err);
+    ma_error why = {0};
+    size_t checked = repos.len;
+    if (rc == 0 && ma_reg_upload_probe(cl, probes, repos.len, &why) != 0) {
+        /* a registry that cannot be reached: the reads that follow meet it
+         * too, and say so per image, as a run without this check did */
+        if (why.kind != MA_ERR_ENV)
+            rc = ma_fail(err, why.kind, "%s", why.msg);
+        checked = 0;
+    }
     int ghcr = 0;
-    for (size_t i = 0; rc == 0 && i < repos.len; i++) {
+    for (size_t i = 0; rc == 0 && i < checked; i++) {
         ma_upload_probe *p = &probes[i];
-        if (p->allowed)
+        /* only a refusal refuses; any other answer (5xx after the retries, a
+         * path the registry does not serve) is left to the push itself */
+        if (p->allowed || (p->status != 401 && p->status != 403 && p->status != 405))
             continue;
-        if (p->status != 401 && p->status != 403 && p->status != 405) {
-            rc = ma_fail(err, MA_ERR_ENV, "cannot check push rights on %s/%s before building: the registry answered "
-                                          "a blob upload with HTTP %ld%s", p->host, p->repo, p->status, p->words);
-            break;
-        }
         ghcr |= strcmp(p->host, "ghcr.io") == 0;
         if (refusal(cl, p, what.items[i], &lines) != 0)
             rc = ma_nomem(err);

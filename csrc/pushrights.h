@@ -16,8 +16,10 @@
  * <component>" or "build cache of <component>") in `what`.  Pure. */
 int ma_pushrights_targets(const ma_plan *plan, ma_strlist *repos, ma_strlist *what);
 
-/* Check them all (nothing to do unless the plan pushes).  0 when every
- * repository can be written; -1 with MA_ERR_INPUT listing the refusals, or
- * MA_ERR_ENV when a registry cannot be reached or answers otherwise. */
+/* Check them all (nothing to do unless the plan pushes).  0 when no
+ * repository refused (a registry that cannot be reached, or answers the
+ * upload otherwise than 202/401/403/405, is left to the steps that follow,
+ * which report it per image); -1 with MA_ERR_INPUT listing the refusals,
+ * MA_ERR_NOMEM, MA_ERR_INTERRUPTED. */
 int ma_pushrights_check(ma_regclient *cl, const ma_plan *plan, ma_error *err);
 #endif
