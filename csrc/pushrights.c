@@ -7,26 +7,45 @@
 #include "refname.h"
 #include "regupload.h"
 
-/* "host/repo" of a reference (tag or digest dropped); Docker Hub's short
- * names ("user/app", "app") made whole. */
-static char *repo_of(const char *ref, size_t len)
+/* A repository path as distribution names them: lower-case letters,
+ * digits, separators; not empty. */
+static int valid_name(const char *name)
 {
+    if (name[0] == '\0')
+        return 0;
+    for (const char *p = name; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-' ||
+              *p == '/'))
+            return 0;
+    return 1;
+}
+
+/* *out: "host/repo" of a reference (tag or digest dropped; Docker Hub's
+ * short names, "user/app" and "app", made whole), or NULL when it is no
+ * reference buildx would push to (buildx refuses it itself).  -1 out of
+ * memory. */
+static int repo_of(const char *ref, size_t len, char **out)
+{
+    *out = NULL;
     char *r = strndup(ref, len);
     if (r == NULL)
-        return NULL;
-    char *at = strchr(r, '@'), *slash = strrchr(r, '/');
+        return -1;
+    char *at = strchr(r, '@');
     if (at != NULL)
         *at = '\0';
-    char *colon = strrchr(r, ':');
+    char *slash = strrchr(r, '/'), *colon = strrchr(r, ':');
     if (colon != NULL && (slash == NULL || colon > slash))
         *colon = '\0';
     size_t first = strcspn(r, "/");
     int has_host = r[first] == '/' && (memchr(r, '.', first) != NULL || memchr(r, ':', first) != NULL ||
                                        strncmp(r, "localhost/", 10) == 0);
-    char *whole = has_host ? ma_strdup(r)
-                  : r[first] == '/' ? ma_strdupf("docker.io/%s", r) : ma_strdupf("docker.io/library/%s", r);
+    int rc = 0;
+    if (valid_name(has_host ? r + first + 1 : r) && (!has_host || first > 0))
+        rc = (*out = has_host ? ma_strdup(r)
+                     : r[first] == '/' ? ma_strdupf("docker.io/%s", r) : ma_strdupf("docker.io/library/%s", r)) == NULL
+                 ? -1 : 0;
     free(r);
-    return whole;
+    return rc;
 }
 
 /* The repository a --cache-to spec writes, or NULL (not a registry cache). */
@@ -34,7 +53,7 @@ static int cache_repo(const char *spec, char **out)
 {
     *out = NULL;
     if (strchr(spec, '=') == NULL) /* a bare reference is a registry cache */
-        return (*out = repo_of(spec, strlen(spec))) == NULL ? -1 : 0;
+        return repo_of(spec, strlen(spec), out);
     int registry = 0;
     const char *ref = NULL;
     size_t ref_len = 0;
@@ -50,12 +69,12 @@ static int cache_repo(const char *spec, char **out)
     }
     if (!registry || ref == NULL || ref_len == 0)
         return 0;
-    return (*out = repo_of(ref, ref_len)) == NULL ? -1 : 0;
+    return repo_of(ref, ref_len, out);
 }
 
 static int add(ma_strlist *repos, ma_strlist *what, char *repo, const char *kind, const char *component)
 {
-    int rc = repo == NULL ? -1 : 0;
+    int rc = repo == NULL ? -1 : 0; /* out of memory */
     if (rc == 0 && !ma_strlist_contains(repos, repo))
         rc = ma_strlist_push(repos, repo) || ma_strlist_pushf(what, "%s%s", kind, component);
     free(repo);
