@@ -237,29 +237,14 @@ class TokenRegistry(Registry):
     password) is what the read-back helpers log in with."""
 
     def __init__(self, token, auth):
-        super().__init__()
+        super().__init__(htpasswd=auth)
         self.token = token
-        self.reader_auth = auth
-
-    def start(self):
-        super().start()
-        self.auth = self.reader_auth
-        return self
 
     def write_config(self, auth):
         auth = (f"auth:\n  token:\n    realm: {self.token.realm}\n    service: {SERVICE}\n"
                 f"    issuer: {ISSUER}\n    rootcertbundle: {self.token.cert}\n")
         with open(self.config_path, "w", encoding="utf-8") as fh:
             fh.write(CONFIG_TEMPLATE.format(storage=self.storage, port=self.port, auth=auth))
-
-    def is_up(self):
-        try:
-            with urllib.request.urlopen(self.url + "/v2/", timeout=1) as response:
-                return response.status == 200
-        except urllib.error.HTTPError as err:
-            return err.code == 401
-        except (urllib.error.URLError, OSError):
-            return False
 
 
 class TlsRegistry(Registry):
