@@ -75,9 +75,9 @@ int ma_execgroup_wait(ma_execgroup *g, ma_interrupt *intr, ma_error *err)
     }
 }
 
-void ma_execgroup_free(ma_execgroup *g, int grace_ms)
+void ma_execgroup_free(ma_execgroup *g, int sig, int grace_ms)
 {
-    stop_all(g, SIGTERM, grace_ms);
+    stop_all(g, sig, grace_ms);
     for (size_t i = 0; i < g->n; i++)
         ma_exec_free(&g->execs[i]);
     g->n = 0;

@@ -23,6 +23,7 @@ int ma_execgroup_start(ma_execgroup *g, const ma_spawn_spec *spec, const ma_exec
 /* Run every command to its end (each one's status set): 0, or -1 with
  * MA_ERR_INTERRUPTED (all stopped), MA_ERR_NOMEM, a poll failure. */
 int ma_execgroup_wait(ma_execgroup *g, ma_interrupt *intr, ma_error *err);
-/* Stop whatever still runs (SIGTERM, then SIGKILL after grace_ms) and free. */
-void ma_execgroup_free(ma_execgroup *g, int grace_ms);
+/* Stop whatever still runs (sig to its process group, then SIGKILL after
+ * grace_ms) and free. */
+void ma_execgroup_free(ma_execgroup *g, int sig, int grace_ms);
 #endif

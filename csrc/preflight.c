@@ -1,6 +1,7 @@
 #include "preflight.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -392,8 +393,9 @@ int ma_preflight_end(const ma_plan *plan, const ma_preflight_options *opt, FILE 
 
 void ma_preflight_pending_free(ma_preflight_pending *p)
 {
-    /* answers no longer wanted: a builder's boot stopped now is booted by the next run */
-    ma_execgroup_free(&p->group, 2000);
+    /* answers no longer wanted, from read-only commands: killed at once (a
+     * builder's boot stopped now is booted by the next run) */
+    ma_execgroup_free(&p->group, SIGKILL, 0);
 }
 
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,

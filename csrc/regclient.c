@@ -1,6 +1,7 @@
 /* The session: hosts met during the run, how each is spoken to, and the
  * tokens got from their token servers.  A host is pinged (GET /v2/) the first
- * time it is met: that fixes the scheme and tells whether it wants Basic
+ * time it is met (HTTPS first, except on loopback without TLS files): that
+ * fixes the scheme and tells whether it wants Basic
  * credentials, a bearer token, or nothing, so later calls carry their
  * Authorization up front instead of collecting a 401 each. */
 #include "regclient.h"
@@ -138,6 +139,15 @@ static int host_open(ma_regclient *cl, reg_host *h, ma_error *err)
         return -1;
     char over_https[256] = "", over_http[256] = "";
     int http_ok = ma_host_allows_http(h->name, cl->opts.insecure);
+    /* A loopback registry without TLS files in certs.d is plain HTTP almost
+     * always: asked that way first, it spares the TLS attempt (loading the
+     * CA store is most of a run's first contact); one that answers plain
+     * HTTP otherwise than the API does (a TLS-only server) is tried below. */
+    if (ma_host_is_loopback(h->name) && h->tls.ca_pem == NULL && h->tls.client_cert == NULL) {
+        int rc = ping(cl, h, "http", 0, over_http, sizeof over_http, err);
+        if (rc <= 0)
+            return rc;
+    }
     /* where plain HTTP may follow, a failed TLS handshake is not worth retrying */
     int rc = ping(cl, h, "https", http_ok ? 0 : cl->opts.retries, over_https, sizeof over_https, err);
     if (rc == 1 && http_ok) {

@@ -69,10 +69,21 @@ static int any_settled(const ma_image_run *runs, size_t n)
     return 0;
 }
 
+/* Every image found published by this commit and version: nothing will be
+ * built, so the builder's answer is not needed. */
+static int all_resumed(const ma_image_run *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!runs[i].job.resume)
+            return 0;
+    return n > 0;
+}
+
 /* Preflight's docker processes (buildx version, the builder booting) run
  * while the registry is asked what needs no builder: push rights, and for a
  * publish each image's checks (phase 1: its immutable tags).  A refusal
- * found there ends the run at once, the docker processes stopped.  The
+ * found there ends the run at once, the docker processes stopped; so does a
+ * re-run that finds every image published (it builds nothing).  The
  * builder preflight settles on may need another plan (replan): the checks
  * made for the old one are then made again for the new. */
 int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, void *replan_ctx, FILE *log,
@@ -122,7 +133,13 @@ int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, v
         return -1;
     }
     ma_builder_info builder;
-    rc = ma_preflight_end(plan, &pre, log, &intr, &pending, &builder, err);
+    if (early != NULL && all_resumed(early, plan->nimages)) {
+        /* a re-run builds nothing: docker's answers are not waited for */
+        ma_preflight_pending_free(&pending);
+        memset(&builder, 0, sizeof builder);
+    } else {
+        rc = ma_preflight_end(plan, &pre, log, &intr, &pending, &builder, err);
+    }
     int push_by_tag = rc == 0 && plan->req.mode == MA_MODE_PUSH && strcmp(builder.driver, "docker") == 0;
     if (rc == 0 && builder.name[0] != '\0' && (strcmp(builder.name, plan->req.builder) != 0 || push_by_tag)) {
         if (log != NULL)

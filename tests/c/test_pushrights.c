@@ -92,12 +92,12 @@ static void test_execgroup(void)
     CHECK(ma_execgroup_wait(&g, &intr, &err) == 0);
     CHECK(g.n == 2 && g.execs[0].status == 0 && g.execs[1].status == 3);
     CHECK(g.execs[1].out.data != NULL && strcmp(g.execs[1].out.data, "hi\n") == 0);
-    ma_execgroup_free(&g, 1000);
+    ma_execgroup_free(&g, SIGTERM, 1000);
     /* one no longer wanted is stopped by free */
     ma_execgroup_init(&g);
     CHECK(ma_execgroup_start(&g, &sc, &out, &err) == 0);
     pid_t pid = g.execs[0].proc.pid;
-    ma_execgroup_free(&g, 1000);
+    ma_execgroup_free(&g, SIGTERM, 1000);
     CHECK(pid > 0 && kill(pid, 0) != 0);
     /* a command that cannot start adds nothing */
     ma_strlist missing = MA_STRLIST_INIT;
@@ -105,7 +105,7 @@ static void test_execgroup(void)
     ma_spawn_spec sm = {&missing, NULL, NULL, NULL};
     ma_execgroup_init(&g);
     CHECK(ma_execgroup_start(&g, &sm, &out, &err) != 0 && g.n == 0);
-    ma_execgroup_free(&g, 1000);
+    ma_execgroup_free(&g, SIGTERM, 1000);
     ma_strlist_free(&a);
     ma_strlist_free(&b);
     ma_strlist_free(&c);
