@@ -239,9 +239,70 @@ def bench_rerun(table, tmp):
             raise SystemExit(f"the conflict was not refused before building:\n{proc.stdout[-2000:]}")
         refusals.append(took)
     refuse = statistics.median(refusals)
-    table.add("rerun: time to refuse a conflicting release (`all`), nothing built",
+    table.add("rerun: time to refuse a conflicting release (`all`), nothing built, through the `angreal` CLI",
               f"{refuse:.2f} s ({refuse / first:.3f}x of the {first:.2f} s build it saves)", "<= 0.1 s",
               refuse <= 0.1)
+    cli = statistics.median(run(["angreal", "--help"], cwd=path)[0] for _ in range(3))
+    table.add("rerun: the `angreal` CLI starting alone (`angreal --help`, no task), the share of the above "
+              "that is not the task's", f"{cli:.2f} s")
+    bench_in_process(table, path, ns, first)
+
+
+def bench_in_process(table, path, ns, first):
+    """The task's own share of a conflict refused and of a re-run: the same
+    release through multiarch.publish() in this process (no CLI start), and
+    when each of its phases ended (the plain log's lines, timed as they came)."""
+    import multiarch  # the build under test (PYTHONPATH), imported only here
+    refusals = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        try:
+            multiarch.publish("all", tag="v1.2.3", push=True, registry=ns, repo=str(path), builder=BUILDER,
+                              env=env())
+            raise SystemExit("the conflict was published")
+        except multiarch.Error as e:
+            if not any("refused before building" in (i.get("error") or "") for i in e.result["images"]):
+                raise SystemExit(f"not refused as a conflict: {e}") from e
+        refusals.append(time.perf_counter() - t0)
+    refuse = statistics.median(refusals)
+    table.add("rerun: the same conflict refused by `multiarch.publish()` in process (the task's own share)",
+              f"{refuse:.3f} s", "<= 0.1 s", refuse <= 0.1)
+    run(["git", "reset", "-q", "--hard", "HEAD~1"], cwd=path)  # back to the published commit: a re-run
+    reruns = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        r = multiarch.publish("all", tag="v1.2.3", push=True, registry=ns, repo=str(path), builder=BUILDER, env=env())
+        reruns.append(time.perf_counter() - t0)
+        if any(i["result"] != "resumed" for i in r["images"]):
+            raise SystemExit("the re-run was not a re-run")
+    again = statistics.median(reruns)
+    table.add("rerun: re-run by `multiarch.publish()` in process over the first publish (the task's own share)",
+              f"{again / first:.4f}x ({again:.3f} s vs {first:.2f} s)", "<= 0.03x", again / first <= 0.03)
+    table.add("rerun: where a re-run's time goes (the plain log, each line timed as it came)", phase_profile(
+        ["angreal", "build", "multi-arch", "all", "--tag", "v1.2.3", "--push", "--registry", ns, "--builder",
+         BUILDER], path))
+
+
+def phase_profile(argv, cwd):
+    """When the run's landmarks appeared (s after start): its first line, the
+    first registry step, docker's processes started, the last registry step
+    before the summary, the end."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:
+        seen.append((time.perf_counter() - t0, line.rstrip()))
+    proc.wait(timeout=TIMEOUT)
+    end = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"the profiled run failed:\n{seen[-5:]}")
+
+    def when(pred):
+        return next((f"{t:.2f}" for t, line in seen if pred(line)), "-")
+    steps = [t for t, line in seen if re.search(r"\] (GET|PUT|POST|HEAD|DELETE) ", line)]
+    return (f"first line {when(lambda l: True)} s, docker started {when(lambda l: '$ docker buildx version' in l)} s, "
+            f"first registry step {steps[0] if steps else 0:.2f} s, last {steps[-1] if steps else 0:.2f} s, "
+            f"end {end:.2f} s")
 
 
 def bench_transport(table, rounds=7):

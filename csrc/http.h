@@ -42,6 +42,7 @@ typedef struct {
     char failure[256];         /* the transport's error when status is 0 */
     int retryable;             /* 1: a connection error or timeout, or 5xx/429 */
     int attempts;              /* requests sent for this one (retries included) */
+    char *location;            /* Location (an upload's URL), NULL when absent */
 } ma_http_req;
 
 typedef struct {

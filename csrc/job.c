@@ -13,6 +13,7 @@
 #include "jobsign.h"
 #include "jobstep.h"
 #include "manifest.h"
+#include "pushrefused.h"
 #include "tagrules.h"
 
 void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int allow_overwrite,
@@ -375,7 +376,7 @@ static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *er
                   job->step == STEP_CHECK_IMMUTABLE || job->step == STEP_CHECK_MUTABLE ||
                   job->step == STEP_READ_ALIAS;
     if (o->status != 0 && (!is_read || ma_jobstep_transient(o))) {
-        const char *what = job->step == STEP_BUILD ? "build failed"
+        const char *what = job->step == STEP_BUILD ? (ma_push_refused(o->err_text) ? "push refused" : "build failed")
                            : is_read                ? "registry read-back failed"
                                                     : "tagging failed";
         return ma_jobstep_retry_or_fail(job, o, next, what);

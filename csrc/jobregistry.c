@@ -16,7 +16,8 @@ void ma_jobregistry_answer_free(ma_jobregistry_answer *a)
 
 void ma_jobregistry_free(ma_jobregistry *r)
 {
-    ma_regclient_free(r->cl);
+    if (!r->borrowed)
+        ma_regclient_free(r->cl);
     r->cl = NULL;
 }
 

@@ -14,6 +14,7 @@
 typedef struct {
     ma_regclient_opts opts;  /* its intr, on_step and step_ctx set by the caller */
     ma_regclient *cl;        /* made at the first step */
+    int borrowed;            /* cl was handed in: not freed here */
 } ma_jobregistry;
 
 /* One step's answer: `outcome` points into the rest, kept until ..._free. */

@@ -261,7 +261,7 @@ static void stop_all(slot *slots, size_t n, int sig)
 }
 
 /* All images stopped at the end of a phase: go on only if none failed. */
-static int advance_phase(slot *slots, size_t n, int *phase, ma_error *err)
+static int advance_phase(slot *slots, size_t n, int *phase, const ma_jobrunner_options *opt, ma_error *err)
 {
     int any_failed = 0, any_waiting = 0;
     for (size_t i = 0; i < n; i++) {
@@ -278,6 +278,8 @@ static int advance_phase(slot *slots, size_t n, int *phase, ma_error *err)
             }
         return 0;
     }
+    if (opt->last_phase > 0 && *phase >= opt->last_phase)
+        return 0; /* the caller goes on later (first_phase) */
     (*phase)++;
     for (size_t i = 0; i < n; i++) {
         if (!slots[i].waiting)
@@ -299,7 +301,7 @@ static int poll_timeout(long wait_ms)
 
 static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_interrupt *intr, ma_error *err)
 {
-    int phase = 1;
+    int phase = opt->first_phase > 1 ? opt->first_phase : 1;
     struct pollfd *pfd = calloc(2 * n + 1, sizeof *pfd);
     size_t *owner = calloc(2 * n + 1, sizeof *owner);
     if (pfd == NULL || owner == NULL) {
@@ -342,7 +344,7 @@ static int loop(slot *slots, size_t n, const ma_jobrunner_options *opt, ma_inter
                 more |= !slots[i].finished && !slots[i].waiting;
             if (more && pending)
                 goto poll_now; /* only back-off timers left */
-            rc = advance_phase(slots, n, &phase, err);
+            rc = advance_phase(slots, n, &phase, opt, err);
             if (rc <= 0)
                 break;
             rc = 0;
@@ -406,16 +408,22 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
     slot *slots = calloc(n ? n : 1, sizeof *slots);
     if (slots == NULL)
         return ma_nomem(err);
-    long t0 = ma_monoclock_ms();
+    long t0 = opt->started_ms > 0 ? opt->started_ms : ma_monoclock_ms();
     int rc = 0;
+    int first = opt->first_phase > 1 ? opt->first_phase : 1;
     ma_jobrunner_options o = *opt;
     o.max_procs = o.max_procs < 1 ? 1 : o.max_procs;
     ma_regclient_opts none = {0};
-    registry reg = {{opt->registry != NULL ? *opt->registry : none, NULL}, NULL};
+    registry reg = {{opt->registry != NULL ? *opt->registry : none, NULL, 0}, NULL};
     reg.session.opts.intr = intr;
     reg.session.opts.on_step = on_step;
     reg.session.opts.step_ctx = &reg;
-    if (o.watch != NULL && o.watch->begin != NULL)
+    if (opt->client != NULL) {
+        reg.session.cl = opt->client;
+        reg.session.borrowed = 1;
+        ma_regclient_set_step(opt->client, on_step, &reg);
+    }
+    if (first == 1 && o.watch != NULL && o.watch->begin != NULL)
         o.watch->begin(o.watch->ctx, runs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         slots[i].run = &runs[i];
@@ -425,7 +433,12 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         slots[i].reg = &reg;
         slots[i].progress.log = opt->log;
         slots[i].progress.prefix = runs[i].job.image->component;
-        rc = ma_job_begin(&runs[i].job, 1, &slots[i].next, err);
+        if (runs[i].result != MA_RESULT_PENDING) {
+            slots[i].finished = 1; /* settled in an earlier phase */
+            continue;
+        }
+        runs[i].waiting = 0;
+        rc = ma_job_begin(&runs[i].job, first, &slots[i].next, err);
         if (rc == 0)
             take(&slots[i]);
     }
@@ -439,6 +452,8 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         ma_next_clear(&slots[i].next);
     }
     free(slots);
+    if (opt->client != NULL)
+        ma_regclient_set_step(opt->client, NULL, NULL); /* reg lives on this stack only */
     ma_jobregistry_free(&reg.session);
     return rc;
 }

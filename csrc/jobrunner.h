@@ -64,6 +64,13 @@ typedef struct {
     int rawjson;              /* builds run with `--progress rawjson`, their stderr read into runs[i].build */
     const ma_regclient_opts *registry; /* the registry session every image's registry steps share (its
                                           intr, on_step and step_ctx are the runner's); NULL: none */
+    ma_regclient *client;     /* a session made before (preflight's), used instead of making one from
+                                 `registry`, and not freed; NULL: none */
+    int first_phase;          /* 0 or 1: from the start; N: the runs still pending go on at phase N (a run
+                                 that stopped after last_phase) */
+    int last_phase;           /* 0: to the end; N: stop after phase N, the runs that got through it left
+                                 waiting (pending) */
+    long started_ms;          /* when the runs started (monotonic ms), for their seconds; 0: now */
 } ma_jobrunner_options;
 
 /* Run every job; returns 0 when the loop ran to its end (results say how each

@@ -1,6 +1,7 @@
 #include "preflight.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include "buildx.h"
 #include "cosign.h"
 #include "exec.h"
+#include "execgroup.h"
 #include "progress.h"
 #include "refname.h"
 
@@ -75,20 +77,13 @@ static int fail_with_output(ma_error *err, const ma_exec *ex, const char *what)
     return ma_fail(err, MA_ERR_ENV, "%s: %s", what, line[0] ? line : "no error output");
 }
 
-static int check_buildx(const char *cwd, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
-                        ma_error *err)
+static int judge_buildx(const ma_exec *ex, ma_error *err)
 {
-    const char *args[] = {"docker", "buildx", "version", NULL};
-    ma_exec ex;
-    int rc = docker(args, NULL, cwd, opt, log, intr, &ex, err);
-    if (rc == 0 && ex.status != 0) {
-        if (ma_buildx_classify_failure(ma_exec_stderr(&ex)) == MA_FAILURE_NO_BUILDX)
-            rc = ma_fail(err, MA_ERR_ENV, "docker has no buildx plugin: " BUILDX_INSTALL_HINT);
-        else
-            rc = fail_with_output(err, &ex, "docker buildx does not answer (" BUILDX_INSTALL_HINT ")");
-    }
-    ma_exec_free(&ex);
-    return rc;
+    if (ex->status == 0)
+        return 0;
+    if (ma_buildx_classify_failure(ma_exec_stderr(ex)) == MA_FAILURE_NO_BUILDX)
+        return ma_fail(err, MA_ERR_ENV, "docker has no buildx plugin: " BUILDX_INSTALL_HINT);
+    return fail_with_output(err, ex, "docker buildx does not answer (" BUILDX_INSTALL_HINT ")");
 }
 
 static int login(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
@@ -115,24 +110,19 @@ static int login(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
     return rc;
 }
 
-/* `docker buildx inspect --bootstrap [NAME]` (NULL: the current builder): 0
- * with info filled when the builder exists and boots; else *missing or
- * *boot_error says why. */
-static int inspect_builder(const char *name, const ma_plan *plan, const ma_preflight_options *opt, FILE *log,
-                           ma_interrupt *intr,
-                           ma_builder_info *info, int *missing, char *boot_error, size_t boot_error_size,
-                           ma_error *err)
+/* What `docker buildx inspect --bootstrap [NAME]` (NULL: the current
+ * builder) answered: 0 with info filled when the builder exists and boots;
+ * else *missing or *boot_error says why. */
+static int judge_inspect(const char *name, ma_exec *ex, FILE *log, ma_builder_info *info, int *missing,
+                         char *boot_error, size_t boot_error_size, ma_error *err)
 {
-    const char *args[] = {"docker", "buildx", "inspect", "--bootstrap", name, NULL};
-    ma_exec ex;
     *missing = 0;
     boot_error[0] = '\0';
-    int rc = run_docker(args, NULL, plan->req.project_dir, opt, log, intr, 0, &ex, err);
-    if (rc == 0 && ex.status != 0) {
-        *missing = strstr(ma_exec_stderr(&ex), "no builder") != NULL;
-        ma_buildx_last_error_line(ma_exec_stderr(&ex), boot_error, boot_error_size);
+    if (ex->status != 0) {
+        *missing = strstr(ma_exec_stderr(ex), "no builder") != NULL;
+        ma_buildx_last_error_line(ma_exec_stderr(ex), boot_error, boot_error_size);
         if (boot_error[0] == '\0')
-            snprintf(boot_error, boot_error_size, "exit status %d", ex.status);
+            snprintf(boot_error, boot_error_size, "exit status %d", ex->status);
         /* a builder not created yet is an answer; one that does not boot is an error */
         char said[640];
         if (*missing)
@@ -141,9 +131,21 @@ static int inspect_builder(const char *name, const ma_plan *plan, const ma_prefl
             snprintf(said, sizeof said, "%s", boot_error);
         ma_progress progress = {log, "setup"};
         ma_progress_line(&progress, MA_STREAM_STDERR, said, strlen(said));
-    } else if (rc == 0) {
-        rc = ma_buildx_parse_inspect(ex.out.data, info, err);
+        return 0;
     }
+    return ma_buildx_parse_inspect(ex->out.data, info, err);
+}
+
+static int inspect_builder(const char *name, const ma_plan *plan, const ma_preflight_options *opt, FILE *log,
+                           ma_interrupt *intr,
+                           ma_builder_info *info, int *missing, char *boot_error, size_t boot_error_size,
+                           ma_error *err)
+{
+    const char *args[] = {"docker", "buildx", "inspect", "--bootstrap", name, NULL};
+    ma_exec ex;
+    int rc = run_docker(args, NULL, plan->req.project_dir, opt, log, intr, 0, &ex, err);
+    if (rc == 0)
+        rc = judge_inspect(name, &ex, log, info, missing, boot_error, boot_error_size, err);
     ma_exec_free(&ex);
     return rc;
 }
@@ -245,11 +247,11 @@ static int docker_driver_limits(const ma_plan *plan, const ma_preflight_options 
  * only when that cannot build the platforms a docker-container builder that
  * this run creates (and removes again when it does not boot). */
 static int resolve_builder(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
-                           ma_builder_info *info, ma_error *err)
+                           ma_exec *first_inspect, ma_builder_info *info, ma_error *err)
 {
     int missing = 0;
     char why[512];
-    if (inspect_builder(plan->req.builder, plan, opt, log, intr, info, &missing, why, sizeof why, err) != 0)
+    if (judge_inspect(plan->req.builder, first_inspect, log, info, &missing, why, sizeof why, err) != 0)
         return -1;
     if (info->name[0] == '\0' && opt->builder_given)
         return missing ? ma_fail(err, MA_ERR_ENV, "buildx builder '%s' not found: create it (docker buildx create "
@@ -330,22 +332,78 @@ static int check_signing(const ma_plan *plan, const ma_preflight_options *opt, F
     return rc;
 }
 
+/* Start a docker command in the background, its lines behind `[setup]`. */
+static int start_docker(ma_preflight_pending *p, const char *const *args, const char *cwd,
+                        const ma_preflight_options *opt, FILE *log, int show_stderr, ma_error *err)
+{
+    ma_strlist argv = MA_STRLIST_INIT;
+    for (; *args != NULL; args++)
+        if (ma_strlist_push(&argv, *args) != 0) {
+            ma_strlist_free(&argv);
+            return ma_nomem(err);
+        }
+    ma_progress *progress = &p->progress[p->group.n];
+    *progress = (ma_progress){log, "setup"};
+    ma_spawn_spec spec = {&argv, cwd, NULL, opt->envp};
+    ma_exec_output output = ma_progress_output(progress, 1);
+    if (!show_stderr)
+        output.on_line = stdout_line;
+    ma_progress_command(progress, &argv);
+    int rc = ma_execgroup_start(&p->group, &spec, &output, err);
+    ma_strlist_free(&argv);
+    return rc;
+}
+
+int ma_preflight_begin(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                       ma_preflight_pending *p, ma_error *err)
+{
+    ma_execgroup_init(&p->group);
+    int merge = plan->req.mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
+    if (!merge && check_files(plan, err) != 0)
+        return -1;
+    const char *version[] = {"docker", "buildx", "version", NULL};
+    const char *inspect[] = {"docker", "buildx", "inspect", "--bootstrap", plan->req.builder, NULL};
+    int rc = start_docker(p, version, plan->req.project_dir, opt, log, 1, err);
+    if (rc == 0 && !merge)
+        rc = start_docker(p, inspect, plan->req.project_dir, opt, log, 0, err);
+    if (rc == 0 && plan->req.push && opt->token != NULL && opt->token[0] != '\0')
+        rc = login(plan, opt, log, intr, err);
+    if (rc == 0 && plan->sign.enabled)
+        rc = check_signing(plan, opt, log, intr, err);
+    if (rc != 0)
+        ma_preflight_pending_free(p);
+    return rc;
+}
+
+int ma_preflight_end(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                     ma_preflight_pending *p, ma_builder_info *builder, ma_error *err)
+{
+    memset(builder, 0, sizeof *builder);
+    int rc = ma_execgroup_wait(&p->group, intr, err);
+    if (rc == 0)
+        rc = judge_buildx(&p->group.execs[0], err);
+    if (rc == 0 && plan->req.mode != MA_MODE_MERGE &&
+        resolve_builder(plan, opt, log, intr, &p->group.execs[1], builder, err) != 0) {
+        ma_builder_info_free(builder);
+        rc = -1;
+    }
+    ma_preflight_pending_free(p);
+    return rc;
+}
+
+void ma_preflight_pending_free(ma_preflight_pending *p)
+{
+    /* answers no longer wanted, from read-only commands: killed at once (a
+     * builder's boot stopped now is booted by the next run) */
+    ma_execgroup_free(&p->group, SIGKILL, 0);
+}
+
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
                  ma_builder_info *builder, ma_error *err)
 {
+    ma_preflight_pending p;
     memset(builder, 0, sizeof *builder);
-    int merge = plan->req.mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
-    if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->req.project_dir, opt, log, intr, err) != 0)
+    if (ma_preflight_begin(plan, opt, log, intr, &p, err) != 0)
         return -1;
-    if (plan->req.push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)
-        return -1;
-    if (plan->sign.enabled && check_signing(plan, opt, log, intr, err) != 0)
-        return -1;
-    if (merge)
-        return 0;
-    if (resolve_builder(plan, opt, log, intr, builder, err) != 0) {
-        ma_builder_info_free(builder);
-        return -1;
-    }
-    return 0;
+    return ma_preflight_end(plan, opt, log, intr, &p, builder, err);
 }

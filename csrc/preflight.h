@@ -12,6 +12,8 @@
 
 #include "buildx.h"
 #include "error.h"
+#include "execgroup.h"
+#include "progress.h"
 #include "interrupt.h"
 #include "plan.h"
 
@@ -24,7 +26,25 @@ typedef struct {
     int oidc;                 /* GitHub Actions may hand out an OIDC token (keyless signing) */
 } ma_preflight_options;
 
-/* On success `builder` describes the builder the run must use (empty for a
+/* Preflight in two halves, so the registry can be asked in between: begin
+ * checks the files, starts `docker buildx version` and the builder's
+ * `inspect --bootstrap` in the background, logs in and checks signing; end
+ * waits for the two and settles the builder (which may mean more docker
+ * commands).  After a successful begin, call end, or
+ * ma_preflight_pending_free when the run stops anyway (a refusal found
+ * meanwhile): that stops the commands. */
+typedef struct {
+    ma_execgroup group;                       /* [0] buildx version, [1] the builder's inspect */
+    ma_progress progress[MA_EXECGROUP_MAX];   /* where their lines go */
+} ma_preflight_pending;
+
+int ma_preflight_begin(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                       ma_preflight_pending *p, ma_error *err);
+int ma_preflight_end(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
+                     ma_preflight_pending *p, ma_builder_info *builder, ma_error *err);
+void ma_preflight_pending_free(ma_preflight_pending *p);
+
+/* Both halves at once.  On success `builder` describes the builder the run must use (empty for a
  * merge, which builds nothing); free it with ma_builder_info_free. */
 int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log, ma_interrupt *intr,
                  ma_builder_info *builder, ma_error *err);

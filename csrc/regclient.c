@@ -1,6 +1,7 @@
 /* The session: hosts met during the run, how each is spoken to, and the
  * tokens got from their token servers.  A host is pinged (GET /v2/) the first
- * time it is met: that fixes the scheme and tells whether it wants Basic
+ * time it is met (HTTPS first, except on loopback without TLS files): that
+ * fixes the scheme and tells whether it wants Basic
  * credentials, a bearer token, or nothing, so later calls carry their
  * Authorization up front instead of collecting a 401 each. */
 #include "regclient.h"
@@ -29,6 +30,7 @@ typedef struct {
     ma_challenge challenge;
     int cred_loaded;
     ma_cred cred;
+    char cred_note[320]; /* where credentials were looked for, when none were found */
 } reg_host;
 
 struct ma_regclient {
@@ -137,6 +139,15 @@ static int host_open(ma_regclient *cl, reg_host *h, ma_error *err)
         return -1;
     char over_https[256] = "", over_http[256] = "";
     int http_ok = ma_host_allows_http(h->name, cl->opts.insecure);
+    /* A loopback registry without TLS files in certs.d is plain HTTP almost
+     * always: asked that way first, it spares the TLS attempt (loading the
+     * CA store is most of a run's first contact); one that answers plain
+     * HTTP otherwise than the API does (a TLS-only server) is tried below. */
+    if (ma_host_is_loopback(h->name) && h->tls.ca_pem == NULL && h->tls.client_cert == NULL) {
+        int rc = ping(cl, h, "http", 0, over_http, sizeof over_http, err);
+        if (rc <= 0)
+            return rc;
+    }
     /* where plain HTTP may follow, a failed TLS handshake is not worth retrying */
     int rc = ping(cl, h, "https", http_ok ? 0 : cl->opts.retries, over_https, sizeof over_https, err);
     if (rc == 1 && http_ok) {
@@ -192,6 +203,7 @@ static int host_cred(ma_regclient *cl, reg_host *h, ma_error *err)
     char *path = dir != NULL ? ma_strdupf("%s/config.json", dir)
                  : home != NULL ? ma_strdupf("%s/.docker/config.json", home) : NULL;
     if (dir == NULL && home == NULL) {
+        snprintf(h->cred_note, sizeof h->cred_note, "no docker config (neither DOCKER_CONFIG nor HOME is set)");
         h->cred_loaded = 1;
         return 0;
     }
@@ -214,6 +226,14 @@ static int host_cred(ma_regclient *cl, reg_host *h, ma_error *err)
         h->cred = entry.cred;
         entry.cred = (ma_cred)MA_CRED_INIT;
     }
+    if (text == NULL)
+        snprintf(h->cred_note, sizeof h->cred_note, "docker's config %.200s does not exist", path);
+    else if (entry.helper != NULL)
+        snprintf(h->cred_note, sizeof h->cred_note, "docker-credential-%.60s (named in %.200s) has none for %.60s",
+                 entry.helper, path, ma_dockercfg_key(h->name));
+    else
+        snprintf(h->cred_note, sizeof h->cred_note, "docker's config %.200s has none for %.60s", path,
+                 ma_dockercfg_key(h->name));
     ma_dockercfg_entry_free(&entry);
     ma_secret_free(text);
     free(path);
@@ -230,7 +250,8 @@ static char *scope_of(const char *repo, int push)
 /* Fetch a token for scope from the host's realm and keep it: an identity
  * token is an OAuth2 refresh token, exchanged with a POST; otherwise a GET,
  * with Basic credentials when there are some (anonymous without). */
-static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const char *key, ma_error *err)
+static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const char *key, long *refused,
+                       ma_error *err)
 {
     const ma_challenge *ch = &h->challenge;
     if (ch->realm == NULL || (strncmp(ch->realm, "https://", 8) != 0 && strncmp(ch->realm, "http://", 7) != 0))
@@ -262,9 +283,12 @@ static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const c
     char *token = NULL;
     if (rc == 0 && r.status == 0)
         rc = ma_fail(err, MA_ERR_ENV, "registry %s: cannot reach its token server: %s", h->name, r.failure);
-    else if (rc == 0 && r.status != 200)
+    else if (rc == 0 && r.status != 200) {
+        if (r.status == 401 || r.status == 403)
+            *refused = r.status;
         rc = ma_fail(err, MA_ERR_ENV, "registry %s: the token server refused %s (HTTP %ld)%s", h->name, scope,
-                     r.status, ma_cred_is_empty(&h->cred) ? " without credentials: run docker login" : "");
+                     r.status, ma_cred_is_empty(&h->cred) ? " without credentials: " MA_CRED_HINT : "");
+    }
     else if (rc == 0)
         rc = ma_token_parse(r.body_out != NULL ? r.body_out : "", &token, &expires_in, err);
     if (rc == 0 && ma_token_cache_put(&cl->tokens, key, token, expires_in, ma_monoclock_ms() / 1000.0) != 0)
@@ -281,7 +305,8 @@ static int token_fetch(ma_regclient *cl, reg_host *h, const char *scope, const c
 
 /* The Authorization a call to h needs (pushed onto headers), or Basic
  * credentials set on the request. */
-static int authorize(ma_regclient *cl, reg_host *h, ma_regcall *c, ma_strlist *headers, ma_error *err)
+static int authorize(ma_regclient *cl, reg_host *h, ma_regcall *c, ma_strlist *headers, long *refused,
+                     ma_error *err)
 {
     if (h->challenge.scheme == MA_AUTH_BASIC) {
         if (host_cred(cl, h, err) != 0)
@@ -296,7 +321,7 @@ static int authorize(ma_regclient *cl, reg_host *h, ma_regcall *c, ma_strlist *h
     char *key = scope != NULL ? ma_strdupf("%s %s", h->name, scope) : NULL;
     int rc = key == NULL ? ma_nomem(err) : 0;
     const char *token = rc == 0 ? ma_token_cache_get(&cl->tokens, key, ma_monoclock_ms() / 1000.0) : NULL;
-    if (rc == 0 && token == NULL && (rc = token_fetch(cl, h, scope, key, err)) == 0)
+    if (rc == 0 && token == NULL && (rc = token_fetch(cl, h, scope, key, refused, err)) == 0)
         token = ma_token_cache_get(&cl->tokens, key, ma_monoclock_ms() / 1000.0);
     if (rc == 0 && token != NULL && ma_strlist_pushf(headers, "Authorization: Bearer %s", token) != 0)
         rc = ma_nomem(err);
@@ -346,8 +371,18 @@ static int send_round(ma_regclient *cl, ma_regcall *calls, size_t n, const int *
         c->http.username = c->http.password = NULL;
         if (c->headers != NULL && ma_strlist_extend(&headers[m], c->headers) != 0)
             rc = ma_nomem(err);
+        long refused = 0;
         if (rc == 0)
-            rc = authorize(cl, h, c, &headers[m], err);
+            rc = authorize(cl, h, c, &headers[m], &refused, err);
+        c->cred_note = h->challenge.scheme != MA_AUTH_NONE && h->cred_loaded && ma_cred_is_empty(&h->cred)
+                           ? h->cred_note : NULL;
+        if (rc != 0 && refused != 0 && c->token_refusal_is_answer) {
+            /* the token server's no is this call's answer: it is not sent */
+            c->http.status = c->token_status = refused;
+            wipe_headers(&headers[m]);
+            rc = 0;
+            continue;
+        }
         if (rc == 0 && (urls[m] = strncmp(c->path, "/", 1) == 0 ? ma_strdupf("%s%s", h->origin, c->path)
                                                                    : ma_strdup(c->path)) == NULL)
             rc = ma_nomem(err);
@@ -372,6 +407,7 @@ static int send_round(ma_regclient *cl, ma_regcall *calls, size_t n, const int *
         c->content_digest = r->content_digest;
         c->www_authenticate = r->www_authenticate;
         c->link = r->link;
+        c->location = r->location;
         c->content_length = r->content_length;
         c->retry_after_s = r->retry_after_s;
         memcpy(c->failure, r->failure, sizeof c->failure);
@@ -432,6 +468,11 @@ static void registry_error_text(const char *body, char *out, size_t size)
     cJSON_Delete(root);
 }
 
+void ma_regcall_registry_words(const ma_regcall *c, char *out, size_t size)
+{
+    registry_error_text(c->http.body_out, out, size);
+}
+
 int ma_regcall_error(const ma_regcall *c, ma_error *err)
 {
     char tries[48] = "";
@@ -443,10 +484,12 @@ int ma_regcall_error(const ma_regcall *c, ma_error *err)
                        c->what, c->http.failure, tries);
     char detail[300];
     registry_error_text(c->http.body_out, detail, sizeof detail);
-    const char *hint = "";
-    if (c->http.status == 401 || c->http.status == 403)
-        hint = c->push ? " (push refused: check docker login and the repository's permissions)"
-                       : " (access refused: check docker login)";
+    char hint[600] = "";
+    if ((c->http.status == 401 || c->http.status == 403) && c->cred_note != NULL)
+        snprintf(hint, sizeof hint, " (no credentials: %s; " MA_CRED_HINT ")", c->cred_note);
+    else if (c->http.status == 401 || c->http.status == 403)
+        snprintf(hint, sizeof hint, "%s", c->push ? " (push refused: check docker login and the repository's permissions)"
+                                                  : " (access refused: check docker login)");
     return ma_fail(err, MA_ERR_ENV, "registry %s: %s %s%c%s: HTTP %ld%s%s%s", c->host, c->method, c->repo, sep,
                    c->what, c->http.status, detail, hint, tries);
 }
@@ -464,5 +507,33 @@ const char *ma_regclient_origin(const ma_regclient *cl, const char *host)
     for (size_t i = 0; i < cl->nhosts; i++)
         if (strcmp(cl->hosts[i].name, host) == 0)
             return cl->hosts[i].origin;
+    return NULL;
+}
+
+void ma_regclient_set_step(ma_regclient *cl, ma_regstep_fn on_step, void *ctx)
+{
+    cl->opts.on_step = on_step;
+    cl->opts.step_ctx = ctx;
+}
+
+const char *ma_regclient_user(ma_regclient *cl, const char *host)
+{
+    for (size_t i = 0; i < cl->nhosts; i++) {
+        reg_host *h = &cl->hosts[i];
+        if (strcmp(h->name, host) != 0 || !h->cred_loaded)
+            continue;
+        if (h->cred.username != NULL && h->cred.username[0] != '\0')
+            return h->cred.username;
+        return h->cred.identity_token != NULL ? "the identity token's holder" : NULL;
+    }
+    return NULL;
+}
+
+const char *ma_regclient_cred_note(ma_regclient *cl, const char *host)
+{
+    for (size_t i = 0; i < cl->nhosts; i++)
+        if (strcmp(cl->hosts[i].name, host) == 0 && cl->hosts[i].cred_loaded &&
+            ma_cred_is_empty(&cl->hosts[i].cred))
+            return cl->hosts[i].cred_note;
     return NULL;
 }

@@ -51,6 +51,11 @@ typedef struct {
     const char *body;
     size_t body_len;
     ma_http_req http;          /* the answer (free with ma_regcall_free) */
+    int token_refusal_is_answer; /* the token server refusing this call's scope (401/403) answers it:
+                                    the call is not sent, http.status and token_status say so */
+    long token_status;         /* that refusal's status, 0 when none */
+    const char *cred_note;     /* when the host wants credentials and docker has none for it: where
+                                  they were looked for (valid while the client lives); else NULL */
 } ma_regcall;
 
 int ma_regclient_new(const ma_regclient_opts *opts, ma_regclient **out, ma_error *err);
@@ -71,6 +76,10 @@ int ma_regclient_call(ma_regclient *cl, ma_regcall *calls, size_t n, ma_error *e
  * when it sent some (never a header value).  Returns -1. */
 int ma_regcall_error(const ma_regcall *c, ma_error *err);
 
+/* The registry's own words about a failed answer (its first error's
+ * ": CODE message"), or "" when it sent none. */
+void ma_regcall_registry_words(const ma_regcall *c, char *out, size_t size);
+
 /* After the call: report its step (digest: what it found or put). */
 void ma_regclient_step(ma_regclient *cl, const ma_regcall *c, const char *digest);
 
@@ -78,4 +87,17 @@ void ma_regclient_step(ma_regclient *cl, const ma_regcall *c, const char *digest
 const char *ma_regclient_origin(const ma_regclient *cl, const char *host);
 
 void ma_regcall_free(ma_regcall *c);
+
+/* How to give credentials, for the errors that lack them. */
+#define MA_CRED_HINT                                                                                   \
+    "give credentials with --username NAME and MULTIARCH_REGISTRY_TOKEN, `docker login HOST`, or a credential " \
+    "helper (credHelpers or credsStore in docker's config.json)"
+
+/* Report the steps from now on to on_step (the run's runner takes over a client preflight used). */
+void ma_regclient_set_step(ma_regclient *cl, ma_regstep_fn on_step, void *ctx);
+/* Who the calls to host authenticate as, once credentials were needed: the
+ * user name, "the identity token's holder", or NULL (anonymous). */
+const char *ma_regclient_user(ma_regclient *cl, const char *host);
+/* Where credentials for host were looked for, when none were found; NULL otherwise. */
+const char *ma_regclient_cred_note(ma_regclient *cl, const char *host);
 #endif

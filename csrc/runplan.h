@@ -1,6 +1,9 @@
 /* A real run of a plan: preflight, then every image through the publish
  * order (job.c) on the job runner, then the digest records of a push by
- * digest.  What the user reads about it is the caller's (report, github). */
+ * digest.  Preflight's docker processes run while the registry is asked
+ * what needs no builder (push rights, and a publish's checks of the
+ * immutable tags), on the one registry client of the run.  What the user
+ * reads about it is the caller's (report, github). */
 #ifndef MA_RUNPLAN_H
 #define MA_RUNPLAN_H
 

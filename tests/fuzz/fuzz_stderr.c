@@ -3,9 +3,11 @@
  * one of the four, a failed build step is never retried; the line picked is
  * one trimmed line of the input (no newline, no surrounding blanks), the last
  * "ERROR:"/"error:" line when there is one; cut short it is a prefix of the
- * full line that never splits a UTF-8 sequence. */
+ * full line that never splits a UTF-8 sequence.  ma_push_refused: only
+ * when that last error line speaks of a push. */
 #include "buildx.h"
 #include "fuzz.h"
+#include "pushrefused.h"
 
 static int blank(char c)
 {
@@ -43,6 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
+    /* a refused push is said in the last error line, which speaks of a push */
+    int refused = ma_push_refused(text);
+    FUZZ_CHECK(refused == 0 || refused == 1);
+    FUZZ_CHECK(!refused || strstr(full, "push") != NULL);
     free(full);
     free(text);
     return 0;

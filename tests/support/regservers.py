@@ -11,7 +11,13 @@ product code).
   faults a real network and registry give (500, 503, 429 with Retry-After, a
   connection dropped mid-body, a body whose digest does not match) and pages
   tags/list with Link headers as distribution 3 does (Debian's 2.8 does not
-  page tags, so the proxy stands in for one that does).
+  page tags, so the proxy stands in for one that does).  With
+  `refuse_upload_user` it refuses that Basic user's blob uploads (403
+  DENIED): distribution's htpasswd auth has no read-only users, and this is
+  how a registry with per-user rights answers one.
+- `RuleTokenServer` and `TokenRegistry`: users with per-repository rights
+  (pusher: pull and push on team/, reader: pull only), granted reduced as
+  docker's auth server does, for a registry BuildKit pushes to.
 """
 
 import base64
@@ -103,7 +109,10 @@ class TokenServer:
                              check=True, capture_output=True, timeout=30).stdout
         return f"{signing_input}.{_b64url(sig)}"
 
-    def grant(self, scope, authed):
+    def authenticate(self, user, password):
+        return (user, password) == (self.user, self.password)
+
+    def grant(self, scope, authed, user=None):
         access = []
         for item in filter(None, (scope or "").split(" ")):
             kind, name, actions = item.split(":", 2) if item.count(":") >= 2 else (None, None, "")
@@ -129,16 +138,16 @@ class TokenServer:
                 url = urllib.parse.urlparse(self.path)
                 query = urllib.parse.parse_qs(url.query)
                 scope = " ".join(query.get("scope", []))
-                authed = False
+                authed, user = False, None
                 header = self.headers.get("Authorization", "")
                 if header.startswith("Basic "):
                     user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-                    if (user, password) != (server_self.user, server_self.password):
+                    if not server_self.authenticate(user, password):
                         self.send_response(401)
                         self.end_headers()
                         return
                     authed = True
-                self.reply(query, scope, authed, "token")
+                self.reply(query, scope, authed, "token", user)
 
             def do_POST(self):
                 form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
@@ -151,8 +160,8 @@ class TokenServer:
                     return
                 self.reply(form, " ".join(form.get("scope", [])), True, "access_token")
 
-            def reply(self, query, scope, authed, field):
-                token = server_self.grant(scope, authed) if query.get("service") == [SERVICE] else None
+            def reply(self, query, scope, authed, field, user=None):
+                token = server_self.grant(scope, authed, user) if query.get("service") == [SERVICE] else None
                 server_self.issued.append((scope, authed, token is not None))
                 if token is None:
                     body = json.dumps({"errors": [{"code": "DENIED", "message": "push refused"}]}).encode()
@@ -174,6 +183,68 @@ class TokenServer:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+class RuleTokenServer(TokenServer):
+    """A token server with users and per-repository rules, as docker's own
+    auth server has them: `users` {name: password}, `rules` {name: [(repo
+    prefix, actions)]} (anonymous: the name ""), and a scope asked beyond
+    the rules is granted reduced (the actions the rules allow, possibly
+    none), not refused: the registry then refuses the request itself
+    (insufficient_scope).  `push_grants` {name: n}: after n grants of push
+    the user's push right is gone (rights revoked mid-run).  `rules` may be
+    changed while it runs."""
+
+    def __init__(self, workdir, users, rules, push_grants=None):
+        first = next(iter(users))
+        super().__init__(workdir, first, users[first], refuse_push_repo=None)
+        self.users, self.rules = dict(users), rules
+        self.push_grants = dict(push_grants or {})
+
+    def authenticate(self, user, password):
+        return self.users.get(user) == password
+
+    def allowed(self, user, name):
+        actions = set()
+        for prefix, granted in self.rules.get(user or "", []):
+            if name.startswith(prefix):
+                actions |= set(granted)
+        return actions
+
+    def grant(self, scope, authed, user=None):
+        user = user if authed else ""
+        access = []
+        for item in filter(None, (scope or "").split(" ")):
+            kind, name, actions = item.split(":", 2) if item.count(":") >= 2 else (None, None, "")
+            if kind != "repository":
+                continue
+            allowed = self.allowed(user, name)
+            if "push" in allowed and "push" in actions.split(",") and user in self.push_grants:
+                if self.push_grants[user] <= 0:
+                    allowed.discard("push")
+                else:
+                    self.push_grants[user] -= 1
+            granted = [a for a in actions.split(",") if a in allowed]
+            access.append({"type": "repository", "name": name, "actions": granted})
+        now = int(time.time())
+        return self.sign({"iss": ISSUER, "sub": user, "aud": SERVICE, "exp": now + 300, "nbf": now - 10,
+                          "iat": now, "jti": hashlib.sha256(os.urandom(8)).hexdigest(), "access": access})
+
+
+class TokenRegistry(Registry):
+    """docker-registry over plain HTTP on 127.0.0.1 (which BuildKit pushes
+    to) with token auth from `token` (a TokenServer).  `auth` (user,
+    password) is what the read-back helpers log in with."""
+
+    def __init__(self, token, auth):
+        super().__init__(htpasswd=auth)
+        self.token = token
+
+    def write_config(self, auth):
+        auth = (f"auth:\n  token:\n    realm: {self.token.realm}\n    service: {SERVICE}\n"
+                f"    issuer: {ISSUER}\n    rootcertbundle: {self.token.cert}\n")
+        with open(self.config_path, "w", encoding="utf-8") as fh:
+            fh.write(CONFIG_TEMPLATE.format(storage=self.storage, port=self.port, auth=auth))
 
 
 class TlsRegistry(Registry):
@@ -268,10 +339,12 @@ class FaultProxy:
     tags/list with n= is paged here with Link headers.  `seen` records
     (method, path, status) of every request."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, refuse_upload_user=None):
         self.backend = urllib.parse.urlparse(backend)
+        self.refuse_upload_user = refuse_upload_user
         self.faults = []
         self.seen = []
+        self.timeline = []  # (time.monotonic(), method, path) of each answer
         self.lock = threading.Lock()
         self.port = free_port()
         self.server = None
@@ -300,6 +373,7 @@ class FaultProxy:
             def answer(self, status, headers, body):
                 with proxy.lock:
                     proxy.seen.append((self.command, self.path, status))
+                    proxy.timeline.append((time.monotonic(), self.command, self.path))
                 self.send_response(status)
                 for k, v in headers:
                     if k.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -337,7 +411,20 @@ class FaultProxy:
                     headers.append(("Link", f'<{url.path}?{nxt}>; rel="next"'))
                 return status, headers, json.dumps({"name": json.loads(body)["name"], "tags": page}).encode()
 
+            def refused_upload(self):
+                header = self.headers.get("Authorization", "")
+                if proxy.refuse_upload_user is None or not header.startswith("Basic "):
+                    return False
+                user = base64.b64decode(header[6:]).decode().partition(":")[0]
+                return (user == proxy.refuse_upload_user and self.command == "POST" and
+                        "/blobs/uploads/" in self.path)
+
             def handle_any(self):
+                if self.refused_upload():
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    self.answer(403, [("Content-Type", "application/json")],
+                                b'{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}')
+                    return
                 fault = proxy.take_fault(self.command, self.path)
                 if fault is not None and fault.isdigit():
                     self.rfile.read(int(self.headers.get("Content-Length") or 0))
