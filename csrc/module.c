@@ -9,6 +9,7 @@
 
 #include "version.h"
 #include "cli.h"
+#include "buildtime.h"
 #include "console.h"
 #include "report.h"
 #include "env.h"
@@ -370,6 +371,63 @@ static int put(PyObject *dict, const char *key, PyObject *value)
     return rc;
 }
 
+/* "sizes": each platform's compressed size, and the change since what
+ * latest named before the run (publish's images). */
+static PyObject *sizes_list(const ma_image_run *run)
+{
+    const ma_release_size *s = &run->size;
+    PyObject *list = PyList_New(0);
+    for (size_t k = 0; list != NULL && k < s->now.len; k++) {
+        const ma_platform_size *p = &s->now.items[k];
+        const char *platform = p->platform[0] == '\0' && run->job.image->platforms.len > 0
+                                   ? run->job.image->platforms.items[0] : p->platform;
+        long long before = s->before_digest[0] != '\0' ? ma_image_size_of(&s->before, platform) : -1;
+        PyObject *d = PyDict_New();
+        if (d == NULL || put(d, "platform", text_or_none(platform)) || put(d, "digest", text_or_none(p->digest)) ||
+            put(d, "bytes", PyLong_FromLongLong(p->bytes)) ||
+            put(d, "before_bytes", before >= 0 ? PyLong_FromLongLong(before) : (Py_INCREF(Py_None), Py_None)) ||
+            put(d, "change", before >= 0 ? PyLong_FromLongLong(p->bytes - before) : (Py_INCREF(Py_None), Py_None)) ||
+            PyList_Append(list, d) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+/* "before": what latest named before the run, or None. */
+static PyObject *size_baseline(const ma_release_size *s)
+{
+    if (s->before_digest[0] == '\0')
+        Py_RETURN_NONE;
+    return Py_BuildValue("{s:s,s:s,s:N}", "tag", "latest", "digest", s->before_digest, "version",
+                         text_or_none(s->before_version));
+}
+
+/* "build_times": each platform's step time from the build's progress; "build_note". */
+static PyObject *build_times(const ma_image_run *run)
+{
+    ma_buildtime t;
+    ma_buildtime_of(&run->build, &t);
+    PyObject *list = PyList_New(0);
+    for (size_t k = 0; list != NULL && k < t.len; k++) {
+        PyObject *d = Py_BuildValue("{s:s,s:d,s:n,s:N,s:d}", "platform", t.items[k].platform, "seconds",
+                                    t.items[k].seconds, "steps", (Py_ssize_t)t.items[k].steps, "slowest_step",
+                                    text_or_none(t.items[k].slowest), "slowest_seconds", t.items[k].slowest_seconds);
+        if (d == NULL || PyList_Append(list, d) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+static PyObject *build_note(const ma_image_run *run)
+{
+    ma_buildtime t;
+    char note[1536];
+    ma_buildtime_of(&run->build, &t);
+    return text_or_none(ma_buildtime_note(&t, note, sizeof note) ? note : NULL);
+}
+
 static PyObject *image_result(const ma_image_run *run, const char *log)
 {
     const ma_job *job = &run->job;
@@ -387,7 +445,10 @@ static PyObject *image_result(const ma_image_run *run, const char *log)
         put(d, "notes", list_from(&job->notes)) || put(d, "seconds", PyFloat_FromDouble(run->seconds)) ||
         put(d, "requests", PyLong_FromUnsignedLong(run->requests)) ||
         put(d, "error", text_or_none(failed ? job->error : NULL)) ||
-        put(d, "failed_step", text_or_none(ma_console_failed_step(run))) || put(d, "log", text_or_none(log))) {
+        put(d, "failed_step", text_or_none(ma_console_failed_step(run))) || put(d, "log", text_or_none(log)) ||
+        put(d, "sizes", sizes_list(run)) || put(d, "size_before", size_baseline(&run->size)) ||
+        put(d, "size_error", text_or_none(run->size.error)) || put(d, "build_times", build_times(run)) ||
+        put(d, "build_note", build_note(run))) {
         Py_XDECREF(d);
         return NULL;
     }

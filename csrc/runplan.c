@@ -6,6 +6,7 @@
 #include "digestdir.h"
 #include "interrupt.h"
 #include "preflight.h"
+#include "pubsizes.h"
 
 /* The records `angreal build merge` reads: one per image pushed by digest. */
 static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc, ma_error *err)
@@ -41,7 +42,10 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
     /* the registry as docker login left it: the same config.json, the same identity */
     ma_regclient_opts reg = {.retries = opt->retries, .backoff_ms = (int)opt->backoff_ms, .envp = opt->envp};
     ma_jobrunner_options ro = {opt->jobs, plan->req.project_dir, opt->envp, log, opt->watch, opt->rawjson, &reg};
+    ma_pubsizes_before(plan, &reg, intr, runs);
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
+    if (rc == 0)
+        ma_pubsizes_after(plan, &reg, intr, runs);
     if (plan->req.mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
     *out = runs;
@@ -97,6 +101,7 @@ void ma_run_plan_free(ma_image_run *runs, size_t n)
     for (size_t i = 0; runs != NULL && i < n; i++) {
         ma_job_free(&runs[i].job);
         ma_rawjson_free(&runs[i].build);
+        ma_release_size_free(&runs[i].size);
     }
     free(runs);
 }

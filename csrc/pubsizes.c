@@ -1,0 +1,81 @@
+#include "pubsizes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "imagesize.h"
+#include "published.h"
+#include "regapi.h"
+
+static ma_regclient *client(const ma_regclient_opts *opts, ma_interrupt *intr)
+{
+    ma_regclient_opts o = *opts;
+    o.intr = intr;
+    o.on_step = NULL;
+    o.step_ctx = NULL;
+    o.retries = 0; /* information only: a registry that does not answer at once is not waited for */
+    ma_regclient *cl = NULL;
+    ma_error err = {0};
+    return ma_regclient_new(&o, &cl, &err) == 0 ? cl : NULL;
+}
+
+static int publishes(const ma_plan *plan)
+{
+    return plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE;
+}
+
+void ma_pubsizes_before(const ma_plan *plan, const ma_regclient_opts *opts, ma_interrupt *intr, ma_image_run *runs)
+{
+    if (!publishes(plan))
+        return;
+    ma_regclient *cl = client(opts, intr);
+    for (size_t i = 0; cl != NULL && i < plan->nimages; i++) {
+        ma_release_size *s = &runs[i].size;
+        char host[256];
+        const char *repo = ma_image_host_repo(plan->images[i].image, host, sizeof host);
+        ma_manifest_read r = {.host = host, .repo = repo, .ref = MA_PUBSIZES_BASELINE, .with_body = 1};
+        ma_error err = {0};
+        int found = repo != NULL ? ma_reg_manifest(cl, &r, &err) : -1;
+        if (found < 0) {
+            snprintf(s->error, sizeof s->error, "%s not read: %s", MA_PUBSIZES_BASELINE, err.msg);
+        } else if (found == 1) {
+            snprintf(s->before_digest, sizeof s->before_digest, "%s", r.digest);
+            ma_published p;
+            if (ma_published_from_manifest(MA_PUBSIZES_BASELINE, r.digest, r.body, r.len, &p, &err) == 0) {
+                snprintf(s->before_version, sizeof s->before_version, "%s", p.version ? p.version : "");
+                ma_published_free(&p);
+            }
+        }
+        ma_manifest_read_free(&r);
+    }
+    ma_regclient_free(cl);
+}
+
+void ma_pubsizes_after(const ma_plan *plan, const ma_regclient_opts *opts, ma_interrupt *intr, ma_image_run *runs)
+{
+    if (!publishes(plan))
+        return;
+    ma_regclient *cl = NULL;
+    for (size_t i = 0; i < plan->nimages; i++) {
+        ma_image_run *run = &runs[i];
+        ma_release_size *s = &run->size;
+        if (!MA_RESULT_IS_PUBLISHED(run->result) || run->job.index == NULL)
+            continue;
+        if (cl == NULL && (cl = client(opts, intr)) == NULL)
+            return;
+        char host[256];
+        const char *repo = ma_image_host_repo(plan->images[i].image, host, sizeof host);
+        ma_error err = {0};
+        if (repo == NULL ||
+            ma_image_size_read(cl, host, repo, run->job.index, run->job.index_len, &s->now, &err) != 0) {
+            snprintf(s->error, sizeof s->error, "sizes not read: %s", err.msg);
+            continue;
+        }
+        char digest[MA_DIGEST_MAX];
+        if (s->before_digest[0] != '\0' &&
+            ma_image_size_read_ref(cl, host, repo, s->before_digest, digest, &s->before, &err) < 0)
+            snprintf(s->error, sizeof s->error, "the sizes of %s before the run not read: %s",
+                     MA_PUBSIZES_BASELINE, err.msg);
+    }
+    ma_regclient_free(cl);
+}
