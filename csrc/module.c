@@ -18,6 +18,9 @@
 #include "pipeline.h"
 #include "planjson.h"
 #include "regquery.h"
+#include "statuscli.h"
+#include "statusreport.h"
+#include "statusrun.h"
 
 extern char **environ;
 
@@ -564,7 +567,9 @@ static PyObject *py_options(PyObject *module, PyObject *unused)
         unsigned bit;
         const char *name;
     } places[] = {{MA_OPT_BUILD, "multi-arch"}, {MA_OPT_MERGE, "merge"}, {MA_OPT_RUN, "cli"},
-                  {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"}};
+                  {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"},
+                  {MA_OPT_STATUS, "status"},    {MA_OPT_STATUS_RUN, "status_cli"},
+                  {MA_OPT_STATUS_API, "status()"}};
     PyObject *rows = PyList_New(0);
     for (size_t i = 0; rows != NULL && i < ma_noptions; i++) {
         const ma_option *o = &ma_options[i];
@@ -602,6 +607,64 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
     return PyLong_FromLong(status);
 }
 
+/* status(): what is published, as plain data (the JSON `status --json` prints, parsed). */
+static const char *const STATUS_POSITIONAL[] = {"component", NULL};
+
+static PyObject *json_loads(const char *text)
+{
+    PyObject *json = PyImport_ImportModule("json");
+    PyObject *str = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "surrogateescape");
+    PyObject *result = json != NULL && str != NULL ? PyObject_CallMethod(json, "loads", "O", str) : NULL;
+    Py_XDECREF(str);
+    Py_XDECREF(json);
+    return result;
+}
+
+static PyObject *py_status(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    call_args call;
+    if (parse_call(args, kwargs, "status", MA_OPT_STATUS_API, STATUS_POSITIONAL, 1, &call) != 0)
+        return NULL;
+    call.opt.spawn_envp = (const char *const *)call.envp; /* cosign runs in the given environment */
+    ma_status_result r;
+    ma_error err = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ma_status_collect(&call.opt, &r, &err);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    if (rc != 0)
+        return raise_error(module, &err);
+    char *text = ma_status_json(&r, 0, &err);
+    ma_status_result_free(&r);
+    PyObject *result = text != NULL ? json_loads(text) : raise_error(module, &err);
+    free(text);
+    return result;
+}
+
+/* status_cli(): `angreal build status`; prints, returns the exit status. */
+static PyObject *py_status_cli(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    (void)module;
+    call_args call;
+    if (parse_call(args, kwargs, "status_cli", MA_OPT_STATUS_RUN, STATUS_POSITIONAL, 1, &call) != 0)
+        return NULL;
+    call.opt.spawn_envp = (const char *const *)call.envp;
+    const char *streams[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(streams[i]);
+        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        Py_XDECREF(r);
+    }
+    PyErr_Clear();
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = ma_status_main(&call.opt, stdout, stderr);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    return PyLong_FromLong(status);
+}
+
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
      "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None, version_prefix=None, "
@@ -630,6 +693,12 @@ static PyMethodDef methods[] = {
      "'get' (a manifest by tag or digest), 'heads' (the digests of several comma-separated refs, read "
      "side by side), 'tags' (every tag, paged), 'blob' (HEAD a blob), 'tag' (point tag at "
      "what ref names); the answer with the steps made and the requests sent"},
+    {"status", (PyCFunction)(void (*)(void))py_status, METH_VARARGS | METH_KEYWORDS,
+     "status(component, registry=None, config=None, sign_key=None, sign_offline=False, repo=None, env=None) -> dict\n"
+     "What is published: versions, aliases, HEAD's sha- tag, sizes, signatures and drift (as `status --json`)."},
+    {"status_cli", (PyCFunction)(void (*)(void))py_status_cli, METH_VARARGS | METH_KEYWORDS,
+     "status_cli(component, ..., json=False, check=False) -> int\n"
+     "`angreal build status`: print the status and return the exit status (1 with check=True when there is drift)."},
     {"options", py_options, METH_NOARGS,
      "options() -> list[dict]: every option, one row each (name, flag, metavar, type, default, help, json_key, "
      "required, commands), as the binding parses them and the angreal task declares them"},
