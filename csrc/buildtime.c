@@ -1,16 +1,19 @@
 #include "buildtime.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 /* The platform a step name opens with: "[linux/arm64 2/3] RUN …" and
- * "[linux/arm64 builder 4/4] …" give "linux/arm64"; "[internal] …" none. */
+ * "[linux/arm64 builder 4/4] …" give "linux/arm64"; "[internal] …" and
+ * "[2/3] …" none. */
 static int step_platform(const char *name, char out[MA_PLATFORM_MAX])
 {
     if (name == NULL || name[0] != '[')
         return 0;
     size_t n = strcspn(name + 1, " ]");
-    if (n == 0 || n >= MA_PLATFORM_MAX || memchr(name + 1, '/', n) == NULL)
+    /* "[2/3]" (a one-platform build) names no platform: a platform opens with its os */
+    if (n == 0 || n >= MA_PLATFORM_MAX || memchr(name + 1, '/', n) == NULL || !isalpha((unsigned char)name[1]))
         return 0;
     char raw[MA_PLATFORM_MAX];
     memcpy(raw, name + 1, n);
