@@ -1,6 +1,7 @@
 #include "pubsizes.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imagesize.h"
@@ -26,28 +27,45 @@ static int publishes(const ma_plan *plan)
 
 void ma_pubsizes_before(const ma_plan *plan, const ma_regclient_opts *opts, ma_interrupt *intr, ma_image_run *runs)
 {
-    if (!publishes(plan))
+    if (!publishes(plan) || plan->nimages == 0)
         return;
     ma_regclient *cl = client(opts, intr);
-    for (size_t i = 0; cl != NULL && i < plan->nimages; i++) {
+    ma_manifest_read *reads = cl != NULL ? calloc(plan->nimages, sizeof *reads) : NULL;
+    char(*hosts)[256] = reads != NULL ? calloc(plan->nimages, sizeof *hosts) : NULL;
+    if (hosts == NULL) {
+        free(reads);
+        ma_regclient_free(cl);
+        return;
+    }
+    /* every image's latest, side by side */
+    size_t n = 0;
+    for (size_t i = 0; i < plan->nimages; i++) {
+        const char *repo = ma_image_host_repo(plan->images[i].image, hosts[i], sizeof hosts[i]);
+        reads[i] = (ma_manifest_read){.host = hosts[i], .repo = repo != NULL ? repo : "", .ref = MA_PUBSIZES_BASELINE,
+                                      .with_body = 1};
+        n += repo != NULL;
+    }
+    ma_error err = {0};
+    if (n == plan->nimages) /* a read that failed says so in its own err */
+        (void)ma_reg_manifests(cl, reads, n, &err);
+    for (size_t i = 0; i < plan->nimages; i++) {
         ma_release_size *s = &runs[i].size;
-        char host[256];
-        const char *repo = ma_image_host_repo(plan->images[i].image, host, sizeof host);
-        ma_manifest_read r = {.host = host, .repo = repo, .ref = MA_PUBSIZES_BASELINE, .with_body = 1};
-        ma_error err = {0};
-        int found = repo != NULL ? ma_reg_manifest(cl, &r, &err) : -1;
-        if (found < 0) {
-            snprintf(s->error, sizeof s->error, "%s not read: %s", MA_PUBSIZES_BASELINE, err.msg);
-        } else if (found == 1) {
-            snprintf(s->before_digest, sizeof s->before_digest, "%s", r.digest);
+        ma_manifest_read *r = &reads[i];
+        if (r->err.kind != MA_ERR_NONE) {
+            snprintf(s->error, sizeof s->error, "%s not read: %s", MA_PUBSIZES_BASELINE, r->err.msg);
+        } else if (r->found) {
+            snprintf(s->before_digest, sizeof s->before_digest, "%s", r->digest);
             ma_published p;
-            if (ma_published_from_manifest(MA_PUBSIZES_BASELINE, r.digest, r.body, r.len, &p, &err) == 0) {
+            ma_error why = {0};
+            if (ma_published_from_manifest(MA_PUBSIZES_BASELINE, r->digest, r->body, r->len, &p, &why) == 0) {
                 snprintf(s->before_version, sizeof s->before_version, "%s", p.version ? p.version : "");
                 ma_published_free(&p);
             }
         }
-        ma_manifest_read_free(&r);
+        ma_manifest_read_free(r);
     }
+    free(reads);
+    free(hosts);
     ma_regclient_free(cl);
 }
 

@@ -123,7 +123,7 @@ static int image_of(const ma_plan *plan, size_t i, ma_status_image *img, ma_erro
     if ((img->component = ma_strdup(ip->component)) == NULL || (img->image = ma_strdup(ip->image)) == NULL ||
         ma_strlist_extend(&img->want_platforms, &ip->platforms) != 0)
         return ma_nomem(err);
-    if (plan->revision != NULL && strlen(plan->revision) >= 7)
+    if (plan->revision != NULL && strlen(plan->revision) >= 7 && plan->tag_policy.sha) /* tags.sha false: none */
         snprintf(img->head_tag, sizeof img->head_tag, "sha-%.7s", plan->revision);
     return 0;
 }
