@@ -19,6 +19,7 @@ int ma_image_size_read(ma_regclient *cl, const char *host, const char *repo, con
             return ma_nomem(err);
         out->len = 1;
         out->items[0].bytes = bytes;
+        ma_sha256_digest(raw, len, out->items[0].digest); /* the bytes a GET checked */
         return 0;
     }
     ma_strlist platforms = MA_STRLIST_INIT, digests = MA_STRLIST_INIT;

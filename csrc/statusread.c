@@ -28,6 +28,40 @@ static int pick(const ma_status_image *img, const ma_strlist *tags, ma_strlist *
     return 0;
 }
 
+/* An index without the commit in its annotations (one platform pushed
+ * without attestations, or made before annotations): the labels of its
+ * first platform image's config, as published.h finds them (two reads at most). */
+static int labels(ma_regclient *cl, const char *host, const char *repo, const ma_manifest_read *r, ma_published *p,
+                  ma_error *err)
+{
+    char digest[MA_DIGEST_MAX];
+    int config = 0, rc = 0;
+    ma_manifest_read next = {0};
+    const char *raw = r->body;
+    size_t len = r->len;
+    for (int hop = 0; rc == 0 && hop < 2 && ma_published_labels_at(raw, len, digest, &config); hop++) {
+        if (config) {
+            char *body = NULL;
+            size_t n = 0;
+            int found = ma_reg_blob_get(cl, host, repo, digest, &body, &n, err);
+            rc = found < 0 ? -1 : found == 1 && ma_published_take_config(p, body, n) != 0 ? ma_nomem(err) : 0;
+            free(body);
+            break;
+        }
+        ma_manifest_read_free(&next);
+        next = (ma_manifest_read){.host = host, .repo = repo, .ref = digest, .with_body = 1};
+        int found = ma_reg_manifest(cl, &next, err);
+        if (found <= 0) {
+            rc = found < 0 ? -1 : 0;
+            break;
+        }
+        raw = next.body;
+        len = next.len;
+    }
+    ma_manifest_read_free(&next);
+    return rc;
+}
+
 /* One version tag's index: digest, commit, created, platforms, then sizes. */
 static int take_version(ma_regclient *cl, ma_status_image *img, const char *host, const char *repo,
                         const ma_manifest_read *r, const ma_strlist *tags, ma_error *err)
@@ -42,6 +76,10 @@ static int take_version(ma_regclient *cl, ma_status_image *img, const char *host
     ma_published p;
     if (ma_published_from_manifest(r->ref, r->digest, r->body, r->len, &p, err) != 0)
         return -1;
+    if (p.revision == NULL && labels(cl, host, repo, r, &p, err) != 0) {
+        ma_published_free(&p);
+        return -1;
+    }
     x->revision = p.revision;
     x->platforms = p.platforms;
     p.revision = NULL;

@@ -125,7 +125,9 @@ def test_an_unsigned_release_is_drift_when_releases_are_signed(real_project, reg
     signed = multi_arch(real_project, "broker", "--tag", "v2.0.0", "--push", "--registry", ns, "--sign",
                         "--sign-key", str(keys / "cosign.key"), "--sign-offline", env={"COSIGN_PASSWORD": PASSWORD})
     assert signed.returncode == 0, signed.stderr[-3000:]
-    unsigned = multi_arch(real_project, "broker", "--tag", "v2.1.0", "--push", "--registry", ns)
+    # one platform without attestations: an image manifest, no index (nor its annotations)
+    unsigned = multi_arch(real_project, "broker", "--tag", "v2.1.0", "--push", "--registry", ns, "--provenance",
+                          "false")
     assert unsigned.returncode == 0, unsigned.stderr[-3000:]
     repo = image(ns, "broker")[len(registry.host) + 1:]
     v210 = registry.digest(f"{registry.host}/{repo}:v2.1.0")
@@ -143,6 +145,11 @@ def test_an_unsigned_release_is_drift_when_releases_are_signed(real_project, reg
     assert [(d["kind"], d["fix"]) for d in img["drift"]] == \
         [("signature", f"cosign sign --key {keys / 'cosign.pub'} {ns}/brokkr-broker@{v210}")]
     assert img["drift"][0]["message"].startswith("v2.1.0 (")
+    # the image manifest's commit comes from its config's labels; its size is its own
+    v2, v21 = img["versions"]
+    assert v2["revision"] == v21["revision"] == real_project.head()
+    assert v2["platforms"] == ["linux/amd64"] and v21["platforms"] == []
+    assert v21["sizes"] == [{"platform": None, "digest": v210, "bytes": manifest_size(registry, repo, v210)}]
     # the signing key itself (its password from COSIGN_PASSWORD) verifies the same
     text = status(real_project, "broker", "--registry", ns, "--sign-key", str(keys / "cosign.key"),
                   "--sign-offline", env={"COSIGN_PASSWORD": PASSWORD})
