@@ -191,7 +191,8 @@ static int report_to_github(const ma_plan *plan, const char *const *envp, const 
         if (gh != NULL) {
             ma_error why = {0};
             char *json = ma_plan_json_compact(plan, &why);
-            if ((json == NULL || ma_github_outputs(gh, plan, runs, json) != 0) && rc == 0)
+            if ((json == NULL || ma_github_outputs(gh, plan, runs, json) != 0 ||
+                 ma_pubreport_output(gh, runs, plan->nimages) != 0) && rc == 0)
                 rc = ma_nomem(err);
             free(json);
             fclose(gh);

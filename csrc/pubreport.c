@@ -1,5 +1,7 @@
 #include "pubreport.h"
 
+#include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buildtime.h"
@@ -113,4 +115,49 @@ void ma_pubreport_markdown(FILE *out, const ma_image_run *runs, size_t n)
         }
     }
     fflush(out);
+}
+
+/* One platform's entry of the `sizes` output. */
+static cJSON *platform_json(const ma_image_run *r, const ma_platform_size *p)
+{
+    const ma_release_size *s = &r->size;
+    const char *platform = shown_platform(r, p);
+    long long before = s->before_digest[0] != '\0' ? ma_image_size_of(&s->before, platform) : -1;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL || cJSON_AddStringToObject(o, "platform", platform) == NULL ||
+        cJSON_AddNumberToObject(o, "bytes", (double)p->bytes) == NULL ||
+        (before >= 0 && (cJSON_AddNumberToObject(o, "before_bytes", (double)before) == NULL ||
+                         cJSON_AddStringToObject(o, "since", s->before_version[0] ? s->before_version
+                                                                                 : s->before_digest) == NULL))) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int ma_pubreport_output(FILE *out, const ma_image_run *runs, size_t n)
+{
+    cJSON *root = cJSON_CreateObject();
+    int any = 0, rc = root != NULL ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (runs[i].size.now.len == 0)
+            continue;
+        cJSON *list = cJSON_AddArrayToObject(root, runs[i].job.image->component);
+        rc = list != NULL ? 0 : -1;
+        for (size_t k = 0; rc == 0 && k < runs[i].size.now.len; k++) {
+            cJSON *entry = platform_json(&runs[i], &runs[i].size.now.items[k]);
+            rc = entry != NULL && cJSON_AddItemToArray(list, entry) ? 0 : -1;
+            if (entry != NULL && rc != 0)
+                cJSON_Delete(entry);
+        }
+        any = 1;
+    }
+    char *text = rc == 0 && any ? cJSON_PrintUnformatted(root) : NULL;
+    if (rc == 0 && any && text == NULL)
+        rc = -1;
+    if (text != NULL)
+        fprintf(out, "sizes=%s\n", text); /* one line: compact JSON escapes every line break */
+    free(text);
+    cJSON_Delete(root);
+    return rc;
 }

@@ -17,4 +17,11 @@ void ma_pubreport_text(FILE *out, const ma_image_run *runs, size_t n);
 /* The same as markdown, for $GITHUB_STEP_SUMMARY. */
 void ma_pubreport_markdown(FILE *out, const ma_image_run *runs, size_t n);
 
+/* The `sizes` step output for $GITHUB_OUTPUT, one line of JSON: per
+ * component, each platform's bytes and, when latest named a release before,
+ * its bytes and version: {"broker": [{"platform": "linux/amd64", "bytes": …,
+ * "before_bytes": …, "since": "v1.2.3"}]}.  Nothing when no size was read;
+ * -1 out of memory. */
+int ma_pubreport_output(FILE *out, const ma_image_run *runs, size_t n);
+
 #endif
