@@ -415,6 +415,10 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
     reg.session.opts.intr = intr;
     reg.session.opts.on_step = on_step;
     reg.session.opts.step_ctx = &reg;
+    if (opt->client != NULL) {
+        reg.session.cl = opt->client;
+        ma_regclient_set_step(opt->client, on_step, &reg);
+    }
     if (o.watch != NULL && o.watch->begin != NULL)
         o.watch->begin(o.watch->ctx, runs, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -439,6 +443,10 @@ int ma_jobrunner_run(ma_image_run *runs, size_t n, const ma_jobrunner_options *o
         ma_next_clear(&slots[i].next);
     }
     free(slots);
+    if (opt->client != NULL) { /* the caller's */
+        ma_regclient_set_step(opt->client, NULL, NULL);
+        reg.session.cl = NULL;
+    }
     ma_jobregistry_free(&reg.session);
     return rc;
 }

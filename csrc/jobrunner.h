@@ -66,6 +66,9 @@ typedef struct {
     int rawjson;              /* builds run with `--progress rawjson`, their stderr read into runs[i].build */
     const ma_regclient_opts *registry; /* the registry session every image's registry steps share (its
                                           intr, on_step and step_ctx are the runner's); NULL: none */
+    ma_regclient *client;     /* that session's client, made by the caller (who frees it; the runner
+                                 reports its steps meanwhile), so reads before and after the images
+                                 share its credentials and tokens; NULL: the runner makes one */
 } ma_jobrunner_options;
 
 /* Run every job; returns 0 when the loop ran to its end (results say how each

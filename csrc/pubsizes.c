@@ -8,33 +8,19 @@
 #include "published.h"
 #include "regapi.h"
 
-static ma_regclient *client(const ma_regclient_opts *opts, ma_interrupt *intr)
-{
-    ma_regclient_opts o = *opts;
-    o.intr = intr;
-    o.on_step = NULL;
-    o.step_ctx = NULL;
-    o.retries = 0; /* information only: a registry that does not answer at once is not waited for */
-    ma_regclient *cl = NULL;
-    ma_error err = {0};
-    return ma_regclient_new(&o, &cl, &err) == 0 ? cl : NULL;
-}
-
 static int publishes(const ma_plan *plan)
 {
     return plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE;
 }
 
-void ma_pubsizes_before(const ma_plan *plan, const ma_regclient_opts *opts, ma_interrupt *intr, ma_image_run *runs)
+void ma_pubsizes_before(const ma_plan *plan, ma_regclient *cl, ma_image_run *runs)
 {
-    if (!publishes(plan) || plan->nimages == 0)
+    if (!publishes(plan) || plan->nimages == 0 || cl == NULL)
         return;
-    ma_regclient *cl = client(opts, intr);
-    ma_manifest_read *reads = cl != NULL ? calloc(plan->nimages, sizeof *reads) : NULL;
+    ma_manifest_read *reads = calloc(plan->nimages, sizeof *reads);
     char(*hosts)[256] = reads != NULL ? calloc(plan->nimages, sizeof *hosts) : NULL;
     if (hosts == NULL) {
         free(reads);
-        ma_regclient_free(cl);
         return;
     }
     /* every image's latest, side by side */
@@ -66,21 +52,17 @@ void ma_pubsizes_before(const ma_plan *plan, const ma_regclient_opts *opts, ma_i
     }
     free(reads);
     free(hosts);
-    ma_regclient_free(cl);
 }
 
-void ma_pubsizes_after(const ma_plan *plan, const ma_regclient_opts *opts, ma_interrupt *intr, ma_image_run *runs)
+void ma_pubsizes_after(const ma_plan *plan, ma_regclient *cl, ma_image_run *runs)
 {
-    if (!publishes(plan))
+    if (!publishes(plan) || cl == NULL)
         return;
-    ma_regclient *cl = NULL;
     for (size_t i = 0; i < plan->nimages; i++) {
         ma_image_run *run = &runs[i];
         ma_release_size *s = &run->size;
         if (!MA_RESULT_IS_PUBLISHED(run->result) || run->job.index == NULL)
             continue;
-        if (cl == NULL && (cl = client(opts, intr)) == NULL)
-            return;
         char host[256];
         const char *repo = ma_image_host_repo(plan->images[i].image, host, sizeof host);
         ma_error err = {0};
@@ -95,5 +77,4 @@ void ma_pubsizes_after(const ma_plan *plan, const ma_regclient_opts *opts, ma_in
             snprintf(s->error, sizeof s->error, "the sizes of %s before the run not read: %s",
                      MA_PUBSIZES_BASELINE, err.msg);
     }
-    ma_regclient_free(cl);
 }

@@ -466,3 +466,9 @@ const char *ma_regclient_origin(const ma_regclient *cl, const char *host)
             return cl->hosts[i].origin;
     return NULL;
 }
+
+void ma_regclient_set_step(ma_regclient *cl, ma_regstep_fn fn, void *ctx)
+{
+    cl->opts.on_step = fn;
+    cl->opts.step_ctx = ctx;
+}

@@ -41,11 +41,18 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
     }
     /* the registry as docker login left it: the same config.json, the same identity */
     ma_regclient_opts reg = {.retries = opt->retries, .backoff_ms = (int)opt->backoff_ms, .envp = opt->envp};
-    ma_jobrunner_options ro = {opt->jobs, plan->req.project_dir, opt->envp, log, opt->watch, opt->rawjson, &reg};
-    ma_pubsizes_before(plan, &reg, intr, runs);
+    ma_jobrunner_options ro = {opt->jobs, plan->req.project_dir, opt->envp, log, opt->watch, opt->rawjson, &reg, NULL};
+    /* one client for the run: the sizes read before and after the images share its credentials and tokens */
+    ma_regclient_opts shared = reg;
+    shared.intr = intr;
+    ma_error why = {0};
+    if (ma_regclient_new(&shared, &ro.client, &why) != 0)
+        ro.client = NULL; /* the runner makes its own and says why when a step needs it */
+    ma_pubsizes_before(plan, ro.client, runs);
     int rc = ma_jobrunner_run(runs, plan->nimages, &ro, intr, err);
     if (rc == 0)
-        ma_pubsizes_after(plan, &reg, intr, runs);
+        ma_pubsizes_after(plan, ro.client, runs);
+    ma_regclient_free(ro.client);
     if (plan->req.mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, runs, rc, err);
     *out = runs;

@@ -41,7 +41,7 @@ static int run_all(fixture *f, int max_procs, ma_error *err)
     ma_interrupt intr;
     if (ma_interrupt_install(&intr, err) != 0)
         return -1;
-    ma_jobrunner_options opt = {max_procs, NULL, test_envp(), f->log, NULL, 0, NULL};
+    ma_jobrunner_options opt = {max_procs, NULL, test_envp(), f->log, NULL, 0, NULL, NULL};
     int rc = ma_jobrunner_run(f->runs, f->n, &opt, &intr, err);
     ma_interrupt_restore(&intr);
     fflush(f->log);
