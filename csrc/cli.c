@@ -13,6 +13,7 @@
 #include "interrupt.h"
 #include "mergepreview.h"
 #include "planjson.h"
+#include "pubreport.h"
 #include "report.h"
 #include "runplan.h"
 
@@ -190,7 +191,8 @@ static int report_to_github(const ma_plan *plan, const char *const *envp, const 
         if (gh != NULL) {
             ma_error why = {0};
             char *json = ma_plan_json_compact(plan, &why);
-            if ((json == NULL || ma_github_outputs(gh, plan, runs, json) != 0) && rc == 0)
+            if ((json == NULL || ma_github_outputs(gh, plan, runs, json) != 0 ||
+                 ma_pubreport_output(gh, runs, plan->nimages) != 0) && rc == 0)
                 rc = ma_nomem(err);
             free(json);
             fclose(gh);
@@ -201,6 +203,7 @@ static int report_to_github(const ma_plan *plan, const char *const *envp, const 
         rc = gh == NULL ? -1 : rc;
         if (gh != NULL) {
             ma_github_summary(gh, plan, runs);
+            ma_pubreport_markdown(gh, runs, plan->nimages);
             fclose(gh);
         }
     }
@@ -223,6 +226,7 @@ static int run_and_report(ma_plan *plan, const ma_cli_options *opt, ma_run_optio
     ma_console_close(console, runs, runs ? plan->nimages : 0);
     if (runs != NULL) {
         ma_report_summary(out, runs, plan->nimages);
+        ma_pubreport_text(out, runs, plan->nimages);
         ma_console_epilogue(console, runs, plan->nimages);
         rc = report_to_github(plan, opt->req.envp, runs, rc, err);
         if (rc == 0)

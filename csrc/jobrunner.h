@@ -12,6 +12,7 @@
 #include "job.h"
 #include "rawjson.h"
 #include "regclient.h"
+#include "sizes.h"
 
 typedef enum {
     MA_RESULT_PENDING = 0,
@@ -36,6 +37,7 @@ typedef struct {
     int waiting;        /* parked at the end of a phase, for the other images */
     ma_rawjson build;   /* its build's progress, when builds run with --progress rawjson */
     unsigned long requests; /* registry requests its steps sent (retries, pings and tokens included) */
+    ma_release_size size;   /* a publish: each platform's compressed size, and latest's before (pubsizes.c) */
 } ma_image_run;
 
 /* Someone watching the run (the terminal board, GitHub groups, log files):

@@ -315,3 +315,35 @@ int ma_index_first_image(const char *raw, size_t len, char digest[MA_DIGEST_MAX]
     cJSON_Delete(root);
     return found;
 }
+
+int ma_index_images(const char *raw, size_t len, ma_strlist *platforms, ma_strlist *digests, ma_error *err)
+{
+    cJSON *root = parse_manifest(raw, len, err);
+    if (root == NULL)
+        return -1;
+    const cJSON *manifests = cJSON_GetObjectItemCaseSensitive(root, "manifests");
+    const cJSON *list = cJSON_IsArray(manifests) ? manifests : NULL;
+    int rc = 0;
+    size_t i = 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, list)
+    {
+        size_t before = platforms->len;
+        if ((rc = add_entry(entry, i++, platforms, err)) != 0)
+            break;
+        if (platforms->len == before)
+            continue;
+        const char *d = string_field(entry, "digest");
+        if (d == NULL || !ma_digest_is_valid(d)) {
+            rc = ma_fail(err, MA_ERR_BUILD, "manifest list entry %zu (%s) has no valid digest", i - 1,
+                         platforms->items[before]);
+            break;
+        }
+        if (ma_strlist_push(digests, d) != 0) {
+            rc = ma_nomem(err);
+            break;
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}

@@ -44,4 +44,10 @@ int ma_index_attestations_check(const char *shown, const char *raw, size_t len, 
 /* The first platform image (attestations aside) of an index: 1 with digest
  * set, 0 when raw is not an index or holds none. */
 int ma_index_first_image(const char *raw, size_t len, char digest[MA_DIGEST_MAX]);
+
+/* Every platform image of an index (attestations aside), in order: its
+ * platform ("os/arch[/variant]") appended to platforms and its digest to
+ * digests.  An image manifest adds nothing.  MA_ERR_BUILD when raw is not
+ * JSON or an entry has no valid digest. */
+int ma_index_images(const char *raw, size_t len, ma_strlist *platforms, ma_strlist *digests, ma_error *err);
 #endif

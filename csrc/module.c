@@ -9,6 +9,7 @@
 
 #include "version.h"
 #include "cli.h"
+#include "buildtime.h"
 #include "console.h"
 #include "report.h"
 #include "env.h"
@@ -17,6 +18,9 @@
 #include "pipeline.h"
 #include "planjson.h"
 #include "regquery.h"
+#include "statuscli.h"
+#include "statusreport.h"
+#include "statusrun.h"
 
 extern char **environ;
 
@@ -370,6 +374,63 @@ static int put(PyObject *dict, const char *key, PyObject *value)
     return rc;
 }
 
+/* "sizes": each platform's compressed size, and the change since what
+ * latest named before the run (publish's images). */
+static PyObject *sizes_list(const ma_image_run *run)
+{
+    const ma_release_size *s = &run->size;
+    PyObject *list = PyList_New(0);
+    for (size_t k = 0; list != NULL && k < s->now.len; k++) {
+        const ma_platform_size *p = &s->now.items[k];
+        const char *platform = p->platform[0] == '\0' && run->job.image->platforms.len > 0
+                                   ? run->job.image->platforms.items[0] : p->platform;
+        long long before = s->before_digest[0] != '\0' ? ma_image_size_of(&s->before, platform) : -1;
+        PyObject *d = PyDict_New();
+        if (d == NULL || put(d, "platform", text_or_none(platform)) || put(d, "digest", text_or_none(p->digest)) ||
+            put(d, "bytes", PyLong_FromLongLong(p->bytes)) ||
+            put(d, "before_bytes", before >= 0 ? PyLong_FromLongLong(before) : (Py_INCREF(Py_None), Py_None)) ||
+            put(d, "change", before >= 0 ? PyLong_FromLongLong(p->bytes - before) : (Py_INCREF(Py_None), Py_None)) ||
+            PyList_Append(list, d) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+/* "before": what latest named before the run, or None. */
+static PyObject *size_baseline(const ma_release_size *s)
+{
+    if (s->before_digest[0] == '\0')
+        Py_RETURN_NONE;
+    return Py_BuildValue("{s:s,s:s,s:N}", "tag", "latest", "digest", s->before_digest, "version",
+                         text_or_none(s->before_version));
+}
+
+/* "build_times": each platform's step time from the build's progress; "build_note". */
+static PyObject *build_times(const ma_image_run *run)
+{
+    ma_buildtime t;
+    ma_buildtime_of(&run->build, &t);
+    PyObject *list = PyList_New(0);
+    for (size_t k = 0; list != NULL && k < t.len; k++) {
+        PyObject *d = Py_BuildValue("{s:s,s:d,s:n,s:N,s:d}", "platform", t.items[k].platform, "seconds",
+                                    t.items[k].seconds, "steps", (Py_ssize_t)t.items[k].steps, "slowest_step",
+                                    text_or_none(t.items[k].slowest), "slowest_seconds", t.items[k].slowest_seconds);
+        if (d == NULL || PyList_Append(list, d) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+static PyObject *build_note(const ma_image_run *run)
+{
+    ma_buildtime t;
+    char note[1536];
+    ma_buildtime_of(&run->build, &t);
+    return text_or_none(ma_buildtime_note(&t, note, sizeof note) ? note : NULL);
+}
+
 static PyObject *image_result(const ma_image_run *run, const char *log)
 {
     const ma_job *job = &run->job;
@@ -387,7 +448,10 @@ static PyObject *image_result(const ma_image_run *run, const char *log)
         put(d, "notes", list_from(&job->notes)) || put(d, "seconds", PyFloat_FromDouble(run->seconds)) ||
         put(d, "requests", PyLong_FromUnsignedLong(run->requests)) ||
         put(d, "error", text_or_none(failed ? job->error : NULL)) ||
-        put(d, "failed_step", text_or_none(ma_console_failed_step(run))) || put(d, "log", text_or_none(log))) {
+        put(d, "failed_step", text_or_none(ma_console_failed_step(run))) || put(d, "log", text_or_none(log)) ||
+        put(d, "sizes", sizes_list(run)) || put(d, "size_before", size_baseline(&run->size)) ||
+        put(d, "size_error", text_or_none(run->size.error)) || put(d, "build_times", build_times(run)) ||
+        put(d, "build_note", build_note(run))) {
         Py_XDECREF(d);
         return NULL;
     }
@@ -503,7 +567,9 @@ static PyObject *py_options(PyObject *module, PyObject *unused)
         unsigned bit;
         const char *name;
     } places[] = {{MA_OPT_BUILD, "multi-arch"}, {MA_OPT_MERGE, "merge"}, {MA_OPT_RUN, "cli"},
-                  {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"}};
+                  {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"},
+                  {MA_OPT_STATUS, "status"},    {MA_OPT_STATUS_RUN, "status_cli"},
+                  {MA_OPT_STATUS_API, "status()"}};
     PyObject *rows = PyList_New(0);
     for (size_t i = 0; rows != NULL && i < ma_noptions; i++) {
         const ma_option *o = &ma_options[i];
@@ -541,6 +607,64 @@ static PyObject *py_cli(PyObject *module, PyObject *args, PyObject *kwargs)
     return PyLong_FromLong(status);
 }
 
+/* status(): what is published, as plain data (the JSON `status --json` prints, parsed). */
+static const char *const STATUS_POSITIONAL[] = {"component", NULL};
+
+static PyObject *json_loads(const char *text)
+{
+    PyObject *json = PyImport_ImportModule("json");
+    PyObject *str = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "surrogateescape");
+    PyObject *result = json != NULL && str != NULL ? PyObject_CallMethod(json, "loads", "O", str) : NULL;
+    Py_XDECREF(str);
+    Py_XDECREF(json);
+    return result;
+}
+
+static PyObject *py_status(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    call_args call;
+    if (parse_call(args, kwargs, "status", MA_OPT_STATUS_API, STATUS_POSITIONAL, 1, &call) != 0)
+        return NULL;
+    call.opt.spawn_envp = (const char *const *)call.envp; /* cosign runs in the given environment */
+    ma_status_result r;
+    ma_error err = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = ma_status_collect(&call.opt, &r, &err);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    if (rc != 0)
+        return raise_error(module, &err);
+    char *text = ma_status_json(&r, 0, &err);
+    ma_status_result_free(&r);
+    PyObject *result = text != NULL ? json_loads(text) : raise_error(module, &err);
+    free(text);
+    return result;
+}
+
+/* status_cli(): `angreal build status`; prints, returns the exit status. */
+static PyObject *py_status_cli(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    (void)module;
+    call_args call;
+    if (parse_call(args, kwargs, "status_cli", MA_OPT_STATUS_RUN, STATUS_POSITIONAL, 1, &call) != 0)
+        return NULL;
+    call.opt.spawn_envp = (const char *const *)call.envp;
+    const char *streams[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(streams[i]);
+        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        Py_XDECREF(r);
+    }
+    PyErr_Clear();
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = ma_status_main(&call.opt, stdout, stderr);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    return PyLong_FromLong(status);
+}
+
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
      "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None, version_prefix=None, "
@@ -569,6 +693,12 @@ static PyMethodDef methods[] = {
      "'get' (a manifest by tag or digest), 'heads' (the digests of several comma-separated refs, read "
      "side by side), 'tags' (every tag, paged), 'blob' (HEAD a blob), 'tag' (point tag at "
      "what ref names); the answer with the steps made and the requests sent"},
+    {"status", (PyCFunction)(void (*)(void))py_status, METH_VARARGS | METH_KEYWORDS,
+     "status(component, registry=None, config=None, sign_key=None, sign_offline=False, repo=None, env=None) -> dict\n"
+     "What is published: versions, aliases, HEAD's sha- tag, sizes, signatures and drift (as `status --json`)."},
+    {"status_cli", (PyCFunction)(void (*)(void))py_status_cli, METH_VARARGS | METH_KEYWORDS,
+     "status_cli(component, ..., json=False, check=False) -> int\n"
+     "`angreal build status`: print the status and return the exit status (1 with check=True when there is drift)."},
     {"options", py_options, METH_NOARGS,
      "options() -> list[dict]: every option, one row each (name, flag, metavar, type, default, help, json_key, "
      "required, commands), as the binding parses them and the angreal task declares them"},

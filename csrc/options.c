@@ -8,6 +8,7 @@
 #define ALL_CLI (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_RUN)
 #define BUILD_ONLY (MA_OPT_BUILD | MA_OPT_RUN | MA_OPT_PLAN)
 #define EVERYWHERE (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_RUN | MA_OPT_PLAN)
+#define STATUS_ALL (MA_OPT_STATUS | MA_OPT_STATUS_RUN | MA_OPT_STATUS_API)
 
 const ma_option ma_options[] = {
     {"component", NULL, NULL, MA_OPT_TEXT, NULL, "broker, agent, ui, or all", NULL,
@@ -107,6 +108,29 @@ const ma_option ma_options[] = {
      MA_OPT_RUN | MA_OPT_PLAN, OPT(merge)},
     {"retry_backoff_ms", NULL, NULL, MA_OPT_UINT, NULL, "the first retry's delay in ms [default: 1000]", NULL,
      MA_OPT_RUN, OPT(backoff_ms)},
+    /* angreal build status, status_cli() and status(): what is published (statusrun.c) */
+    {"component", NULL, NULL, MA_OPT_TEXT, NULL, "broker, agent, ui, or all", NULL,
+     STATUS_ALL | MA_OPT_REQUIRED, REQ(component)},
+    {"registry", "--registry", "URL", MA_OPT_TEXT, NULL, "registry and namespace [default: ghcr.io/colliery-io]",
+     NULL, STATUS_ALL, REQ(registry)},
+    {"config", "--config", "PATH", MA_OPT_TEXT, NULL, "config file [default: multiarch.json in the project root]",
+     NULL, STATUS_ALL, REQ(config_path)},
+    {"sign_key", "--sign-key", "KEY", MA_OPT_TEXT, NULL,
+     "releases must be signed with KEY: a release without a signature is drift, and each signature is verified "
+     "with cosign (a public key file, the signing key file with COSIGN_PASSWORD, env://VAR or a KMS URI)",
+     NULL, STATUS_ALL, REQ(sign_key)},
+    {"sign_offline", "--sign-offline", NULL, MA_OPT_FLAG, NULL,
+     "with --sign-key: the releases were signed without a transparency log; verify without one", NULL, STATUS_ALL,
+     REQ(sign_offline)},
+    {"json", "--json", NULL, MA_OPT_FLAG, NULL, "print the status as one JSON document (what multiarch.status() returns)",
+     NULL, MA_OPT_STATUS | MA_OPT_STATUS_RUN, OPT(json)},
+    {"check", "--check", NULL, MA_OPT_FLAG, NULL,
+     "exit 1 when there is drift (for a scheduled CI job), 0 otherwise", NULL, MA_OPT_STATUS | MA_OPT_STATUS_RUN,
+     OPT(check)},
+    {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", NULL,
+     MA_OPT_STATUS_RUN | MA_OPT_STATUS_API, REQ(project_dir)},
+    {"env", NULL, NULL, MA_OPT_ENV, NULL, "where tokens and DOCKER_CONFIG are read [default: os.environ]", NULL,
+     MA_OPT_STATUS_RUN | MA_OPT_STATUS_API, 0},
 };
 
 const size_t ma_noptions = sizeof ma_options / sizeof ma_options[0];

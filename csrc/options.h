@@ -28,6 +28,7 @@ typedef struct {
     const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
                                     * held the GIL (NULL: `environ`, for callers with no other threads) */
     const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
+    int check;               /* status --check: exit 1 when there is drift */
 } ma_cli_options;
 
 typedef enum {
@@ -46,7 +47,10 @@ enum {
     MA_OPT_RUN = 1 << 2,   /* multiarch.cli() and multiarch.publish() */
     MA_OPT_PLAN = 1 << 3,  /* multiarch.plan() */
     MA_OPT_TAGS = 1 << 4,  /* multiarch.compute_tags() */
-    MA_OPT_REQUIRED = 1 << 5 /* on the command line: required (a positional when flag is NULL) */
+    MA_OPT_REQUIRED = 1 << 5, /* on the command line: required (a positional when flag is NULL) */
+    MA_OPT_STATUS = 1 << 6,  /* angreal build status */
+    MA_OPT_STATUS_RUN = 1 << 7, /* multiarch.status_cli(): what the task calls (prints, returns the exit status) */
+    MA_OPT_STATUS_API = 1 << 8 /* multiarch.status(): the same as plain data */
 };
 
 typedef struct {

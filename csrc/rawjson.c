@@ -206,6 +206,7 @@ static int on_vertex(ma_rawjson *rj, const cJSON *v, ma_rawjson_line_fn emit, vo
         if (flush_partial(rj, s, emit, ctx) != 0)
             return -1;
         double took = ma_rawjson_time(completed) - s->started_at;
+        s->completed_at = ma_rawjson_time(completed);
         if (error != NULL) {
             if (s->error == NULL)
                 s->failed_order = ++rj->failures;

@@ -26,6 +26,7 @@ typedef struct {
     char *error;           /* why it failed, or NULL */
     int started, completed, cached;
     double started_at;     /* seconds since 1970 (0: unknown) */
+    double completed_at;   /* seconds since 1970 when it completed (0: unknown, or not yet) */
     unsigned long order;   /* when it started, 1 for the first */
     unsigned long failed_order; /* when its error came, 0: none */
     ma_strlist tail;       /* its last MA_RAWJSON_TAIL output lines */

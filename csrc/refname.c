@@ -150,3 +150,12 @@ void ma_registry_host(const char *registry, char *out, size_t outsz)
     else
         snprintf(out, outsz, "%.*s", n, registry);
 }
+
+const char *ma_image_host_repo(const char *image, char *host, size_t hostsz)
+{
+    size_t hostlen = strcspn(image, "/");
+    if (image[hostlen] == '\0' || image[hostlen + 1] == '\0')
+        return NULL;
+    ma_registry_host(image, host, hostsz);
+    return image + hostlen + 1;
+}

@@ -29,4 +29,9 @@ int ma_repository_path_ok(const char *path);
  * "docker.io"), into out.  registry must have passed ma_registry_validate. */
 void ma_registry_host(const char *registry, char *out, size_t outsz);
 
+/* An image "host[:port]/repository" as the registry client names it: the
+ * host (as ma_registry_host gives it) into host, and the repository after
+ * the first '/' returned (pointing into image); NULL when image names no host. */
+const char *ma_image_host_repo(const char *image, char *host, size_t hostsz);
+
 #endif

@@ -61,6 +61,10 @@ typedef struct {
 int ma_regclient_new(const ma_regclient_opts *opts, ma_regclient **out, ma_error *err);
 void ma_regclient_free(ma_regclient *cl);
 
+/* Report the steps from now on to fn(ctx, step) (NULL: not at all): a client
+ * made before its steps' watcher existed, then shared with it. */
+void ma_regclient_set_step(ma_regclient *cl, ma_regstep_fn fn, void *ctx);
+
 /* Every HTTP request sent so far: API calls, retries, pings and token fetches. */
 unsigned long ma_regclient_requests(const ma_regclient *cl);
 

@@ -9,6 +9,7 @@
 #include "preflight.h"
 #include "progress.h"
 #include "pushrights.h"
+#include "pubsizes.h"
 
 /* The records `angreal build merge` reads: one per image pushed by digest. */
 static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc, ma_error *err)
@@ -166,7 +167,11 @@ int ma_run_plan(ma_plan *plan, const ma_run_options *opt, ma_replan_fn replan, v
     }
     if (rc == 0) {
         *runs = early;
+        /* what latest names before the tags move, to compare the sizes against */
+        ma_pubsizes_before(plan, cl, early);
         rc = run_images(plan, opt, log, &intr, cl, early, from, 0, t0, err);
+        if (rc == 0)
+            ma_pubsizes_after(plan, cl, early);
     }
     if (*runs != NULL && plan->req.mode == MA_MODE_BY_DIGEST)
         rc = record_digests(plan, *runs, rc, err);
@@ -196,6 +201,7 @@ void ma_run_plan_free(ma_image_run *runs, size_t n)
     for (size_t i = 0; runs != NULL && i < n; i++) {
         ma_job_free(&runs[i].job);
         ma_rawjson_free(&runs[i].build);
+        ma_release_size_free(&runs[i].size);
     }
     free(runs);
 }

@@ -11,7 +11,8 @@
 #                                    under QEMU: a first run takes minutes)
 #
 # Either way `angreal build multi-arch all --tag v1.0.0 --push` into the
-# loopback registry 127.0.0.1:5555, then each image runs on both platforms.
+# loopback registry 127.0.0.1:5555, then each image runs on both platforms,
+# and `angreal build status all` shows what the registry now holds.
 set -euo pipefail
 example=${1:-hello}
 case "$example" in
@@ -67,3 +68,8 @@ for image in "${images[@]}"; do
     echo "  docker run --platform $platform${run_args[*]:+ … ${run_args[*]}}: $(docker run --rm -q --pull always --platform "$platform" "$ref" "${run_args[@]}")"
   done
 done
+
+echo
+echo "== What is published: angreal build status =="
+# read-only: versions, aliases, sizes per platform, HEAD's sha- tag, drift
+angreal build status all --registry "$registry"

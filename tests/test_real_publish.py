@@ -38,6 +38,9 @@ def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_proje
     assert got.pop("tags") == "v1.2.3,v1.2,v1,latest" and got.pop("version") == "v1.2.3"
     assert "digest" not in got  # three images: one digest each
     refs = got.pop("refs").split(",")
+    sizes = json.loads(got.pop("sizes"))  # a first release: nothing to compare with
+    assert {c: [(x["platform"], x["bytes"] > 0, "since" in x) for x in sizes[c]] for c in sizes} == \
+        {c: [(p, True, False) for p in PLATFORMS] for c in COMPONENTS}
     plan = json.loads(got.pop("json"))
     annotations = json.loads(got.pop("annotations"))
     assert annotations["ui"]["org.opencontainers.image.description"] == "Administrative web interface"

@@ -44,6 +44,42 @@ class ImageResult(TypedDict):
     build's progress was read (the board or GitHub view); else None."""
     log: Optional[str]
     """The image's full log file (board and GitHub views), else None."""
+    sizes: list[PlatformSize]
+    """A published image: each platform's compressed size (config and layers), read after the run."""
+    size_before: Optional[SizeBaseline]
+    """What ``latest`` named before the run (the sizes' ``before_bytes``), or None."""
+    size_error: Optional[str]
+    """Why sizes are missing (a registry that did not answer), else None."""
+    build_times: list[PlatformTime]
+    """Each platform's build steps' time, from the rawjson progress (board and GitHub views)."""
+    build_note: Optional[str]
+    """When one platform's steps took more than 3x another's: which, its slowest step, and the
+    remedy (docs/builders.md); else None."""
+
+class PlatformSize(TypedDict):
+    platform: str
+    digest: str
+    """The platform image's manifest."""
+    bytes: int
+    before_bytes: Optional[int]
+    """The same platform's size in what ``latest`` named before the run, or None."""
+    change: Optional[int]
+    """``bytes - before_bytes``, or None."""
+
+class SizeBaseline(TypedDict):
+    tag: str
+    """``"latest"``."""
+    digest: str
+    version: Optional[str]
+    """Its version annotation (``v1.2.3``), or None."""
+
+class PlatformTime(TypedDict):
+    platform: str
+    seconds: float
+    """Its steps' time, summed (cached steps take none)."""
+    steps: int
+    slowest_step: Optional[str]
+    slowest_seconds: float
 
 class RunResult(TypedDict):
     ok: bool
@@ -401,6 +437,102 @@ def registry(
     ``host[:port]``).  Returns the answer with each step as a log line and the HTTP requests
     sent.  Raises ``ValueError`` for bad input, :class:`Error` for a failed request.
     """
+
+class StatusSize(TypedDict):
+    platform: Optional[str]
+    """None for a single image manifest."""
+    digest: str
+    bytes: int
+
+class StatusVersion(TypedDict):
+    tag: str
+    digest: str
+    revision: Optional[str]
+    """The commit (the index annotation), or None when it does not say."""
+    created: Optional[str]
+    platforms: list[str]
+    sizes: list[StatusSize]
+    """Compressed size per platform: the manifest's config and layers."""
+    signed: bool
+    """The cosign signature tag of its digest is there."""
+    verified: Optional[bool]
+    """With ``sign_key``: whether the signature verifies; else None."""
+
+class StatusAlias(TypedDict):
+    tag: str
+    digest: str
+    version: Optional[str]
+    """The version tag naming the same digest, or None."""
+    highest: Optional[str]
+    """The highest stable version of its line: what it should name."""
+    checked: bool
+    """False for an alias in the other spelling (``1`` under ``version_prefix "v"``): shown only."""
+
+class StatusHead(TypedDict):
+    tag: str
+    published: bool
+    digest: Optional[str]
+
+class StatusDrift(TypedDict):
+    kind: str
+    """``"alias"``, ``"platform"`` or ``"signature"``."""
+    message: str
+    fix: str
+    """The command that fixes it."""
+
+class StatusImage(TypedDict):
+    component: str
+    image: str
+    platforms: list[str]
+    """What the config asks for."""
+    versions: list[StatusVersion]
+    """In semver order, lowest first."""
+    aliases: list[StatusAlias]
+    head: Optional[StatusHead]
+    drift: list[StatusDrift]
+    requests: int
+
+class Status(TypedDict):
+    multiarch_version: str
+    ok: bool
+    """No drift."""
+    drift: int
+    sign_key: Optional[str]
+    version_prefix: str
+    requests: int
+    images: list[StatusImage]
+
+def status(
+    component: str,
+    *,
+    registry: Optional[str] = None,
+    config: Optional[str] = None,
+    sign_key: Optional[str] = None,
+    sign_offline: bool = False,
+    repo: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+) -> Status:
+    """What is published, read-only: per image the version tags in semver order (digest,
+    commit, created, platforms, compressed size per platform, signature), the aliases and
+    the version each names, whether HEAD's ``sha-…`` is there, and the drift with its fix;
+    the same document as ``angreal build status --json``.  ``sign_key``: releases must be
+    signed (a missing signature is drift) and each signature is verified with cosign.
+    Raises ``ValueError`` for bad input, :class:`Error` when the registry or cosign fails."""
+
+def status_cli(
+    component: str,
+    *,
+    registry: Optional[str] = None,
+    config: Optional[str] = None,
+    sign_key: Optional[str] = None,
+    sign_offline: bool = False,
+    json: bool = False,
+    check: bool = False,
+    repo: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+) -> int:
+    """``angreal build status``: print the status (``json``: its JSON) and return the exit
+    status: 1 with ``check`` when there is drift (or on a registry failure), 2 for bad input."""
 
 def options() -> list[Option]:
     """Every option, one row each, as the binding parses the keywords of :func:`cli`,
