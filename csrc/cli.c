@@ -255,6 +255,7 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
         return ma_exit_status(err->kind);
     ro.backoff_ms = opt->backoff_ms ? opt->backoff_ms : MA_DEFAULT_BACKOFF_MS;
     ro.allow_overwrite = opt->allow_overwrite;
+    ro.force_move = opt->force_move;
     ro.token = registry_token(opt->req.envp);
     ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
     ro.builder_given = opt->req.builder != NULL;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "gitancestry.h"
 #include "plan.h"
 #include "sha256.h"
 #include "strlist.h"
@@ -29,6 +30,10 @@ typedef enum {
     MA_NEXT_DONE,    /* every phase is done */
     MA_NEXT_FAILED   /* stop: job->error says why */
 } ma_next_kind;
+
+/* How the run asks git about two commits (gitancestry.h's answer; the job
+ * itself reads nothing): 0 with *out set, -1 with err. */
+typedef int (*ma_ancestry_fn)(void *ctx, const char *ours, const char *theirs, ma_ancestry *out, ma_error *err);
 
 /* The longest wait before a retry: an hour. */
 #define MA_JOB_BACKOFF_MAX_MS 3600000u
@@ -64,6 +69,10 @@ typedef struct {
     unsigned backoff_ms;   /* first retry delay; doubles each time */
     const ma_sign_plan *sign;      /* how to sign (sign->enabled), or NULL: set after init */
     const char *const *sign_envp;  /* cosign's environment (COSIGN_PASSWORD is only there): set after init */
+    int force_move;        /* --force-move: branch and pr-N tags move even backwards */
+    const char *created;   /* org.opencontainers.image.created this run records, or NULL: set after init */
+    ma_ancestry_fn ancestry;  /* how this run's commit relates to another, or NULL: set after init */
+    void *ancestry_ctx;
     /* progress */
     int step;
     size_t tag_index;

@@ -96,6 +96,9 @@ const ma_option ma_options[] = {
      "provenance", BUILD_ONLY, REQ(provenance)},
     {"sbom", "--sbom", NULL, MA_OPT_FLAG, NULL, "attach an SBOM attestation [default: off]", "sbom", BUILD_ONLY,
      REQ(sbom)},
+    {"force_move", "--force-move", NULL, MA_OPT_FLAG, NULL,
+     "move branch and pr-N tags even when they name a newer commit than this run's (they move only forward "
+     "otherwise)", NULL, ALL_CLI, OPT(force_move)},
     /* Python only: the task passes the project root, the run its own environment. */
     {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", "workdir",
      MA_OPT_RUN | MA_OPT_PLAN | MA_OPT_TAGS, REQ(project_dir)},

@@ -28,6 +28,7 @@ typedef struct {
     const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
                                     * held the GIL (NULL: `environ`, for callers with no other threads) */
     const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
+    int force_move;          /* --force-move: move branch and pr-N tags even backwards */
 } ma_cli_options;
 
 typedef enum {

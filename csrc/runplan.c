@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "digestdir.h"
+#include "gitancestry.h"
 #include "interrupt.h"
 #include "preflight.h"
 
@@ -23,6 +24,25 @@ static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc,
     return rc;
 }
 
+/* The git question of the forward-only rule, asked of the project's checkout. */
+static int ancestry_in_project(void *ctx, const char *ours, const char *theirs, ma_ancestry *out, ma_error *err)
+{
+    const char *dir = ctx;
+    return ma_git_ancestry(dir != NULL ? dir : ".", ours, theirs, out, err);
+}
+
+/* The created time this run records (org.opencontainers.image.created), from the image's annotations or labels. */
+static const char *recorded_created(const ma_image_plan *ip)
+{
+    static const char key[] = "org.opencontainers.image.created=";
+    const ma_strlist *lists[] = {&ip->annotations, &ip->labels};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->len; i++)
+            if (strncmp(lists[l]->items[i], key, sizeof key - 1) == 0)
+                return lists[l]->items[i] + sizeof key - 1;
+    return NULL;
+}
+
 static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log, ma_interrupt *intr,
                       ma_image_run **out, ma_error *err)
 {
@@ -37,6 +57,10 @@ static int run_images(const ma_plan *plan, const ma_run_options *opt, FILE *log,
         runs[i].job.push_by_tag = plan->req.push_by_tag;
         runs[i].job.sign = &plan->sign;
         runs[i].job.sign_envp = opt->cosign_envp;
+        runs[i].job.force_move = opt->force_move;
+        runs[i].job.created = recorded_created(&plan->images[i]);
+        runs[i].job.ancestry = ancestry_in_project;
+        runs[i].job.ancestry_ctx = (void *)plan->req.project_dir;
     }
     /* the registry as docker login left it: the same config.json, the same identity */
     ma_regclient_opts reg = {.retries = opt->retries, .backoff_ms = (int)opt->backoff_ms, .envp = opt->envp};
