@@ -1,4 +1,5 @@
-"""angreal tasks: `angreal build multi-arch <component>` and `angreal build merge <component>`.
+"""angreal tasks: `angreal build multi-arch <component>`, `angreal build merge <component>` and
+`angreal build promote <component>`.
 
 Copy this file into a project's `.angreal/` directory (the `multiarch`
 extension must be installed: `pip install <path to this repository>`).
@@ -74,3 +75,16 @@ merge = build()(angreal.command(
     name="merge",
     about="Tag one multi-platform index made of the digests `multi-arch --push-by-digest` recorded",
 )(_declare("merge", _merge)))
+
+
+def _promote(**options):
+    multiarch = _extension()
+    if multiarch is None:
+        return 1
+    return multiarch.cli(repo=_project_root(), promote=True, **options)
+
+
+promote = build()(angreal.command(
+    name="promote",
+    about="Put a tested image (its sha- tag or digest) under a release's tags, unchanged: no rebuild",
+)(_declare("promote", _promote)))

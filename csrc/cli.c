@@ -13,6 +13,7 @@
 #include "interrupt.h"
 #include "mergepreview.h"
 #include "planjson.h"
+#include "promoteplan.h"
 #include "report.h"
 #include "runplan.h"
 
@@ -283,7 +284,10 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
     int rc = ma_pipeline_plan(&req, &plan, err);
     if (rc == 0) {
         char *tags = ma_strlist_join(&plan.tags, ", ");
-        const char *verb = plan.req.mode == MA_MODE_MERGE ? "Merging" : plan.req.mode == MA_MODE_PUSH ? "Publishing" : "Building";
+        const char *verb = plan.req.mode == MA_MODE_MERGE     ? "Merging"
+                           : plan.req.mode == MA_MODE_PROMOTE ? "Promoting"
+                           : plan.req.mode == MA_MODE_PUSH    ? "Publishing"
+                                                              : "Building";
         if (plan.req.mode == MA_MODE_BY_DIGEST)
             fprintf(errout, "Pushing %zu image%s for %s by digest (no tags; version %s)\n", plan.nimages,
                     plan.nimages == 1 ? "" : "s", plan.images[0].platforms.items[0], plan.tags.items[0]);
@@ -314,7 +318,8 @@ static int prepare(const ma_cli_options *given, FILE *errout, ma_cli_options *op
     if (given->json && !given->dry_run)
         return ma_fail(err, MA_ERR_INPUT, "--json prints the plan and goes with --dry-run");
     *opt = *given;
-    if (ma_request_set_mode(&opt->req, opt->push_by_digest, opt->merge, err) != 0)
+    if (ma_request_set_mode(&opt->req, opt->push_by_digest, opt->merge, err) != 0 ||
+        ma_promote_request(&opt->req, opt->promote, opt->push_by_digest, opt->merge, err) != 0)
         return -1;
     return ma_console_choose(opt->progress, opt->req.envp, fileno(errout), view, err);
 }

@@ -59,7 +59,8 @@ static void clear_response(ma_http_req *r)
     free(r->content_digest);
     free(r->www_authenticate);
     free(r->link);
-    r->body_out = r->content_type = r->content_digest = r->www_authenticate = r->link = NULL;
+    free(r->location);
+    r->body_out = r->content_type = r->content_digest = r->www_authenticate = r->link = r->location = NULL;
     r->body_out_len = 0;
     r->status = 0;
     r->content_length = -1;
@@ -164,10 +165,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         r->body_out = NULL;
         r->body_out_len = 0;
         t->cap = 0;
-        char *keep[] = {r->content_type, r->content_digest, r->www_authenticate, r->link};
+        char *keep[] = {r->content_type, r->content_digest, r->www_authenticate, r->link, r->location};
         for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
             free(keep[i]);
-        r->content_type = r->content_digest = r->www_authenticate = r->link = NULL;
+        r->content_type = r->content_digest = r->www_authenticate = r->link = r->location = NULL;
         r->content_length = r->retry_after_s = -1;
         return n;
     }
@@ -191,6 +192,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         ok = append_header(&r->www_authenticate, v, vn); /* several make one list (RFC 9110 5.3) */
     else if (IS("Link"))
         ok = r->link != NULL || keep_header(&r->link, v, vn);
+    else if (IS("Location"))
+        ok = keep_header(&r->location, v, vn);
     else if (IS("Content-Length") || IS("Retry-After")) {
         char *text = strndup(v, vn);
         if (text == NULL)

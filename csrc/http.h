@@ -37,6 +37,7 @@ typedef struct {
     char *content_digest;      /* Docker-Content-Digest */
     char *www_authenticate;
     char *link;
+    char *location;            /* Location (a blob upload's URL) */
     long content_length;       /* -1 when absent */
     long retry_after_s;        /* Retry-After in seconds, -1 when absent */
     char failure[256];         /* the transport's error when status is 0 */

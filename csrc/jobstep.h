@@ -23,6 +23,9 @@ enum ma_job_step {
     STEP_SIGN_CHECK,     /* cosign verify: is the digest signed already (a re-run)? */
     STEP_SIGN,           /* cosign sign */
     STEP_SIGN_VERIFY,    /* cosign verify after signing: must pass before any tag moves */
+    STEP_PROMOTE_SOURCE, /* promote: read the source index (every platform in it) */
+    STEP_PROMOTE_GUARD,  /* promote: immutable tag i must be absent or at the source's digest */
+    STEP_PROMOTE_COPY,   /* promote: its blobs and manifests made present in the target repository */
 };
 
 /* Stop the job with a message; returns 0 because failing is not an error of the machine. */

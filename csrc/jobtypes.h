@@ -42,7 +42,8 @@ typedef int (*ma_ancestry_fn)(void *ctx, const char *ours, const char *theirs, m
 typedef enum {
     MA_REGOP_GET = 1,   /* the manifest a tag or digest names, whole (its bytes checked) */
     MA_REGOP_BLOB,      /* a blob's bytes, by digest (an image config) */
-    MA_REGOP_PUT        /* body under each tag in argv */
+    MA_REGOP_PUT,       /* body under each tag in argv */
+    MA_REGOP_COPY       /* what body (a manifest of `source`) references, made present in image */
 } ma_regop;
 
 typedef struct {
@@ -56,6 +57,7 @@ typedef struct {
     const char *body;        /* PUT: the manifest's exact bytes (borrowed from the job) */
     size_t body_len;
     const char *media_type;  /* PUT: its media type */
+    const char *source;      /* COPY: the host/repository body was read from (borrowed from the job) */
 } ma_next;
 
 typedef struct {
@@ -73,6 +75,8 @@ typedef struct {
     const char *created;   /* org.opencontainers.image.created this run records, or NULL: set after init */
     ma_ancestry_fn ancestry;  /* how this run's commit relates to another, or NULL: set after init */
     void *ancestry_ctx;
+    char *source_image;    /* promote: the host/repository of the source (image->sources[0]) */
+    char *source_ref;      /* promote: its tag or sha256: digest */
     /* progress */
     int step;
     size_t tag_index;

@@ -29,6 +29,7 @@ typedef struct {
                                     * held the GIL (NULL: `environ`, for callers with no other threads) */
     const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
     int force_move;          /* --force-move: move branch and pr-N tags even backwards */
+    int promote;             /* `angreal build promote`: a published index under a release's tags */
 } ma_cli_options;
 
 typedef enum {
@@ -47,7 +48,8 @@ enum {
     MA_OPT_RUN = 1 << 2,   /* multiarch.cli() and multiarch.publish() */
     MA_OPT_PLAN = 1 << 3,  /* multiarch.plan() */
     MA_OPT_TAGS = 1 << 4,  /* multiarch.compute_tags() */
-    MA_OPT_REQUIRED = 1 << 5 /* on the command line: required (a positional when flag is NULL) */
+    MA_OPT_REQUIRED = 1 << 5, /* on the command line: required (a positional when flag is NULL) */
+    MA_OPT_PROMOTE = 1 << 6   /* angreal build promote */
 };
 
 typedef struct {

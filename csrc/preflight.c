@@ -334,7 +334,8 @@ int ma_preflight(const ma_plan *plan, const ma_preflight_options *opt, FILE *log
                  ma_builder_info *builder, ma_error *err)
 {
     memset(builder, 0, sizeof *builder);
-    int merge = plan->req.mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
+    /* a merge and a promotion build nothing: no Dockerfile, no builder */
+    int merge = plan->req.mode == MA_MODE_MERGE || plan->req.mode == MA_MODE_PROMOTE;
     if ((!merge && check_files(plan, err) != 0) || check_buildx(plan->req.project_dir, opt, log, intr, err) != 0)
         return -1;
     if (plan->req.push && opt->token != NULL && opt->token[0] != '\0' && login(plan, opt, log, intr, err) != 0)

@@ -372,6 +372,7 @@ static int send_round(ma_regclient *cl, ma_regcall *calls, size_t n, const int *
         c->content_digest = r->content_digest;
         c->www_authenticate = r->www_authenticate;
         c->link = r->link;
+        c->location = r->location;
         c->content_length = r->content_length;
         c->retry_after_s = r->retry_after_s;
         memcpy(c->failure, r->failure, sizeof c->failure);

@@ -112,7 +112,8 @@ int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *e
     return ma_fail(err, MA_ERR_BUILD, "%zu of %zu image%s did not %s%s", failed, plan->nimages,
                    plan->nimages == 1 ? "" : "s",
                    plan->req.mode == MA_MODE_LOCAL ? "build" : plan->req.mode == MA_MODE_BY_DIGEST ? "push" : "publish",
-                   plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE
+                   plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE ||
+                           plan->req.mode == MA_MODE_PROMOTE
                        ? "; no tag was moved for any image that did not publish" : "");
 }
 
