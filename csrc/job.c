@@ -96,21 +96,6 @@ static int inspect_source(ma_job *job, ma_next *next)
 
 static int combine(ma_job *job, ma_next *next, ma_error *err);
 
-/* Keep the bytes the tags will get. */
-int ma_job_keep_index(ma_job *job, const char *raw, size_t len, const char *media_type)
-{
-    free(job->index);
-    free(job->index_type);
-    job->index = malloc(len + 1);
-    job->index_type = ma_strdup(media_type != NULL ? media_type : "");
-    if (job->index == NULL || job->index_type == NULL)
-        return -1;
-    memcpy(job->index, raw, len);
-    job->index[len] = '\0';
-    job->index_len = len;
-    return 0;
-}
-
 /* Tags point at the pushed index, or (merge) at the index composed from the recorded digests. */
 static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_tags)
 {
@@ -257,7 +242,7 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
             return ma_nomem(err);
         return ma_jobstep_failed(job, next, "%s", why.msg);
     }
-    if (ma_job_keep_index(job, raw, o->out_len, o->media_type) != 0)
+    if (ma_jobstep_keep_index(job, raw, o->out_len, o->media_type) != 0)
         return ma_nomem(err);
     if (job->mode == MA_MODE_PUSH && !job->image->index_annotations &&
         ma_strlist_pushf(&job->notes, "one platform without attestations makes no image index: the annotations "

@@ -77,9 +77,6 @@ const char *ma_job_phase_name(const ma_job *job);
 /* 1 once the job has a digest in the registry (built, reused or resumed). */
 int ma_job_has_digest(const ma_job *job);
 
-/* Keep raw (of media_type) as the bytes the tags get (job->index); -1: out of memory. */
-int ma_job_keep_index(ma_job *job, const char *raw, size_t len, const char *media_type);
-
 void ma_next_clear(ma_next *next);
 void ma_job_free(ma_job *job);
 

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job.h"
 #include "jobsign.h"
 #include "jobstep.h"
 #include "manifest.h"
@@ -85,7 +84,7 @@ static int after_source(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
     if (ma_index_verify(ref, raw, o->out_len, job->digest, &job->image->platforms, &why) != 0)
         return why.kind == MA_ERR_NOMEM ? ma_nomem(err)
                                         : ma_jobstep_failed(job, next, "%s; nothing was promoted", why.msg);
-    if (ma_job_keep_index(job, raw, o->out_len, o->media_type) != 0)
+    if (ma_jobstep_keep_index(job, raw, o->out_len, o->media_type) != 0)
         return ma_nomem(err);
     return next_guard(job, next) ? ma_nomem(err) : 0;
 }

@@ -14,7 +14,7 @@
 
 int ma_jobpromote_begin(ma_job *job, int phase, ma_next *next, ma_error *err);
 
-/* The outcome of a promote step (STEP_PROMOTE_*, and the signing steps that follow). */
+/* The outcome of a promote step (STEP_PROMOTE_*); the signing steps after them are jobsign.c's. */
 int ma_jobpromote_after(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err);
 
 #endif

@@ -139,19 +139,19 @@ def test_promote_into_another_registry_copies_the_blobs_and_refuses_a_bad_one(re
         assert " 0 blobs mounted" in note and " 0 copied" not in note, note
         assert layer_file(other, repo, "v1.2.3", "linux/arm64", "arch").startswith(b"aarch64")
 
-        # a blob of the source whose bytes no longer match its digest: refused, nothing tagged
-        source_repo = image(ns, "broker").split("/", 1)[1]
-        raw, _ = registry.fetch_manifest(source_repo, registry.child_digest(f"{image(ns, 'broker')}:{sha_tag}",
-                                                                             "linux/arm64"))
+        # a blob of the source whose bytes no longer match its digest (corrupted on the disk of the registry
+        # this test started; the shared one is left alone): refused, nothing tagged
+        raw, _ = other.fetch_manifest(repo.split("/", 1)[1], other.child_digest(f"{repo}:v1.2.3", "linux/arm64"))
         layer = json.loads(raw)["layers"][-1]["digest"]
-        data, = glob.glob(os.path.join(registry.storage, "docker/registry/v2/blobs/sha256", layer[7:9], layer[7:],
+        data, = glob.glob(os.path.join(other.storage, "docker/registry/v2/blobs/sha256", layer[7:9], layer[7:],
                                        "data"))
         with open(data, "r+b") as fh:
             first = fh.read(1)
             fh.seek(0)
             fh.write(bytes([first[0] ^ 0xFF]))
-        bad_ns = f"{other.host}/bad"
-        r = promote(real_project, "--from", sha_tag, "--from-registry", ns, "--tag", "v1.2.3", "--registry", bad_ns)
+        bad_ns = f"{registry.host}/bad-{uuid.uuid4().hex[:8]}"
+        r = promote(real_project, "--from", "@" + digest, "--from-registry", release_ns, "--tag", "v1.2.3",
+                    "--registry", bad_ns)
         assert_error(r, 1, f"{layer}: the blob's digest is sha256:")
         assert "refused" in r.stdout + r.stderr
-        assert other.tags(image(bad_ns, "broker").split("/", 1)[1]) == []
+        assert registry.tags(image(bad_ns, "broker")) == []
