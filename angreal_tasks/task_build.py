@@ -1,5 +1,5 @@
 """angreal tasks: `angreal build multi-arch <component>`, `angreal build merge <component>` and
-`angreal build status <component>`.
+`angreal build status <component>` and `angreal build promote <component>`.
 
 Copy this file into a project's `.angreal/` directory (the `multiarch`
 extension must be installed: `pip install <path to this repository>`).
@@ -88,3 +88,16 @@ status = build()(angreal.command(
     name="status",
     about="What is published: versions, aliases, sizes, signatures and drift (read-only)",
 )(_declare("status", _status)))
+
+
+def _promote(**options):
+    multiarch = _extension()
+    if multiarch is None:
+        return 1
+    return multiarch.cli(repo=_project_root(), promote=True, **options)
+
+
+promote = build()(angreal.command(
+    name="promote",
+    about="Put a tested image (its sha- tag or digest) under a release's tags, unchanged: no rebuild",
+)(_declare("promote", _promote)))

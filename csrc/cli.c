@@ -14,6 +14,7 @@
 #include "mergepreview.h"
 #include "planjson.h"
 #include "pubreport.h"
+#include "promoteplan.h"
 #include "report.h"
 #include "runplan.h"
 
@@ -259,6 +260,7 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
         return ma_exit_status(err->kind);
     ro.backoff_ms = opt->backoff_ms ? opt->backoff_ms : MA_DEFAULT_BACKOFF_MS;
     ro.allow_overwrite = opt->allow_overwrite;
+    ro.force_move = opt->force_move;
     ro.token = registry_token(opt->req.envp);
     ro.username = opt->username != NULL ? opt->username : ma_env_lookup(opt->req.envp, "GITHUB_ACTOR");
     ro.builder_given = opt->req.builder != NULL;
@@ -286,7 +288,10 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
     int rc = ma_pipeline_plan(&req, &plan, err);
     if (rc == 0) {
         char *tags = ma_strlist_join(&plan.tags, ", ");
-        const char *verb = plan.req.mode == MA_MODE_MERGE ? "Merging" : plan.req.mode == MA_MODE_PUSH ? "Publishing" : "Building";
+        const char *verb = plan.req.mode == MA_MODE_MERGE     ? "Merging"
+                           : plan.req.mode == MA_MODE_PROMOTE ? "Promoting"
+                           : plan.req.mode == MA_MODE_PUSH    ? "Publishing"
+                                                              : "Building";
         if (plan.req.mode == MA_MODE_BY_DIGEST)
             fprintf(errout, "Pushing %zu image%s for %s by digest (no tags; version %s)\n", plan.nimages,
                     plan.nimages == 1 ? "" : "s", plan.images[0].platforms.items[0], plan.tags.items[0]);
@@ -317,7 +322,8 @@ static int prepare(const ma_cli_options *given, FILE *errout, ma_cli_options *op
     if (given->json && !given->dry_run)
         return ma_fail(err, MA_ERR_INPUT, "--json prints the plan and goes with --dry-run");
     *opt = *given;
-    if (ma_request_set_mode(&opt->req, opt->push_by_digest, opt->merge, err) != 0)
+    if (ma_request_set_mode(&opt->req, opt->push_by_digest, opt->merge, err) != 0 ||
+        ma_promote_request(&opt->req, opt->promote, opt->push_by_digest, opt->merge, err) != 0)
         return -1;
     return ma_console_choose(opt->progress, opt->req.envp, fileno(errout), view, err);
 }

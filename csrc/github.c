@@ -93,6 +93,8 @@ static const char *headline(ma_plan_mode mode)
         return "merged and tagged";
     case MA_MODE_PUSH:
         return "published";
+    case MA_MODE_PROMOTE:
+        return "promoted (nothing built)";
     default:
         return "built locally";
     }

@@ -37,12 +37,12 @@ typedef struct {
     char *content_digest;      /* Docker-Content-Digest */
     char *www_authenticate;
     char *link;
+    char *location;            /* Location (a blob upload's URL) */
     long content_length;       /* -1 when absent */
     long retry_after_s;        /* Retry-After in seconds, -1 when absent */
     char failure[256];         /* the transport's error when status is 0 */
     int retryable;             /* 1: a connection error or timeout, or 5xx/429 */
     int attempts;              /* requests sent for this one (retries included) */
-    char *location;            /* Location (an upload's URL), NULL when absent */
 } ma_http_req;
 
 typedef struct {

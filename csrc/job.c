@@ -10,6 +10,7 @@
 #include "indexcompose.h"
 #include "jobalias.h"
 #include "jobcheck.h"
+#include "jobpromote.h"
 #include "jobsign.h"
 #include "jobstep.h"
 #include "manifest.h"
@@ -29,7 +30,7 @@ void ma_job_init(ma_job *job, const ma_image_plan *image, ma_plan_mode mode, int
 
 int ma_job_phases(const ma_job *job)
 {
-    return job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE ? 4 : 1;
+    return job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE || job->mode == MA_MODE_PROMOTE ? 4 : 1;
 }
 
 ma_activity ma_job_activity(const ma_job *job)
@@ -81,7 +82,9 @@ void ma_job_free(ma_job *job)
         free(job->index_type);
         free(job->held);
         free(job->held_type);
-        job->index = job->index_type = job->held = job->held_type = NULL;
+        free(job->source_image);
+        free(job->source_ref);
+        job->index = job->index_type = job->held = job->held_type = job->source_image = job->source_ref = NULL;
     }
 }
 
@@ -93,21 +96,6 @@ static int inspect_source(ma_job *job, ma_next *next)
 }
 
 static int combine(ma_job *job, ma_next *next, ma_error *err);
-
-/* Keep the bytes the tags will get. */
-static int keep_index(ma_job *job, const char *raw, size_t len, const char *media_type)
-{
-    free(job->index);
-    free(job->index_type);
-    job->index = malloc(len + 1);
-    job->index_type = ma_strdup(media_type != NULL ? media_type : "");
-    if (job->index == NULL || job->index_type == NULL)
-        return -1;
-    memcpy(job->index, raw, len);
-    job->index[len] = '\0';
-    job->index_len = len;
-    return 0;
-}
 
 /* Tags point at the pushed index, or (merge) at the index composed from the recorded digests. */
 static int promote(ma_job *job, ma_next *next, int step, const ma_strlist *all_tags)
@@ -157,6 +145,8 @@ static int begin_build(ma_job *job, ma_next *next)
 int ma_job_begin(ma_job *job, int phase, ma_next *next, ma_error *err)
 {
     ma_next_clear(next);
+    if (job->mode == MA_MODE_PROMOTE && phase <= 2)
+        return ma_jobpromote_begin(job, phase, next, err);
     const ma_image_plan *ip = job->image;
     int publishes = job->mode == MA_MODE_PUSH || job->mode == MA_MODE_MERGE;
     int rc = 0;
@@ -253,7 +243,7 @@ static int after_verify(ma_job *job, const ma_outcome *o, ma_next *next, ma_erro
             return ma_nomem(err);
         return ma_jobstep_failed(job, next, "%s", why.msg);
     }
-    if (keep_index(job, raw, o->out_len, o->media_type) != 0)
+    if (ma_jobstep_keep_index(job, raw, o->out_len, o->media_type) != 0)
         return ma_nomem(err);
     if (job->mode == MA_MODE_PUSH && !job->image->index_annotations &&
         ma_strlist_pushf(&job->notes, "one platform without attestations makes no image index: the annotations "
@@ -368,6 +358,8 @@ static int after_tag_read(ma_job *job, const ma_outcome *o, ma_next *next)
 
 static int step_on(ma_job *job, const ma_outcome *o, ma_next *next, ma_error *err)
 {
+    if (job->step >= STEP_PROMOTE_SOURCE)
+        return ma_jobpromote_after(job, o, next, err);
     if (job->step >= STEP_PUSH_INDEX)
         return ma_jobsign_after(job, o, next, err);
     const ma_image_plan *ip = job->image;

@@ -1,7 +1,9 @@
 /* Phase 4 of the publish state machine, before the mutable tags move: each
  * version alias (vX.Y, vX, latest) is read from the registry, and one that
- * names a newer release stays where it is (job->kept, with a note).  The
- * decision is aliasguard's; this file only reads and records.  Internal to
+ * names a newer release stays where it is (job->kept, with a note); so does
+ * a branch or pr-N tag that names a newer commit (job->revision's history,
+ * asked through job->ancestry, else the recorded commit times).  The
+ * decisions are aliasguard's and forwardguard's; this file only reads and records.  Internal to
  * the machine (job.c). */
 #ifndef MA_JOBALIAS_H
 #define MA_JOBALIAS_H

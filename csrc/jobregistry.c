@@ -6,6 +6,7 @@
 
 #include "refname.h"
 #include "regapi.h"
+#include "regcopy.h"
 
 void ma_jobregistry_answer_free(ma_jobregistry_answer *a)
 {
@@ -19,6 +20,26 @@ void ma_jobregistry_free(ma_jobregistry *r)
     if (!r->borrowed)
         ma_regclient_free(r->cl);
     r->cl = NULL;
+}
+
+/* A promotion's content into the target repository; what was done in words, as the answer's body. */
+static int copy(ma_regclient *cl, const ma_next *n, const char *host, const char *repo, ma_jobregistry_answer *a,
+                ma_error *why)
+{
+    char from_host[256];
+    ma_registry_host(n->source, from_host, sizeof from_host);
+    const char *from_repo = n->source + strcspn(n->source, "/");
+    from_repo += *from_repo == '/';
+    ma_regcopy_counts counts = {0};
+    if (ma_regcopy_image(cl, from_host, from_repo, host, repo, n->body, n->body_len, &counts, why) != 0)
+        return -1;
+    a->body = ma_strdupf("content from %s: %lu blob%s mounted, %lu copied, %lu already there; %lu manifest%s put",
+                         n->source, counts.mounted, counts.mounted == 1 ? "" : "s", counts.copied, counts.present,
+                         counts.manifests, counts.manifests == 1 ? "" : "s");
+    if (a->body == NULL)
+        return ma_nomem(why);
+    a->outcome.out_len = strlen(a->body);
+    return 1;
 }
 
 /* 1 found (or put), 0 not there, -1 failed (why). */
@@ -37,6 +58,8 @@ static int send(ma_regclient *cl, const ma_next *n, ma_jobregistry_answer *a, ma
                      ? -1 : 1;
         if (rc == 1)
             ma_sha256_digest(n->body, n->body_len, a->digest);
+    } else if (n->reg_op == MA_REGOP_COPY) {
+        rc = copy(cl, n, host, repo, a, why);
     } else if (n->reg_op == MA_REGOP_BLOB) {
         rc = ma_reg_blob_get(cl, host, repo, ref, &a->body, &a->outcome.out_len, why);
         if (rc == 1)

@@ -20,7 +20,7 @@ static int cosign(ma_job *job, ma_next *next, int step, int verify)
     return 0;
 }
 
-/* A merge's index exists only once put: put it by digest, no tag. */
+/* A merge's index exists only once put (a promote's, in another repository): put it by digest, no tag. */
 static int push_index(ma_job *job, ma_next *next)
 {
     char *one[] = {job->digest};
@@ -35,7 +35,7 @@ int ma_jobsign_begin(ma_job *job, ma_next *next)
         next->kind = MA_NEXT_WAIT;
         return 0;
     }
-    if (job->mode == MA_MODE_MERGE && !job->resume)
+    if ((job->mode == MA_MODE_MERGE || job->mode == MA_MODE_PROMOTE) && !job->resume)
         return push_index(job, next);
     return cosign(job, next, STEP_SIGN_CHECK, 1);
 }

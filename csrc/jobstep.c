@@ -162,3 +162,18 @@ int ma_jobstep_retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, co
         return ma_jobstep_failed(job, next, "%s: %s (gave up after %d retries)", what, line, job->attempt);
     return ma_jobstep_failed(job, next, "%s: %s (exit status %d)", what, line[0] ? line : "no error output", o->status);
 }
+
+/* Keep the bytes the tags will get. */
+int ma_jobstep_keep_index(ma_job *job, const char *raw, size_t len, const char *media_type)
+{
+    free(job->index);
+    free(job->index_type);
+    job->index = malloc(len + 1);
+    job->index_type = ma_strdup(media_type != NULL ? media_type : "");
+    if (job->index == NULL || job->index_type == NULL)
+        return -1;
+    memcpy(job->index, raw, len);
+    job->index[len] = '\0';
+    job->index_len = len;
+    return 0;
+}

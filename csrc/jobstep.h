@@ -23,6 +23,9 @@ enum ma_job_step {
     STEP_SIGN_CHECK,     /* cosign verify: is the digest signed already (a re-run)? */
     STEP_SIGN,           /* cosign sign */
     STEP_SIGN_VERIFY,    /* cosign verify after signing: must pass before any tag moves */
+    STEP_PROMOTE_SOURCE, /* promote: read the source index (every platform in it) */
+    STEP_PROMOTE_GUARD,  /* promote: immutable tag i must be absent or at the source's digest */
+    STEP_PROMOTE_COPY,   /* promote: its blobs and manifests made present in the target repository */
 };
 
 /* Stop the job with a message; returns 0 because failing is not an error of the machine. */
@@ -64,6 +67,9 @@ int ma_jobstep_read_published(ma_job *job, ma_next *next, int step, const char *
  * MA_ERR_BUILD naming ref when the registry's answer is not a manifest). */
 int ma_jobstep_published(ma_job *job, const ma_outcome *o, ma_next *next, const char *ref, ma_published *held,
                          ma_error *why);
+/* Keep raw (of media_type) as the bytes the tags get (job->index); -1: out of memory. */
+int ma_jobstep_keep_index(ma_job *job, const char *raw, size_t len, const char *media_type);
+
 /* A transient failure is retried (with back-off) while retries are left;
  * anything else fails the job, `what` naming the step. */
 int ma_jobstep_retry_or_fail(ma_job *job, const ma_outcome *o, ma_next *next, const char *what);

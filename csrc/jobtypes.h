@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "gitancestry.h"
 #include "plan.h"
 #include "sha256.h"
 #include "strlist.h"
@@ -30,6 +31,10 @@ typedef enum {
     MA_NEXT_FAILED   /* stop: job->error says why */
 } ma_next_kind;
 
+/* How the run asks git about two commits (gitancestry.h's answer; the job
+ * itself reads nothing): 0 with *out set, -1 with err. */
+typedef int (*ma_ancestry_fn)(void *ctx, const char *ours, const char *theirs, ma_ancestry *out, ma_error *err);
+
 /* The longest wait before a retry: an hour. */
 #define MA_JOB_BACKOFF_MAX_MS 3600000u
 
@@ -37,7 +42,8 @@ typedef enum {
 typedef enum {
     MA_REGOP_GET = 1,   /* the manifest a tag or digest names, whole (its bytes checked) */
     MA_REGOP_BLOB,      /* a blob's bytes, by digest (an image config) */
-    MA_REGOP_PUT        /* body under each tag in argv */
+    MA_REGOP_PUT,       /* body under each tag in argv */
+    MA_REGOP_COPY       /* what body (a manifest of `source`) references, made present in image */
 } ma_regop;
 
 typedef struct {
@@ -51,6 +57,7 @@ typedef struct {
     const char *body;        /* PUT: the manifest's exact bytes (borrowed from the job) */
     size_t body_len;
     const char *media_type;  /* PUT: its media type */
+    const char *source;      /* COPY: the host/repository body was read from (borrowed from the job) */
 } ma_next;
 
 typedef struct {
@@ -64,6 +71,12 @@ typedef struct {
     unsigned backoff_ms;   /* first retry delay; doubles each time */
     const ma_sign_plan *sign;      /* how to sign (sign->enabled), or NULL: set after init */
     const char *const *sign_envp;  /* cosign's environment (COSIGN_PASSWORD is only there): set after init */
+    int force_move;        /* --force-move: branch and pr-N tags move even backwards */
+    const char *created;   /* org.opencontainers.image.created this run records, or NULL: set after init */
+    ma_ancestry_fn ancestry;  /* how this run's commit relates to another, or NULL: set after init */
+    void *ancestry_ctx;
+    char *source_image;    /* promote: the host/repository of the source (image->sources[0]) */
+    char *source_ref;      /* promote: its tag or sha256: digest */
     /* progress */
     int step;
     size_t tag_index;

@@ -17,6 +17,7 @@
 #include "options.h"
 #include "pipeline.h"
 #include "planjson.h"
+#include "promoteplan.h"
 #include "regquery.h"
 #include "statuscli.h"
 #include "statusreport.h"
@@ -319,7 +320,8 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "plan() argument 'component' must be str, not None");
         return NULL;
     }
-    if (ma_request_set_mode(req, call.opt.push_by_digest, call.opt.merge, &err) != 0) {
+    if (ma_request_set_mode(req, call.opt.push_by_digest, call.opt.merge, &err) != 0 ||
+        ma_promote_request(req, call.opt.promote, call.opt.push_by_digest, call.opt.merge, &err) != 0) {
         call_free(&call);
         return raise_error(module, &err);
     }
@@ -486,11 +488,13 @@ static PyObject *raise_with_result(PyObject *module, const char *msg, PyObject *
     return NULL;
 }
 
-static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
+/* publish() and promote() (which is publish(promote=True)). */
+static PyObject *publish_as(PyObject *module, PyObject *args, PyObject *kwargs, const char *name, int promote)
 {
     call_args call;
-    if (cli_call_parse(args, kwargs, "publish", &call) != 0)
+    if (cli_call_parse(args, kwargs, name, &call) != 0)
         return NULL;
+    call.opt.promote |= promote;
     ma_cli_outcome outcome;
     Py_BEGIN_ALLOW_THREADS
     ma_cli_publish(&call.opt, stdout, stderr, &outcome);
@@ -509,6 +513,16 @@ static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
     }
     ma_cli_outcome_free(&outcome);
     return result;
+}
+
+static PyObject *py_publish(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    return publish_as(module, args, kwargs, "publish", 0);
+}
+
+static PyObject *py_promote(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    return publish_as(module, args, kwargs, "promote", 1);
 }
 
 /* registry(): one question to a registry through the C client. */
@@ -569,7 +583,7 @@ static PyObject *py_options(PyObject *module, PyObject *unused)
     } places[] = {{MA_OPT_BUILD, "multi-arch"}, {MA_OPT_MERGE, "merge"}, {MA_OPT_RUN, "cli"},
                   {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"},
                   {MA_OPT_STATUS, "status"},    {MA_OPT_STATUS_RUN, "status_cli"},
-                  {MA_OPT_STATUS_API, "status()"}};
+                  {MA_OPT_STATUS_API, "status()"}, {MA_OPT_PROMOTE, "promote"}};
     PyObject *rows = PyList_New(0);
     for (size_t i = 0; rows != NULL && i < ma_noptions; i++) {
         const ma_option *o = &ma_options[i];
@@ -687,6 +701,10 @@ static PyMethodDef methods[] = {
      "publish(component, ...) -> dict: run as cli() does (the same options) and return the result as plain data; "
      "raises ValueError for bad input, multiarch.Error (with .result) when an image failed, KeyboardInterrupt on "
      "Ctrl-C"},
+    {"promote", (PyCFunction)(void (*)(void))py_promote, METH_VARARGS | METH_KEYWORDS,
+     "promote(component, tag, *, from_, from_registry=None, ...) -> dict: `build promote`: put a tested image's "
+     "index (from_: its sha- tag or @sha256:<digest>), its bytes unchanged, under the release's tags, with the "
+     "publish's guards and order; nothing is built.  The options and the result are publish()'s"},
     {"registry", (PyCFunction)(void (*)(void))py_registry, METH_VARARGS | METH_KEYWORDS,
      "registry(op, host, repo, ref=None, *, tag=None, env=None, retries=3, retry_backoff_ms=1000, page_size=0, "
      "insecure=None, certs_dir=None) -> dict: one question to a registry through the C client: op 'head' or "

@@ -5,9 +5,9 @@
 
 #define REQ(field) offsetof(ma_cli_options, req.field)
 #define OPT(field) offsetof(ma_cli_options, field)
-#define ALL_CLI (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_RUN)
+#define ALL_CLI (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_PROMOTE | MA_OPT_RUN)
 #define BUILD_ONLY (MA_OPT_BUILD | MA_OPT_RUN | MA_OPT_PLAN)
-#define EVERYWHERE (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_RUN | MA_OPT_PLAN)
+#define EVERYWHERE (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_PROMOTE | MA_OPT_RUN | MA_OPT_PLAN)
 #define STATUS_ALL (MA_OPT_STATUS | MA_OPT_STATUS_RUN | MA_OPT_STATUS_API)
 
 const ma_option ma_options[] = {
@@ -97,6 +97,19 @@ const ma_option ma_options[] = {
      "provenance", BUILD_ONLY, REQ(provenance)},
     {"sbom", "--sbom", NULL, MA_OPT_FLAG, NULL, "attach an SBOM attestation [default: off]", "sbom", BUILD_ONLY,
      REQ(sbom)},
+    {"force_move", "--force-move", NULL, MA_OPT_FLAG, NULL,
+     "move branch and pr-N tags even when they name a newer commit than this run's (they move only forward "
+     "otherwise)", NULL, ALL_CLI, OPT(force_move)},
+    {"platforms", "--platforms", "LIST", MA_OPT_TEXT, NULL,
+     "the platforms the source index must hold [default: linux/amd64,linux/arm64]", NULL, MA_OPT_PROMOTE,
+     REQ(platforms)},
+    {"from_", "--from", "REF", MA_OPT_TEXT, NULL,
+     "the tested image to promote: its tag (sha-abc1234) or @sha256:<digest>", NULL,
+     MA_OPT_PROMOTE | MA_OPT_RUN | MA_OPT_PLAN | MA_OPT_REQUIRED, REQ(promote_from)},
+    {"from_registry", "--from-registry", "URL", MA_OPT_TEXT, NULL,
+     "where the tested image is: registry and namespace (another repository is mounted from, another registry "
+     "copied from) [default: --registry]",
+     NULL, MA_OPT_PROMOTE | MA_OPT_RUN | MA_OPT_PLAN, REQ(promote_registry)},
     /* Python only: the task passes the project root, the run its own environment. */
     {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", "workdir",
      MA_OPT_RUN | MA_OPT_PLAN | MA_OPT_TAGS, REQ(project_dir)},
@@ -106,6 +119,8 @@ const ma_option ma_options[] = {
      MA_OPT_PLAN, REQ(run_dir)},
     {"merge", NULL, NULL, MA_OPT_FLAG, NULL, "`build merge`: the index of the records in digest_dir", "mode",
      MA_OPT_RUN | MA_OPT_PLAN, OPT(merge)},
+    {"promote", NULL, NULL, MA_OPT_FLAG, NULL, "`build promote`: the index from_ names under the release's tags",
+     NULL, MA_OPT_RUN | MA_OPT_PLAN, OPT(promote)},
     {"retry_backoff_ms", NULL, NULL, MA_OPT_UINT, NULL, "the first retry's delay in ms [default: 1000]", NULL,
      MA_OPT_RUN, OPT(backoff_ms)},
     /* angreal build status, status_cli() and status(): what is published (statusrun.c) */

@@ -29,6 +29,8 @@ typedef struct {
                                     * held the GIL (NULL: `environ`, for callers with no other threads) */
     const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
     int check;               /* status --check: exit 1 when there is drift */
+    int force_move;          /* --force-move: move branch and pr-N tags even backwards */
+    int promote;             /* `angreal build promote`: a published index under a release's tags */
 } ma_cli_options;
 
 typedef enum {
@@ -50,7 +52,8 @@ enum {
     MA_OPT_REQUIRED = 1 << 5, /* on the command line: required (a positional when flag is NULL) */
     MA_OPT_STATUS = 1 << 6,  /* angreal build status */
     MA_OPT_STATUS_RUN = 1 << 7, /* multiarch.status_cli(): what the task calls (prints, returns the exit status) */
-    MA_OPT_STATUS_API = 1 << 8 /* multiarch.status(): the same as plain data */
+    MA_OPT_STATUS_API = 1 << 8, /* multiarch.status(): the same as plain data */
+    MA_OPT_PROMOTE = 1 << 9   /* angreal build promote */
 };
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include "buildcmd.h"
 #include "merge.h"
 #include "platform.h"
+#include "promoteplan.h"
 #include "tagrules.h"
 
 const char *ma_plan_mode_name(ma_plan_mode mode)
@@ -18,6 +19,8 @@ const char *ma_plan_mode_name(ma_plan_mode mode)
         return "push-by-digest";
     case MA_MODE_MERGE:
         return "merge";
+    case MA_MODE_PROMOTE:
+        return "promote";
     default:
         return "load";
     }
@@ -105,7 +108,7 @@ static int plan_tags(const ma_plan *plan, ma_image_plan *ip)
 
 static int plan_files(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip)
 {
-    if (plan->req.push && plan->req.mode != MA_MODE_MERGE &&
+    if (plan->req.push && plan->req.mode != MA_MODE_MERGE && plan->req.mode != MA_MODE_PROMOTE &&
         (ip->metadata_file = ma_strdupf("%s/%s.metadata.json", in->req.run_dir ? in->req.run_dir : MA_PLAN_RUN_DIR,
                                         c->name)) == NULL)
         return -1;
@@ -135,6 +138,8 @@ static int plan_labels(const ma_plan_inputs *in, const ma_plan *plan, const ma_c
     ip->attestations = plan->req.sbom || (plan->req.provenance != NULL && strcmp(plan->req.provenance, "false") != 0);
     ip->index_annotations = plan->req.mode == MA_MODE_MERGE ||
                             (plan->req.mode == MA_MODE_PUSH && (ip->platforms.len > 1 || ip->attestations));
+    if (plan->req.mode == MA_MODE_PROMOTE)
+        ip->index_annotations = ip->attestations = 0; /* its bytes go unchanged: whatever the source carries */
     return 0;
 }
 
@@ -151,8 +156,11 @@ static int plan_signing(const ma_plan *plan, ma_image_plan *ip, ma_error *err)
 }
 
 /* What the tags point at: the digest the build pushes, or merge's digests. */
-static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, ma_image_plan *ip, ma_error *err)
+static int plan_sources(const ma_plan_inputs *in, const ma_plan *plan, const ma_component *c, ma_image_plan *ip,
+                        ma_error *err)
 {
+    if (plan->req.mode == MA_MODE_PROMOTE)
+        return ma_promote_source(&plan->req, plan->req.registry, c->image, &ip->sources, err);
     if (plan->req.mode != MA_MODE_MERGE)
         return ma_strlist_pushf(&ip->sources, "%s@%s", ip->image, MA_PLAN_DIGEST) ? ma_nomem(err) : 0;
     ma_merge_inputs m = {.component = ip->component, .image = ip->image, .platforms = &ip->platforms,
@@ -177,10 +185,11 @@ static int plan_image(const ma_plan_inputs *in, const ma_plan *plan, const ma_co
     if (!ip->component || !ip->dockerfile || !ip->context || ma_strlist_extend(&ip->platforms, platforms) ||
         plan_tags(plan, ip) || plan_files(in, plan, c, ip))
         return ma_nomem(err);
-    if (plan_labels(in, plan, c, ip, err) != 0 || plan_sources(in, plan, ip, err) != 0 ||
+    if (plan_labels(in, plan, c, ip, err) != 0 || plan_sources(in, plan, c, ip, err) != 0 ||
         plan_signing(plan, ip, err) != 0)
         return -1;
-    int rc = plan->req.mode != MA_MODE_MERGE && ma_buildcmd_build_argv(in, plan, c, ip);
+    int rc = plan->req.mode != MA_MODE_MERGE && plan->req.mode != MA_MODE_PROMOTE &&
+             ma_buildcmd_build_argv(in, plan, c, ip);
     return rc ? ma_nomem(err) : 0;
 }
 
@@ -274,6 +283,8 @@ static int check_mode_inputs(const ma_plan_inputs *in, ma_plan_mode mode, ma_err
         return ma_fail(err, MA_ERR_INPUT, "--digest-dir goes with --push-by-digest (or with `angreal build merge`)");
     if (check_attestation_inputs(in, mode, err) != 0 || check_sign_inputs(in, mode, err) != 0)
         return -1;
+    if (mode == MA_MODE_PROMOTE && ma_promote_check(&in->req, err) != 0)
+        return -1;
     const char *cache[] = {in->req.cache_from, in->req.cache_to}, *flag[] = {"--cache-from", "--cache-to"};
     for (size_t i = 0; i < 2; i++)
         if (cache[i] != NULL && cache[i][strspn(cache[i], " ")] == '\0')
@@ -321,8 +332,10 @@ static int plan_fill(const ma_plan_inputs *in, ma_plan *out, ma_strlist *platfor
     out->tag_policy = in->tag_policy != NULL ? *in->tag_policy : cfg->tag_policy;
     out->revision = ma_strdup(in->revision);
     if (ma_request_copy(&out->req, &settled) != 0 || (in->revision && !out->revision) ||
-        ma_strlist_extend(&out->tags, in->tags))
+        (mode != MA_MODE_PROMOTE && ma_strlist_extend(&out->tags, in->tags)))
         return ma_nomem(err);
+    if (mode == MA_MODE_PROMOTE && ma_promote_tags(in->tags, out->tag_policy.version_prefix, &out->tags, err) != 0)
+        return -1;
     if (out->req.builder[0] == '\0')
         return ma_fail(err, MA_ERR_INPUT, "empty --builder: name a buildx builder");
     for (size_t i = 0; i < out->tags.len; i++)

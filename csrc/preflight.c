@@ -358,7 +358,8 @@ int ma_preflight_begin(const ma_plan *plan, const ma_preflight_options *opt, FIL
                        ma_preflight_pending *p, ma_error *err)
 {
     ma_execgroup_init(&p->group);
-    int merge = plan->req.mode == MA_MODE_MERGE; /* builds nothing: no Dockerfile, no builder */
+    /* a merge and a promotion build nothing: no Dockerfile, no builder */
+    int merge = plan->req.mode == MA_MODE_MERGE || plan->req.mode == MA_MODE_PROMOTE;
     if (!merge && check_files(plan, err) != 0)
         return -1;
     const char *version[] = {"docker", "buildx", "version", NULL};
@@ -382,7 +383,7 @@ int ma_preflight_end(const ma_plan *plan, const ma_preflight_options *opt, FILE 
     int rc = ma_execgroup_wait(&p->group, intr, err);
     if (rc == 0)
         rc = judge_buildx(&p->group.execs[0], err);
-    if (rc == 0 && plan->req.mode != MA_MODE_MERGE &&
+    if (rc == 0 && plan->req.mode != MA_MODE_MERGE && plan->req.mode != MA_MODE_PROMOTE &&
         resolve_builder(plan, opt, log, intr, &p->group.execs[1], builder, err) != 0) {
         ma_builder_info_free(builder);
         rc = -1;

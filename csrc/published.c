@@ -13,7 +13,8 @@ void ma_published_free(ma_published *p)
         return;
     free(p->revision);
     free(p->version);
-    p->revision = p->version = NULL;
+    free(p->created);
+    p->revision = p->version = p->created = NULL;
     ma_strlist_free(&p->platforms);
 }
 
@@ -52,7 +53,8 @@ int ma_published_from_manifest(const char *ref, const char *digest, const char *
     }
     cJSON *root = cJSON_ParseWithLength(raw, len);
     const cJSON *annotations = cJSON_GetObjectItemCaseSensitive(root, "annotations");
-    int rc = take(annotations, MA_LABEL_REVISION, &out->revision) | take(annotations, MA_LABEL_VERSION, &out->version);
+    int rc = take(annotations, MA_LABEL_REVISION, &out->revision) | take(annotations, MA_LABEL_VERSION, &out->version) |
+             take(annotations, MA_LABEL_CREATED, &out->created);
     cJSON_Delete(root);
     if (rc != 0) {
         ma_published_free(out);
@@ -81,7 +83,8 @@ int ma_published_take_config(ma_published *p, const char *raw, size_t len)
 {
     cJSON *root = cJSON_ParseWithLength(raw, len);
     int rc = take(config_labels(root), MA_LABEL_REVISION, &p->revision) |
-             take(config_labels(root), MA_LABEL_VERSION, &p->version);
+             take(config_labels(root), MA_LABEL_VERSION, &p->version) |
+             take(config_labels(root), MA_LABEL_CREATED, &p->created);
     cJSON_Delete(root);
     return rc ? -1 : 0;
 }

@@ -14,11 +14,13 @@
 
 #define MA_LABEL_REVISION "org.opencontainers.image.revision"
 #define MA_LABEL_VERSION "org.opencontainers.image.version"
+#define MA_LABEL_CREATED "org.opencontainers.image.created"
 
 typedef struct {
     char digest[MA_DIGEST_MAX]; /* the index (or single manifest) the tag names */
     char *revision;             /* the commit it was made from, or NULL when it does not say */
     char *version;              /* its version, or NULL */
+    char *created;              /* when it was made (RFC 3339: the commit time, or SOURCE_DATE_EPOCH), or NULL */
     ma_strlist platforms;       /* the platform images of the index (attestations aside); empty for one manifest */
 } ma_published;
 

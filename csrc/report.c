@@ -38,9 +38,12 @@ void ma_report_spelling(FILE *out, const ma_plan *plan)
 
 void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
 {
-    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", plan->req.mode == MA_MODE_MERGE ? "tagged" : "built",
+    int tags_only = plan->req.mode == MA_MODE_MERGE || plan->req.mode == MA_MODE_PROMOTE;
+    fprintf(out, "Plan (dry run, nothing is %s): %zu image%s, ", tags_only ? "tagged" : "built",
             plan->nimages, plan->nimages == 1 ? "" : "s");
-    if (plan->req.mode == MA_MODE_MERGE)
+    if (plan->req.mode == MA_MODE_PROMOTE)
+        fprintf(out, "promotion of %s (nothing built)\n", plan->req.promote_from);
+    else if (plan->req.mode == MA_MODE_MERGE)
         fprintf(out, "merge of the digests in %s\n", plan->req.digest_dir);
     else if (plan->req.mode == MA_MODE_BY_DIGEST)
         fprintf(out, "push by digest (no tags), builder %s\n", plan->req.builder);
@@ -61,6 +64,8 @@ void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
         fputs(")\n", out);
         for (size_t t = 0; t < ip->refs.len; t++)
             fprintf(out, "  %s\n", ip->refs.items[t]);
+        if (plan->req.mode == MA_MODE_PROMOTE)
+            fprintf(out, "  GET %s (it must hold every platform)\n", ip->sources.items[0]);
         if (plan->req.push)
             for (size_t t = 0; t < ip->immutable_tags.len; t++)
                 registry_line(out, "GET", ip->image, ip->immutable_tags.items[t], NULL);
@@ -84,6 +89,9 @@ void ma_report_plan(FILE *out, const ma_plan *plan, const char *const *digests)
                 "each platform once; %s stands for its digest.\n", MA_PLAN_DIGEST);
     else if (plan->req.mode == MA_MODE_BY_DIGEST)
         fprintf(out, "\n%s stands for the run's temporary directory.\n", MA_PLAN_RUN_DIR);
+    else if (plan->req.mode == MA_MODE_PROMOTE)
+        fprintf(out, "\n%s stands for the source's digest: its index goes under the tags byte for byte (its blobs "
+                "mounted or copied first when it is in another repository).\n", MA_PLAN_DIGEST);
     else if (plan->req.push)
         fprintf(out, "\n%s and %s stand for the run's temporary directory and the digest the build pushes.\n",
                 MA_PLAN_RUN_DIR, MA_PLAN_DIGEST);

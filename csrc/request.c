@@ -16,6 +16,7 @@ static const size_t TEXT_FIELDS[] = {
     offsetof(ma_request, provenance),  offsetof(ma_request, sign_key),    offsetof(ma_request, version_prefix),
     offsetof(ma_request, sha_tag),     offsetof(ma_request, major_zero),  offsetof(ma_request, latest),
     offsetof(ma_request, schedule_tag),
+    offsetof(ma_request, promote_from), offsetof(ma_request, promote_registry),
 };
 
 #define NTEXT (sizeof TEXT_FIELDS / sizeof TEXT_FIELDS[0])

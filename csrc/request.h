@@ -13,7 +13,8 @@ typedef enum {
     MA_MODE_LOCAL = 0,     /* build one platform and --load it */
     MA_MODE_PUSH = 1,      /* build every platform, push by digest, then tag */
     MA_MODE_BY_DIGEST = 2, /* build one platform, push by digest, record it: no tags */
-    MA_MODE_MERGE = 3      /* tag an index made of recorded digests: no build */
+    MA_MODE_MERGE = 3,     /* tag an index made of recorded digests: no build */
+    MA_MODE_PROMOTE = 4    /* put a published index's bytes under a release's tags: no build */
 } ma_plan_mode;
 
 typedef struct {
@@ -44,6 +45,8 @@ typedef struct {
     int sign;                 /* --sign */
     const char *sign_key;     /* --sign-key (NULL: keyless in GitHub Actions) */
     int sign_offline;         /* --sign-offline */
+    const char *promote_from; /* promote: --from, the source's tag (sha-abc1234) or @sha256:<digest> */
+    const char *promote_registry; /* promote: --from-registry, where the source is (NULL: the registry) */
 } ma_request;
 
 /* Copy src into dst, every string duplicated, so dst outlives the caller's

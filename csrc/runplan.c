@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "digestdir.h"
+#include "gitancestry.h"
 #include "interrupt.h"
 #include "monoclock.h"
 #include "preflight.h"
@@ -27,6 +28,25 @@ static int record_digests(const ma_plan *plan, const ma_image_run *runs, int rc,
     return rc;
 }
 
+/* The git question of the forward-only rule, asked of the project's checkout. */
+static int ancestry_in_project(void *ctx, const char *ours, const char *theirs, ma_ancestry *out, ma_error *err)
+{
+    const char *dir = ctx;
+    return ma_git_ancestry(dir != NULL ? dir : ".", ours, theirs, out, err);
+}
+
+/* The created time this run records (org.opencontainers.image.created), from the image's annotations or labels. */
+static const char *recorded_created(const ma_image_plan *ip)
+{
+    static const char key[] = "org.opencontainers.image.created=";
+    const ma_strlist *lists[] = {&ip->annotations, &ip->labels};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->len; i++)
+            if (strncmp(lists[l]->items[i], key, sizeof key - 1) == 0)
+                return lists[l]->items[i] + sizeof key - 1;
+    return NULL;
+}
+
 static int init_runs(const ma_plan *plan, const ma_run_options *opt, ma_image_run **out, ma_error *err)
 {
     ma_image_run *runs = calloc(plan->nimages ? plan->nimages : 1, sizeof *runs);
@@ -40,6 +60,10 @@ static int init_runs(const ma_plan *plan, const ma_run_options *opt, ma_image_ru
         runs[i].job.push_by_tag = plan->req.push_by_tag;
         runs[i].job.sign = &plan->sign;
         runs[i].job.sign_envp = opt->cosign_envp;
+        runs[i].job.force_move = opt->force_move;
+        runs[i].job.created = recorded_created(&plan->images[i]);
+        runs[i].job.ancestry = ancestry_in_project;
+        runs[i].job.ancestry_ctx = (void *)plan->req.project_dir;
     }
     *out = runs;
     return 0;
@@ -192,7 +216,8 @@ int ma_run_plan_check(const ma_plan *plan, const ma_image_run *runs, ma_error *e
     return ma_fail(err, MA_ERR_BUILD, "%zu of %zu image%s did not %s%s", failed, plan->nimages,
                    plan->nimages == 1 ? "" : "s",
                    plan->req.mode == MA_MODE_LOCAL ? "build" : plan->req.mode == MA_MODE_BY_DIGEST ? "push" : "publish",
-                   plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE
+                   plan->req.mode == MA_MODE_PUSH || plan->req.mode == MA_MODE_MERGE ||
+                           plan->req.mode == MA_MODE_PROMOTE
                        ? "; no tag was moved for any image that did not publish" : "");
 }
 

@@ -26,6 +26,7 @@ typedef struct {
     int rawjson;             /* builds run with `--progress rawjson` (read into each run's `build`) */
     const char *const *cosign_envp; /* cosign's: envp plus COSIGN_PASSWORD, which no docker process sees */
     int oidc;                /* GitHub Actions may hand out an OIDC token (keyless signing) */
+    int force_move;          /* --force-move: branch and pr-N tags move even when they name a newer commit */
 } ma_run_options;
 
 /* Preflight may pick another builder than the plan names (the configured one

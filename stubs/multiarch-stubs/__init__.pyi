@@ -269,6 +269,9 @@ def plan(
     major_zero: Optional[Union[bool, str]] = None,
     latest: Optional[Union[bool, str]] = None,
     schedule_tag: Optional[str] = None,
+    from_: Optional[str] = None,
+    from_registry: Optional[str] = None,
+    promote: bool = False,
 ) -> Plan:
     """The build plan for ``component`` (``"broker"``, ``"agent"``, ``"ui"`` or ``"all"``).
 
@@ -301,6 +304,7 @@ def cli(
     jobs: Optional[Union[int, str]] = None,
     retries: Optional[Union[int, str]] = None,
     allow_overwrite: bool = False,
+    force_move: bool = False,
     username: Optional[str] = None,
     retry_backoff_ms: int = 0,
     merge: bool = False,
@@ -320,6 +324,9 @@ def cli(
     major_zero: Optional[Union[bool, str]] = None,
     latest: Optional[Union[bool, str]] = None,
     schedule_tag: Optional[str] = None,
+    from_: Optional[str] = None,
+    from_registry: Optional[str] = None,
+    promote: bool = False,
 ) -> int:
     """Run ``angreal build multi-arch`` (``merge=True``: ``angreal build merge``) and return
     its exit status.
@@ -364,6 +371,7 @@ def publish(
     jobs: Optional[Union[int, str]] = None,
     retries: Optional[Union[int, str]] = None,
     allow_overwrite: bool = False,
+    force_move: bool = False,
     username: Optional[str] = None,
     retry_backoff_ms: int = 0,
     merge: bool = False,
@@ -383,6 +391,9 @@ def publish(
     major_zero: Optional[Union[bool, str]] = None,
     latest: Optional[Union[bool, str]] = None,
     schedule_tag: Optional[str] = None,
+    from_: Optional[str] = None,
+    from_registry: Optional[str] = None,
+    promote: bool = False,
 ) -> RunResult:
     """Run as :func:`cli` does, with the same options, and return the result as plain data.
 
@@ -396,6 +407,49 @@ def publish(
     :class:`RunResult`) when any image failed or the environment did, and
     ``KeyboardInterrupt`` on Ctrl-C or SIGTERM once the builds it started are stopped.
     The GIL is released while the builds run.
+    """
+
+
+def promote(
+    component: Optional[str],
+    tag: Optional[str] = "dev",
+    registry: Optional[str] = None,
+    platforms: Optional[str] = None,
+    push: bool = False,
+    dry_run: bool = False,
+    json: bool = False,
+    *,
+    from_: Optional[str] = None,
+    from_registry: Optional[str] = None,
+    repo: Optional[str] = None,
+    config: Optional[str] = None,
+    builder: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    jobs: Optional[Union[int, str]] = None,
+    retries: Optional[Union[int, str]] = None,
+    allow_overwrite: bool = False,
+    force_move: bool = False,
+    username: Optional[str] = None,
+    retry_backoff_ms: int = 0,
+    progress: Optional[str] = None,
+    sign: bool = False,
+    sign_key: Optional[str] = None,
+    sign_offline: bool = False,
+    tag_prefix: Optional[str] = None,
+    version_prefix: Optional[str] = None,
+    major_zero: Optional[Union[bool, str]] = None,
+    latest: Optional[Union[bool, str]] = None,
+) -> RunResult:
+    """``angreal build promote``: put a tested image's index under a release's tags, unchanged.
+
+    ``from_`` names the tested image: its tag (``sha-abc1234``) or ``@sha256:<digest>``, in
+    ``from_registry`` (default: ``registry``).  Nothing is built: the source index must hold
+    every platform (``platforms``, default the configured ones), each immutable tag must be
+    absent or at the source's digest (else it is refused before anything moves), the digest is
+    signed first with ``sign``, then the index's exact bytes go under the immutable tags, then
+    the aliases (forward-only).  From another repository of the same registry the blobs are
+    mounted, from another registry copied (each digest checked).  It is :func:`publish` with
+    ``promote=True``: the same other keywords and the same :class:`RunResult`.
     """
 
 
