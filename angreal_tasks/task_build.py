@@ -1,4 +1,5 @@
-"""angreal tasks: `angreal build multi-arch <component>` and `angreal build merge <component>`.
+"""angreal tasks: `angreal build multi-arch <component>`, `angreal build merge <component>` and
+`angreal build prune <component>`.
 
 Copy this file into a project's `.angreal/` directory (the `multiarch`
 extension must be installed: `pip install <path to this repository>`).
@@ -74,3 +75,17 @@ merge = build()(angreal.command(
     name="merge",
     about="Tag one multi-platform index made of the digests `multi-arch --push-by-digest` recorded",
 )(_declare("merge", _merge)))
+
+
+def _prune(**options):
+    multiarch = _extension()
+    if multiarch is None:
+        return 1
+    return multiarch.prune_cli(repo=_project_root(), **options)
+
+
+prune = build()(angreal.command(
+    name="prune",
+    about="Delete what no kept tag reaches (a pull request's images, old sha- tags, untagged versions); "
+          "reports only without --yes",
+)(_declare("prune", _prune)))

@@ -28,6 +28,12 @@ typedef struct {
     const char *const *spawn_envp; /* the environment docker runs in: a copy the binding made while it
                                     * held the GIL (NULL: `environ`, for callers with no other threads) */
     const char *progress;    /* --progress auto|tty|plain (NULL: auto), see console.h */
+    /* angreal build prune (prunecli.h) */
+    const char *prune_pr;    /* --pr N: let pr-N go */
+    int prune_untagged;      /* --untagged */
+    const char *keep_sha;    /* --keep-sha N */
+    int yes;                 /* --yes: delete (else report only) */
+    const char *api;         /* --api auto|oci|github (NULL: auto) */
 } ma_cli_options;
 
 typedef enum {
@@ -46,7 +52,9 @@ enum {
     MA_OPT_RUN = 1 << 2,   /* multiarch.cli() and multiarch.publish() */
     MA_OPT_PLAN = 1 << 3,  /* multiarch.plan() */
     MA_OPT_TAGS = 1 << 4,  /* multiarch.compute_tags() */
-    MA_OPT_REQUIRED = 1 << 5 /* on the command line: required (a positional when flag is NULL) */
+    MA_OPT_REQUIRED = 1 << 5, /* on the command line: required (a positional when flag is NULL) */
+    MA_OPT_PRUNE = 1 << 6,    /* angreal build prune */
+    MA_OPT_PRUNE_PY = 1 << 7  /* multiarch.prune() and prune_cli() (the command's rows carry it too) */
 };
 
 typedef struct {
