@@ -135,7 +135,7 @@ static const char *kind_of(const ma_repograph *g, size_t i)
     for (size_t t = 0; t < g->tags.len; t++)
         if (strcmp(g->tag_digests.items[t], o->digest) == 0) {
             if (ma_cosign_tag_subject(g->tags.items[t], subject))
-                return strstr(g->tags.items[t], ".sig") != NULL ? "signature" : "attestation";
+                return strstr(g->tags.items[t], ".sig") != NULL ? "signature" : "cosign-attestation";
             if (strncmp(g->tags.items[t], "buildcache", 10) == 0)
                 return "cache";
         }
@@ -285,7 +285,7 @@ static int freed_blobs(walk *w, ma_prune_decision *out)
  * kept-looking object pointing at a deleted one. */
 static int rank(const char *kind)
 {
-    return strcmp(kind, "signature") == 0 || strcmp(kind, "attestation") == 0 || strcmp(kind, "referrer") == 0 ? 0
+    return strcmp(kind, "signature") == 0 || strcmp(kind, "cosign-attestation") == 0 || strcmp(kind, "referrer") == 0 ? 0
            : strcmp(kind, "index") == 0 || strcmp(kind, "cache") == 0                                          ? 1
                                                                                                                : 2;
 }

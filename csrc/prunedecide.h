@@ -20,7 +20,8 @@ typedef struct {
 
 typedef struct {
     size_t object;    /* in the graph's objects */
-    const char *kind; /* "index", "manifest", "attestation", "signature", "referrer", "cache" */
+    const char *kind; /* "index", "manifest", "attestation" (an index's attestation manifest), "signature"
+                         and "cosign-attestation" (cosign's .sig and .att/.sbom tags), "referrer", "cache" */
     char *why;        /* kept: the tag that reaches it; going: the tag let go, or "untagged" */
 } ma_prune_item;
 
