@@ -1,6 +1,5 @@
 #include "prunecli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,39 +10,22 @@
 #include "prunereport.h"
 #include "report.h"
 
-/* A whole number in [lo, hi] from an option's text (NULL: fallback). */
-static int count_arg(const char *text, const char *flag, long lo, long hi, long fallback, long *out, ma_error *err)
-{
-    if (text == NULL) {
-        *out = fallback;
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (text[0] == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
-        return ma_fail(err, MA_ERR_INPUT, "invalid %s '%s': expected a whole number from %ld to %ld", flag, text, lo,
-                       hi);
-    *out = v;
-    return 0;
-}
-
 /* The request from the options, the images from the plan the same options make. */
 static int prune_request(const ma_cli_options *opt, ma_prune_request *req, ma_strlist *images, char *pr,
                          size_t pr_size, ma_error *err)
 {
-    long pr_number = 0, keep = -1, retries = 0;
-    if (count_arg(opt->prune_pr, "--pr", 1, 1000000000L, 0, &pr_number, err) != 0 ||
-        count_arg(opt->keep_sha, "--keep-sha", 0, 100000, -1, &keep, err) != 0 ||
-        count_arg(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &retries, err) != 0)
+    int pr_number = 0, keep = -1, retries = 0;
+    if (ma_parse_count(opt->prune_pr, "--pr", 1, 1000000000, 0, &pr_number, err) != 0 ||
+        ma_parse_count(opt->keep_sha, "--keep-sha", 0, 100000, -1, &keep, err) != 0 ||
+        ma_parse_count(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &retries, err) != 0)
         return -1;
     if (opt->prune_pr == NULL && !opt->prune_untagged && opt->keep_sha == NULL)
         return ma_fail(err, MA_ERR_INPUT, "nothing to let go: give --pr N, --untagged or --keep-sha N");
-    snprintf(pr, pr_size, "%ld", pr_number);
+    snprintf(pr, pr_size, "%d", pr_number);
     *req = (ma_prune_request){.images = images,
                               .rules = {opt->prune_pr != NULL ? pr : NULL, opt->prune_untagged, keep},
                               .yes = opt->yes,
-                              .retries = (int)retries,
+                              .retries = retries,
                               .backoff_ms = opt->backoff_ms != 0 ? (int)opt->backoff_ms : MA_DEFAULT_BACKOFF_MS,
                               .envp = opt->req.envp};
     if (ma_prune_api_parse(opt->api, &req->api, err) != 0)

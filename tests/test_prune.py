@@ -1,6 +1,6 @@
 """`angreal build prune` and multiarch.prune() against a real registry the
-tests start themselves (docker-registry with deletes enabled, never the shared
-one), holding small images written straight through the distribution API
+tests start themselves (support/fixtures.py's `registry`: docker-registry with
+deletes enabled, never the shared one), holding small images written straight through the distribution API
 (support/ocipush.py: exact shapes, fast).  The real-stack publish-and-prune is
 in test_real_prune.py; the GitHub Packages backend in test_prune_github.py."""
 
@@ -16,18 +16,8 @@ from support.registry import Registry
 pytestmark = pytest.mark.real
 
 
-@pytest.fixture(scope="module")
-def own_registry():
-    reg = Registry()
-    reg.start()
-    try:
-        yield reg
-    finally:
-        reg.cleanup()
-
-
 @pytest.fixture
-def ns(own_registry):
+def ns(registry):
     return f"p-{uuid.uuid4().hex[:8]}"
 
 
@@ -50,15 +40,15 @@ def make_history(reg, ns):
                "pr": pr, "pr_children": pr_children, "main_sig": p.sign(main), "pr_sig": p.sign(pr)}
 
 
-def test_pr_prune_reports_then_deletes_exactly_that(project, own_registry, ns):
-    p, h = make_history(own_registry, ns)
+def test_pr_prune_reports_then_deletes_exactly_that(project, registry, ns):
+    p, h = make_history(registry, ns)
     # pr-15's amd64 manifest is main's too: it stays, and so does pr-15's attestation of it (an
     # attestation manifest of a kept manifest is kept, whichever index lists it)
     amd, arm, amd_att, arm_att = h["pr_children"]
     pr_only = [h["pr"], arm, arm_att, h["pr_sig"]]
     kept = [h["main"], h["main_sig"], amd_att] + h["main_children"]
 
-    report = prune(project, own_registry, ns, "--pr", "15", "--json")
+    report = prune(project, registry, ns, "--pr", "15", "--json")
     assert report.returncode == 0, report.stderr
     doc = json.loads(report.stdout)
     (repo,) = doc["repositories"]
@@ -77,7 +67,7 @@ def test_pr_prune_reports_then_deletes_exactly_that(project, own_registry, ns):
     assert all(p.exists(d["digest"]) for d in pr_only + kept)
     assert "pr-15" in p.tags()
 
-    done = prune(project, own_registry, ns, "--pr", "15", "--yes", "--json")
+    done = prune(project, registry, ns, "--pr", "15", "--yes", "--json")
     assert done.returncode == 0, done.stderr
     ddoc = json.loads(done.stdout)["repositories"][0]
     assert sorted(ddoc["deleted"]) == sorted(d["digest"] for d in repo["delete"])
@@ -88,31 +78,31 @@ def test_pr_prune_reports_then_deletes_exactly_that(project, own_registry, ns):
     assert p.tags() == sorted(["main", h["main"]["digest"].replace(":", "-") + ".sig"])
 
 
-def test_the_text_report_and_the_step_summary(project, own_registry, ns, tmp_path):
-    p, h = make_history(own_registry, ns)
+def test_the_text_report_and_the_step_summary(project, registry, ns, tmp_path):
+    p, h = make_history(registry, ns)
     summary = tmp_path / "summary.md"
-    r = prune(project, own_registry, ns, "--pr", "15", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    r = prune(project, registry, ns, "--pr", "15", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert r.returncode == 0, r.stderr
     assert f"keep  {h['main_children'][0]['digest']}  manifest     main" in r.stdout
     assert f"goes  {h['pr']['digest']}  index        pr-15" in r.stdout
     assert "report only: 4 objects" in r.stdout and "--yes" in r.stdout
     text = summary.read_text()
     assert "### Prune (report only: nothing deleted)" in text
-    row = next(line for line in text.splitlines() if line.startswith(f"| `{own_registry.host}/{repo_of(ns)}` |"))
+    row = next(line for line in text.splitlines() if line.startswith(f"| `{registry.host}/{repo_of(ns)}` |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:3] == ["7", "4"] and sorted(cells[3].split(", ")) == \
         sorted(["pr-15", h["pr"]["digest"].replace(":", "-") + ".sig"]) and cells[4].endswith("KiB")
-    r = prune(project, own_registry, ns, "--pr", "15", "--yes", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    r = prune(project, registry, ns, "--pr", "15", "--yes", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert r.returncode == 0 and "deleted 4 objects" in r.stdout
     assert f"gone  {h['pr']['digest']}" in r.stdout
 
 
-def test_keep_sha_by_the_commit_time_the_index_records(project, own_registry, ns):
-    p = Pusher(own_registry.url, repo_of(ns))
+def test_keep_sha_by_the_commit_time_the_index_records(project, registry, ns):
+    p = Pusher(registry.url, repo_of(ns))
     times = {"sha-aaaaaaa": "2026-03-01T10:00:00Z", "sha-bbbbbbb": "2026-01-01T10:00:00Z",
              "sha-ccccccc": "2026-02-01T10:00:00Z"}
     made = {t: p.release(t, t, created=c)[0] for t, c in times.items()}
-    r = prune(project, own_registry, ns, "--keep-sha", "1", "--yes", "--json")
+    r = prune(project, registry, ns, "--keep-sha", "1", "--yes", "--json")
     assert r.returncode == 0, r.stderr
     repo = json.loads(r.stdout)["repositories"][0]
     assert sorted(repo["tags_removed"]) == ["sha-bbbbbbb", "sha-ccccccc"]
@@ -120,32 +110,32 @@ def test_keep_sha_by_the_commit_time_the_index_records(project, own_registry, ns
     assert p.exists(made["sha-aaaaaaa"]["digest"]) and not p.exists(made["sha-ccccccc"]["digest"])
 
 
-def test_the_python_api(project, own_registry, ns):
-    p, h = make_history(own_registry, ns)
-    result = multiarch.prune("broker", pr=15, registry=f"{own_registry.host}/{ns}", repo=str(project.path))
+def test_the_python_api(project, registry, ns):
+    p, h = make_history(registry, ns)
+    result = multiarch.prune("broker", pr=15, registry=f"{registry.host}/{ns}", repo=str(project.path))
     assert result["ok"] and not result["deleted"]
     assert len(result["repositories"][0]["delete"]) == 4 and p.exists(h["pr"]["digest"])
     with pytest.raises(ValueError, match="nothing to let go"):
-        multiarch.prune("broker", registry=f"{own_registry.host}/{ns}", repo=str(project.path))
+        multiarch.prune("broker", registry=f"{registry.host}/{ns}", repo=str(project.path))
     with pytest.raises(ValueError, match="invalid --pr 'x'"):
-        multiarch.prune("broker", pr="x", registry=f"{own_registry.host}/{ns}", repo=str(project.path))
+        multiarch.prune("broker", pr="x", registry=f"{registry.host}/{ns}", repo=str(project.path))
     with pytest.raises(TypeError, match="unexpected keyword argument 'push'"):
         multiarch.prune("broker", push=True)
 
 
-def test_bad_input_is_a_usage_error(project, own_registry, ns):
-    r = prune(project, own_registry, ns)
+def test_bad_input_is_a_usage_error(project, registry, ns):
+    r = prune(project, registry, ns)
     assert r.returncode == 2 and r.stderr.strip() == \
         "error: nothing to let go: give --pr N, --untagged or --keep-sha N"
-    r = prune(project, own_registry, ns, "--pr", "15", "--api", "ftp")
+    r = prune(project, registry, ns, "--pr", "15", "--api", "ftp")
     assert r.returncode == 2 and "unknown --api 'ftp'" in r.stderr and "Traceback" not in r.stderr
     r = project.angreal("build", "prune", "db", "--pr", "1")
     assert r.returncode == 2 and "unknown component 'db'" in r.stderr
 
 
-def test_untagged_on_a_registry_that_cannot_list_them(project, own_registry, ns):
-    p, h = make_history(own_registry, ns)
-    r = prune(project, own_registry, ns, "--untagged", "--yes", "--json")
+def test_untagged_on_a_registry_that_cannot_list_them(project, registry, ns):
+    p, h = make_history(registry, ns)
+    r = prune(project, registry, ns, "--untagged", "--yes", "--json")
     assert r.returncode == 0, r.stderr
     repo = json.loads(r.stdout)["repositories"][0]
     assert repo["deleted"] == [] and any("lists tags only" in n for n in repo["notes"])

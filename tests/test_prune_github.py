@@ -15,22 +15,11 @@ import pytest
 import multiarch
 from support.ghpackages import GitHubPackagesStandIn
 from support.ocipush import Pusher
-from support.registry import Registry
 
 pytestmark = pytest.mark.real
 
 TOKEN = "ghs_" + uuid.uuid4().hex   # never printed
 VERSIONS = 250
-
-
-@pytest.fixture(scope="module")
-def own_registry():
-    reg = Registry()
-    reg.start()
-    try:
-        yield reg
-    finally:
-        reg.cleanup()
 
 
 @pytest.fixture
@@ -76,20 +65,20 @@ def make_package(reg, owner):
 
 
 @pytest.fixture(scope="module")
-def package(own_registry):
+def package(registry):
     """One package for the module: the failing-page test (which must delete
     nothing) runs on it first, then the untagged prune."""
     owner = f"org-{uuid.uuid4().hex[:8]}"
-    p, kept, every = make_package(own_registry, owner)
+    p, kept, every = make_package(registry, owner)
     return owner, p, kept, every
 
 
-def test_a_page_that_fails_midway_deletes_nothing(project, own_registry, package):
+def test_a_page_that_fails_midway_deletes_nothing(project, registry, package):
     owner, p, kept, every = package
-    with GitHubPackagesStandIn(own_registry, owner, token=TOKEN, fail_page=2) as gh:
+    with GitHubPackagesStandIn(registry, owner, token=TOKEN, fail_page=2) as gh:
         with pytest.raises(multiarch.Error, match=r"page 2\): HTTP 500") as info:
             multiarch.prune("broker", untagged=True, yes=True, api="github", retries=1, retry_backoff_ms=1,
-                            registry=f"{own_registry.host}/{owner}", repo=str(project.path), env=env_for(gh))
+                            registry=f"{registry.host}/{owner}", repo=str(project.path), env=env_for(gh))
         repo = info.value.result["repositories"][0]
         assert repo["read"] is False and repo["deleted"] == [] and "page 2" in repo["error"]
         assert not [r for r in gh.requests if r[0] == "DELETE"]
@@ -100,11 +89,11 @@ def test_a_page_that_fails_midway_deletes_nothing(project, own_registry, package
     assert all(p.exists(d) for d in every)
 
 
-def test_untagged_pages_past_100_and_deletes_only_the_unreachable(project, own_registry, package):
+def test_untagged_pages_past_100_and_deletes_only_the_unreachable(project, registry, package):
     owner, p, kept, every = package
-    with GitHubPackagesStandIn(own_registry, owner, token=TOKEN) as gh:
+    with GitHubPackagesStandIn(registry, owner, token=TOKEN) as gh:
         assert len(gh.versions(p.repo)) == VERSIONS
-        args = ("build", "prune", "broker", "--registry", f"{own_registry.host}/{owner}", "--api", "github",
+        args = ("build", "prune", "broker", "--registry", f"{registry.host}/{owner}", "--api", "github",
                 "--untagged", "--json")
         report = project.angreal(*args, env=env_for(gh))
         assert report.returncode == 0, report.stderr
@@ -129,12 +118,12 @@ def test_untagged_pages_past_100_and_deletes_only_the_unreachable(project, own_r
                               [t for t in p.tags() if t.endswith(".sig")])
 
 
-def test_a_user_package_and_a_pull_request(project, own_registry, owner):
-    p = Pusher(own_registry.url, f"{owner}/team/brokkr-broker")
+def test_a_user_package_and_a_pull_request(project, registry, owner):
+    p = Pusher(registry.url, f"{owner}/team/brokkr-broker")
     main, main_children = p.release("main", "main")
     pr, pr_children = p.release("pr-7", "pr-7")
-    with GitHubPackagesStandIn(own_registry, owner, kind="users", token=TOKEN) as gh:
-        r = project.angreal("build", "prune", "broker", "--registry", f"{own_registry.host}/{owner}/team",
+    with GitHubPackagesStandIn(registry, owner, kind="users", token=TOKEN) as gh:
+        r = project.angreal("build", "prune", "broker", "--registry", f"{registry.host}/{owner}/team",
                             "--api", "github", "--pr", "7", "--yes", env=env_for(gh))
         assert r.returncode == 0, r.stderr
         assert "deleted 5 objects" in r.stdout
@@ -146,11 +135,11 @@ def test_a_user_package_and_a_pull_request(project, own_registry, owner):
     assert p.tags() == ["main"]
 
 
-def test_token_problems(project, own_registry, owner):
-    p = Pusher(own_registry.url, f"{owner}/brokkr-broker")
+def test_token_problems(project, registry, owner):
+    p = Pusher(registry.url, f"{owner}/brokkr-broker")
     p.release("main", "main")
-    with GitHubPackagesStandIn(own_registry, owner, token=TOKEN) as gh:
-        args = ("build", "prune", "broker", "--registry", f"{own_registry.host}/{owner}", "--api", "github",
+    with GitHubPackagesStandIn(registry, owner, token=TOKEN) as gh:
+        args = ("build", "prune", "broker", "--registry", f"{registry.host}/{owner}", "--api", "github",
                 "--untagged", "--retries", "0")
         r = project.angreal(*args, env={"GITHUB_API_URL": gh.url})
         assert r.returncode == 2 and "needs GITHUB_TOKEN" in r.stderr

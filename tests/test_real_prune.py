@@ -1,7 +1,8 @@
 """`angreal build prune` on the real stack: releases built by buildx on the
 remote builder (two platforms, provenance attestations, a cosign-signed
-release) into a registry this module starts itself with deletes enabled
-(never the shared one), then `--pr 15` reported and deleted."""
+release) into the registry the tests start themselves with deletes enabled
+(support/fixtures.py's `registry`, never the shared one), then `--pr 15`
+reported and deleted."""
 
 import json
 import subprocess
@@ -11,30 +12,9 @@ import pytest
 
 from support.project import clean_env
 from support.realrun import PLATFORMS, image, multi_arch
-from support.registry import Registry
+from test_real_sign import PASSWORD, cosign_verify, key_pair  # noqa: F401 (key_pair: a fixture)
 
 pytestmark = pytest.mark.real
-
-PASSWORD = "pw-" + uuid.uuid4().hex
-
-
-@pytest.fixture(scope="module")
-def own_registry():
-    reg = Registry()
-    reg.start()
-    try:
-        yield reg
-    finally:
-        reg.cleanup()
-
-
-@pytest.fixture
-def key_pair(tmp_path):
-    d = tmp_path / "keys"
-    d.mkdir()
-    subprocess.run(["cosign", "generate-key-pair"], cwd=d, env=clean_env({"COSIGN_PASSWORD": PASSWORD}),
-                   stdin=subprocess.DEVNULL, capture_output=True, check=True, timeout=60)
-    return d / "cosign.key", d / "cosign.pub"
 
 
 def publish(project, ns, tag, *extra, env=None, cache=False):
@@ -61,25 +41,25 @@ def pulls(registry, ref, platform, dest):
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
 
 
-def test_prune_a_pull_request_keeps_every_release(real_project, own_registry, key_pair, tmp_path):
-    ns = f"{own_registry.host}/r-{uuid.uuid4().hex[:8]}"
+def test_prune_a_pull_request_keeps_every_release(real_project, registry, key_pair, tmp_path):
+    ns = f"{registry.host}/r-{uuid.uuid4().hex[:8]}"
     repo = image(ns, "broker")
     private, public = key_pair
     publish(real_project, ns, "v1.2.3", "--sign", "--sign-key", str(private), "--sign-offline",
             env={"COSIGN_PASSWORD": PASSWORD}, cache=True)
-    cache_tags = [t for t in own_registry.tags(repo.split("/", 1)[1]) if t.startswith("buildcache-")]
+    cache_tags = [t for t in registry.tags(repo.split("/", 1)[1]) if t.startswith("buildcache-")]
     assert cache_tags
     for _ in range(3):
         publish(real_project, ns, "main")
     publish(real_project, ns, "pr-15")
-    first_pr = own_registry.digest(f"{repo}:pr-15")
+    first_pr = registry.digest(f"{repo}:pr-15")
     publish(real_project, ns, "pr-15")
-    pr_index = own_registry.digest(f"{repo}:pr-15")
-    pr_children = children(own_registry, f"{repo}:pr-15")
+    pr_index = registry.digest(f"{repo}:pr-15")
+    pr_children = children(registry, f"{repo}:pr-15")
     assert len(pr_children) == 4   # two platforms, an attestation manifest each
     kept_tags = ["v1.2.3", "v1.2", "v1", "latest", "main"]
-    cache_before = {t: own_registry.digest(f"{repo}:{t}") for t in cache_tags}
-    before = {t: own_registry.digest(f"{repo}:{t}") for t in kept_tags}
+    cache_before = {t: registry.digest(f"{repo}:{t}") for t in cache_tags}
+    before = {t: registry.digest(f"{repo}:{t}") for t in kept_tags}
 
     args = ("build", "prune", "broker", "--registry", ns, "--pr", "15", "--json")
     report = real_project.angreal(*args)
@@ -91,26 +71,24 @@ def test_prune_a_pull_request_keeps_every_release(real_project, own_registry, ke
     why = {k["digest"]: k["why"] for k in doc["kept"]}
     assert why[before["v1.2.3"]] in ("v1.2.3", "v1.2", "v1", "latest")
     for tag in cache_tags:
-        assert why[own_registry.digest(f"{repo}:{tag}")] == tag
+        assert why[registry.digest(f"{repo}:{tag}")] == tag
     sig = before["v1.2.3"].replace(":", "-") + ".sig"
-    assert why[own_registry.digest(f"{repo}:{sig}")] == sig
-    assert own_registry.exists(f"{repo}:pr-15")          # a report deletes nothing
+    assert why[registry.digest(f"{repo}:{sig}")] == sig
+    assert registry.exists(f"{repo}:pr-15")          # a report deletes nothing
 
     done = real_project.angreal(*args[:-1], "--yes", "--json")
     assert done.returncode == 0, done.stderr
     assert sorted(json.loads(done.stdout)["repositories"][0]["deleted"]) == would
-    assert not own_registry.exists(f"{repo}:pr-15")
-    assert not any(own_registry.exists(f"{repo}@{d}") for d in would)
+    assert not registry.exists(f"{repo}:pr-15")
+    assert not any(registry.exists(f"{repo}@{d}") for d in would)
     # the index pr-15 named before its last move is untagged: a distribution registry cannot list
     # it, so it stays (--untagged on GHCR removes it)
-    assert own_registry.exists(f"{repo}@{first_pr}")
+    assert registry.exists(f"{repo}@{first_pr}")
     for tag in kept_tags:
-        assert own_registry.digest(f"{repo}:{tag}") == before[tag]
+        assert registry.digest(f"{repo}:{tag}") == before[tag]
         for platform in PLATFORMS:
-            pulled = pulls(own_registry, f"{repo}:{tag}", platform, tmp_path / f"{tag}-{platform.replace('/', '-')}")
+            pulled = pulls(registry, f"{repo}:{tag}", platform, tmp_path / f"{tag}-{platform.replace('/', '-')}")
             assert pulled.returncode == 0, pulled.stderr[-2000:]
-    assert {t: own_registry.digest(f"{repo}:{t}") for t in cache_tags} == cache_before
-    verify = subprocess.run(["cosign", "verify", "--key", str(public), "--insecure-ignore-tlog",
-                             "--allow-http-registry", f"{repo}:v1.2.3"], env=clean_env(dict(real_project.docker_env)),
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert {t: registry.digest(f"{repo}:{t}") for t in cache_tags} == cache_before
+    verify = cosign_verify(public, f"{repo}:v1.2.3", real_project.docker_env)
     assert verify.returncode == 0, verify.stderr[-2000:]
