@@ -13,9 +13,9 @@ int ma_reg_manifest_delete(ma_regclient *cl, const char *host, const char *repo,
     char *path = ma_strdupf("/v2/%s/manifests/%s", repo, digest);
     if (path == NULL)
         return ma_nomem(err);
-    /* a delete is a write: it needs the push scope */
+    /* a token registry grants a DELETE under its own action, "delete" */
     ma_regcall c = {.method = "DELETE", .host = host, .repo = repo, .what = digest, .digest = digest, .push = 1,
-                    .path = path};
+                    .delete_scope = 1, .path = path};
     int rc = ma_regclient_call(cl, &c, 1, err);
     if (rc == 0) {
         ma_regclient_step(cl, &c, digest);

@@ -4,7 +4,9 @@ deletes enabled, never the shared one), holding small images written straight th
 (support/ocipush.py: exact shapes, fast).  The real-stack publish-and-prune is
 in test_real_prune.py; the GitHub Packages backend in test_prune_github.py."""
 
+import base64
 import json
+import urllib.request
 import uuid
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 import multiarch
 from support.ocipush import Pusher
 from support.registry import Registry
+from support.regservers import TlsRegistry, TokenServer
 
 pytestmark = pytest.mark.real
 
@@ -29,10 +32,10 @@ def prune(project, registry, ns, *args, env=None):
     return project.angreal("build", "prune", "broker", "--registry", f"{registry.host}/{ns}", *args, env=env)
 
 
-def make_history(reg, ns):
+def make_history(reg, ns, authorization=None, context=None):
     """main moved once (old index untagged), pr-15 sharing main's amd64
     manifest, both signed.  Returns the descriptors by name."""
-    p = Pusher(reg.url, repo_of(ns))
+    p = Pusher(reg.url, repo_of(ns), authorization, context)
     old_main, old_children = p.release("main-1", "main")
     main, main_children = p.release("main-2", "main")
     pr, pr_children = p.release("pr-15", "pr-15", shared=main_children[0])
@@ -162,3 +165,32 @@ def _disable_deletes(path):
         text = fh.read()
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text.replace("  delete:\n    enabled: true\n", "  delete:\n    enabled: false\n"))
+
+
+def test_a_token_registry_grants_the_delete_scope(project, ns, tmp_path):
+    """distribution behind a token server asks a DELETE for the "delete" action: the
+    client fetches a token for that scope with docker's credentials."""
+    user, password = "alice", "pw-" + uuid.uuid4().hex
+    tokens = TokenServer(str(tmp_path), user, password, refuse_push_repo=None).start()
+    reg = TlsRegistry(token=tokens)
+    try:
+        reg.start()
+        basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        scope = f"repository:{repo_of(ns)}:pull,push"
+        with urllib.request.urlopen(urllib.request.Request(f"{tokens.realm}?service=multiarch-test&scope={scope}",
+                                                           headers={"Authorization": basic}), timeout=30) as resp:
+            token = json.load(resp)["token"]
+        p, h = make_history(reg, ns, "Bearer " + token, reg.ssl_context())
+        config = tmp_path / "docker-config"
+        config.mkdir()
+        auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+        (config / "config.json").write_text(json.dumps({"auths": {reg.host: {"auth": auth}}}))
+        tokens.issued.clear()
+        r = prune(project, reg, ns, "--pr", "15", "--yes", env={"DOCKER_CONFIG": str(config)})
+        assert r.returncode == 0, r.stderr
+        assert (f"repository:{repo_of(ns)}:delete", True, True) in tokens.issued
+        assert not p.exists(h["pr"]["digest"]) and p.exists(h["main"]["digest"])
+        assert password not in r.stdout + r.stderr
+    finally:
+        reg.cleanup()
+        tokens.stop()

@@ -21,15 +21,21 @@ def digest_of(data):
 
 
 class Pusher:
-    def __init__(self, base_url, repo):
+    def __init__(self, base_url, repo, authorization=None, context=None):
+        """authorization: an Authorization header value for every request, or None;
+        context: the TLS context of an HTTPS registry."""
         self.base = base_url
         self.repo = repo
+        self.authorization = authorization
+        self.context = context
         self._blobs = set()
         self.sizes = {}        # digest -> bytes, blobs and manifests
 
     def _call(self, method, url, body=None, headers=None):
         req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
-        return urllib.request.urlopen(req, timeout=30)
+        if self.authorization:
+            req.add_header("Authorization", self.authorization)
+        return urllib.request.urlopen(req, timeout=30, context=self.context)
 
     def blob(self, data):
         digest = digest_of(data)
@@ -115,10 +121,9 @@ class Pusher:
             pass
 
     def exists(self, digest):
-        req = urllib.request.Request(f"{self.base}/v2/{self.repo}/manifests/{digest}", method="HEAD",
-                                     headers={"Accept": f"{MANIFEST}, {INDEX}"})
         try:
-            with urllib.request.urlopen(req, timeout=30):
+            with self._call("HEAD", f"{self.base}/v2/{self.repo}/manifests/{digest}",
+                            headers={"Accept": f"{MANIFEST}, {INDEX}"}):
                 return True
         except urllib.error.HTTPError as err:
             if err.code == 404:
