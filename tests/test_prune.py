@@ -14,6 +14,7 @@ import pytest
 import multiarch
 from support.ocipush import Pusher
 from support.registry import Registry
+from support.referrers import ReferrersProxy
 from support.regservers import TlsRegistry, TokenServer
 
 pytestmark = pytest.mark.real
@@ -194,3 +195,31 @@ def test_a_token_registry_grants_the_delete_scope(project, ns, tmp_path):
     finally:
         reg.cleanup()
         tokens.stop()
+
+
+def test_referrers_found_through_the_referrers_api(project, registry, ns):
+    """Manifests whose subject is an object: kept with it, deleted with it, found
+    through the referrers API where the registry offers it (support/referrers.py
+    adds it in front of distribution 2.8, which has none)."""
+    p, h = make_history(registry, ns)
+    kept_ref = p.image("sbom of main", layer=b"sbom main", subject=h["main"])
+    gone_ref = p.image("sbom of pr-15", layer=b"sbom pr", subject=h["pr"])
+    # without the API the referrers are invisible: they stay
+    r = prune(project, registry, ns, "--pr", "15", "--json")
+    repo = json.loads(r.stdout)["repositories"][0]
+    assert gone_ref["digest"] not in [d["digest"] for d in repo["delete"]]
+    assert any("no referrers API" in n for n in repo["registry_notes"])
+    proxy = ReferrersProxy(registry).start()
+    try:
+        r = project.angreal("build", "prune", "broker", "--registry", f"{proxy.host}/{ns}", "--pr", "15", "--yes",
+                            "--json")
+        assert r.returncode == 0, r.stderr
+        repo = json.loads(r.stdout)["repositories"][0]
+        assert h["main"]["digest"] in proxy.asked and repo["registry_notes"] == []
+        kinds = {d["digest"]: d["kind"] for d in repo["delete"]}
+        assert kinds[gone_ref["digest"]] == "referrer"
+        assert {k["digest"]: k["why"] for k in repo["kept"]}[kept_ref["digest"]] == "main"
+        assert repo["deleted"].index(gone_ref["digest"]) < repo["deleted"].index(h["pr"]["digest"])
+    finally:
+        proxy.stop()
+    assert not p.exists(gone_ref["digest"]) and p.exists(kept_ref["digest"])
