@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 import multiarch
-from support.ocipush import Pusher
+from support.ocipush import MANIFEST, Pusher
 from support.registry import Registry
 from support.referrers import ReferrersProxy
 from support.regservers import TlsRegistry, TokenServer
@@ -223,3 +223,22 @@ def test_referrers_found_through_the_referrers_api(project, registry, ns):
     finally:
         proxy.stop()
     assert not p.exists(gone_ref["digest"]) and p.exists(kept_ref["digest"])
+
+
+def test_the_registry_cache_is_kept_and_its_layers_are_not_freed(project, registry, ns):
+    """A buildkit registry cache (image-manifest=true: an image manifest whose config is
+    the cache config) under buildcache-<platforms> is kept by its tag; a layer it shares
+    with pr-15's arm64 manifest is not counted as freed."""
+    p, h = make_history(registry, ns)
+    arm = h["pr_children"][1]
+    arm_layer = p.blob(b"pr-15 arm64")
+    cfg = dict(p.blob(b'{"layers": [], "records": []}'), mediaType="application/vnd.buildkit.cacheconfig.v0")
+    cache = p.put({"schemaVersion": 2, "mediaType": MANIFEST, "config": cfg, "layers": [arm_layer]},
+                  ref="buildcache-linux-amd64")
+    r = prune(project, registry, ns, "--pr", "15", "--yes", "--json")
+    assert r.returncode == 0, r.stderr
+    repo = json.loads(r.stdout)["repositories"][0]
+    kept = {k["digest"]: (k["kind"], k["why"]) for k in repo["kept"]}
+    assert kept[cache["digest"]] == ("cache", "buildcache-linux-amd64")
+    assert arm["digest"] in repo["deleted"] and arm_layer["digest"] not in repo["blobs_freed"]
+    assert p.exists(cache["digest"]) and "buildcache-linux-amd64" in p.tags()
