@@ -57,7 +57,9 @@ def make_package(reg, owner):
         note([idx] + children[1:] + ([] if shared else children[:1]), False)
         # the attestation of a kept (shared) manifest stays with it
         note([children[2]], shared is not None)
-    # the orphans side by side (a config each, one shared layer)
+    # the orphans side by side (a config each, one shared layer, uploaded first: two
+    # uploads of one blob at once can leave a manifest PUT naming it refused)
+    p.blob(b"orphan layer")
     with ThreadPoolExecutor(max_workers=6) as pool:
         note(pool.map(lambda n: p.image(f"orphan-{n}", layer=b"orphan layer"), range(VERSIONS - len(every))),
              False)
