@@ -1,5 +1,5 @@
 """angreal tasks: `angreal build multi-arch <component>`, `angreal build merge <component>` and
-`angreal build status <component>` and `angreal build promote <component>`.
+`angreal build status <component>`, `angreal build promote <component>` and `angreal build prune <component>`.
 
 Copy this file into a project's `.angreal/` directory (the `multiarch`
 extension must be installed: `pip install <path to this repository>`).
@@ -101,3 +101,17 @@ promote = build()(angreal.command(
     name="promote",
     about="Put a tested image (its sha- tag or digest) under a release's tags, unchanged: no rebuild",
 )(_declare("promote", _promote)))
+
+
+def _prune(**options):
+    multiarch = _extension()
+    if multiarch is None:
+        return 1
+    return multiarch.prune_cli(repo=_project_root(), **options)
+
+
+prune = build()(angreal.command(
+    name="prune",
+    about="Delete what no kept tag reaches (a pull request's images, old sha- tags, untagged versions); "
+          "reports only without --yes",
+)(_declare("prune", _prune)))

@@ -93,7 +93,7 @@ static int dry_run(const ma_cli_options *opt, FILE *out, FILE *errout)
 }
 
 /* A whole number in [lo, hi] from an option's text (NULL: fallback). */
-static int parse_count(const char *text, const char *flag, int lo, int hi, int fallback, int *out, ma_error *err)
+int ma_parse_count(const char *text, const char *flag, int lo, int hi, int fallback, int *out, ma_error *err)
 {
     if (text == NULL) {
         *out = fallback;
@@ -255,8 +255,8 @@ static int real_run(const ma_cli_options *opt, ma_view view, FILE *out, FILE *er
                     ma_error *err)
 {
     ma_run_options ro = {0};
-    if (parse_count(opt->jobs, "--jobs", 1, 64, MA_DEFAULT_JOBS, &ro.jobs, err) != 0 ||
-        parse_count(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &ro.retries, err) != 0)
+    if (ma_parse_count(opt->jobs, "--jobs", 1, 64, MA_DEFAULT_JOBS, &ro.jobs, err) != 0 ||
+        ma_parse_count(opt->retries, "--retries", 0, 10, MA_DEFAULT_RETRIES, &ro.retries, err) != 0)
         return ma_exit_status(err->kind);
     ro.backoff_ms = opt->backoff_ms ? opt->backoff_ms : MA_DEFAULT_BACKOFF_MS;
     ro.allow_overwrite = opt->allow_overwrite;

@@ -48,4 +48,8 @@ void ma_cli_outcome_free(ma_cli_outcome *outcome);
 /* The exit status for an error kind. */
 int ma_exit_status(ma_error_kind kind);
 
+/* A whole number in [lo, hi] from an option's text (NULL: fallback): 0, or
+ * -1 with MA_ERR_INPUT naming flag. */
+int ma_parse_count(const char *text, const char *flag, int lo, int hi, int fallback, int *out, ma_error *err);
+
 #endif

@@ -265,6 +265,8 @@ static int transfer_start(ma_http *h, transfer *t, ma_http_req *r)
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
         if (strcmp(r->method, "PUT") == 0)
             curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
+    } else if (strcmp(r->method, "DELETE") == 0) {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
     }
     if (r->username != NULL) {
         curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);

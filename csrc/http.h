@@ -21,7 +21,7 @@ typedef struct ma_http ma_http;
 
 typedef struct {
     /* the request (owned by the caller) */
-    const char *method;        /* "GET", "HEAD", "PUT", "POST" */
+    const char *method;        /* "GET", "HEAD", "PUT", "POST", "DELETE" */
     const char *url;
     const ma_strlist *headers; /* "Name: value" lines, or NULL */
     const char *body;          /* PUT/POST body, or NULL */

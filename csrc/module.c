@@ -18,6 +18,7 @@
 #include "pipeline.h"
 #include "planjson.h"
 #include "promoteplan.h"
+#include "prunecli.h"
 #include "regquery.h"
 #include "statuscli.h"
 #include "statusreport.h"
@@ -583,7 +584,8 @@ static PyObject *py_options(PyObject *module, PyObject *unused)
     } places[] = {{MA_OPT_BUILD, "multi-arch"}, {MA_OPT_MERGE, "merge"}, {MA_OPT_RUN, "cli"},
                   {MA_OPT_RUN, "publish"},      {MA_OPT_PLAN, "plan"},   {MA_OPT_TAGS, "compute_tags"},
                   {MA_OPT_STATUS, "status"},    {MA_OPT_STATUS_RUN, "status_cli"},
-                  {MA_OPT_STATUS_API, "status()"}, {MA_OPT_PROMOTE, "promote"}};
+                  {MA_OPT_STATUS_API, "status()"}, {MA_OPT_PROMOTE, "promote"},
+                  {MA_OPT_PRUNE, "prune"},      {MA_OPT_PRUNE_PY, "prune()"}};
     PyObject *rows = PyList_New(0);
     for (size_t i = 0; rows != NULL && i < ma_noptions; i++) {
         const ma_option *o = &ma_options[i];
@@ -679,6 +681,60 @@ static PyObject *py_status_cli(PyObject *module, PyObject *args, PyObject *kwarg
     return PyLong_FromLong(status);
 }
 
+/* ---- prune(), prune_cli(): angreal build prune ---- */
+
+static const char *const PRUNE_POSITIONAL[] = {"component", NULL};
+
+/* prune(): the report as plain data (the JSON of --json, parsed). */
+static PyObject *py_prune(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    call_args call;
+    if (parse_call(args, kwargs, "prune", MA_OPT_PRUNE_PY, PRUNE_POSITIONAL, 1, &call) != 0)
+        return NULL;
+    ma_error err = {0};
+    char *json = NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = ma_prune_call(&call.opt, &json, &err);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    PyObject *result = NULL;
+    if (json != NULL) {
+        result = json_loads(json);
+        free(json);
+    }
+    if (status == 0 || (result == NULL && PyErr_Occurred()))
+        return result;
+    if (result != NULL && (err.kind == MA_ERR_ENV || err.kind == MA_ERR_BUILD)) {
+        raise_with_result(module, err.msg, result);
+        Py_DECREF(result);
+        return NULL;
+    }
+    Py_XDECREF(result);
+    return raise_error(module, &err);
+}
+
+static PyObject *py_prune_cli(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    (void)module;
+    call_args call;
+    if (parse_call(args, kwargs, "prune_cli", MA_OPT_PRUNE_PY, PRUNE_POSITIONAL, 1, &call) != 0)
+        return NULL;
+    const char *streams[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(streams[i]);
+        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        Py_XDECREF(r);
+    }
+    PyErr_Clear();
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = ma_prune_main(&call.opt, stdout, stderr);
+    Py_END_ALLOW_THREADS
+    call_free(&call);
+    return PyLong_FromLong(status);
+}
+
 static PyMethodDef methods[] = {
     {"compute_tags", (PyCFunction)(void (*)(void))py_compute_tags, METH_VARARGS | METH_KEYWORDS,
      "compute_tags(tag='dev', repo=None, *, env=None, config=None, tag_prefix=None, version_prefix=None, "
@@ -717,6 +773,14 @@ static PyMethodDef methods[] = {
     {"status_cli", (PyCFunction)(void (*)(void))py_status_cli, METH_VARARGS | METH_KEYWORDS,
      "status_cli(component, ..., json=False, check=False) -> int\n"
      "`angreal build status`: print the status and return the exit status (1 with check=True when there is drift)."},
+    {"prune", (PyCFunction)(void (*)(void))py_prune, METH_VARARGS | METH_KEYWORDS,
+     "prune(component, *, pr=None, untagged=False, keep_sha=None, yes=False, json=False, api=None, registry=None, "
+     "config=None, retries=None, repo=None, env=None, retry_backoff_ms=0) -> dict: `angreal build prune` for "
+     "programs: the report (what is kept and why, what goes, bytes freed); deletes only with yes=True; raises "
+     "ValueError for bad input, multiarch.Error (with .result) when a repository could not be read or pruned"},
+    {"prune_cli", (PyCFunction)(void (*)(void))py_prune_cli, METH_VARARGS | METH_KEYWORDS,
+     "prune_cli(component, ...) -> int: run `angreal build prune` (the same options as prune()), print its report "
+     "and return the exit status"},
     {"options", py_options, METH_NOARGS,
      "options() -> list[dict]: every option, one row each (name, flag, metavar, type, default, help, json_key, "
      "required, commands), as the binding parses them and the angreal task declares them"},

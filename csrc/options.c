@@ -9,6 +9,7 @@
 #define BUILD_ONLY (MA_OPT_BUILD | MA_OPT_RUN | MA_OPT_PLAN)
 #define EVERYWHERE (MA_OPT_BUILD | MA_OPT_MERGE | MA_OPT_PROMOTE | MA_OPT_RUN | MA_OPT_PLAN)
 #define STATUS_ALL (MA_OPT_STATUS | MA_OPT_STATUS_RUN | MA_OPT_STATUS_API)
+#define PRUNE (MA_OPT_PRUNE | MA_OPT_PRUNE_PY)
 
 const ma_option ma_options[] = {
     {"component", NULL, NULL, MA_OPT_TEXT, NULL, "broker, agent, ui, or all", NULL,
@@ -146,6 +147,36 @@ const ma_option ma_options[] = {
      MA_OPT_STATUS_RUN | MA_OPT_STATUS_API, REQ(project_dir)},
     {"env", NULL, NULL, MA_OPT_ENV, NULL, "where tokens and DOCKER_CONFIG are read [default: os.environ]", NULL,
      MA_OPT_STATUS_RUN | MA_OPT_STATUS_API, 0},
+    /* angreal build prune and multiarch.prune() */
+    {"component", NULL, NULL, MA_OPT_TEXT, NULL, "broker, agent, ui, or all: whose repositories to prune", NULL,
+     PRUNE | MA_OPT_REQUIRED, REQ(component)},
+    {"pr", "--pr", "N", MA_OPT_COUNT, NULL, "let the pr-N tag go, and every object only it reaches", NULL, PRUNE,
+     OPT(prune_pr)},
+    {"untagged", "--untagged", NULL, MA_OPT_FLAG, NULL,
+     "let every object no tag reaches go, where the registry lists them (GitHub Packages)", NULL, PRUNE,
+     OPT(prune_untagged)},
+    {"keep_sha", "--keep-sha", "N", MA_OPT_COUNT, NULL,
+     "keep the newest N sha-... tags by the commit time their index records; let the older ones go", NULL, PRUNE,
+     OPT(keep_sha)},
+    {"yes", "--yes", NULL, MA_OPT_FLAG, NULL, "delete; without it prune only reports what it would delete", NULL,
+     PRUNE, OPT(yes)},
+    {"json", "--json", NULL, MA_OPT_FLAG, NULL, "print the report as one JSON document", NULL, PRUNE, OPT(json)},
+    {"api", "--api", "API", MA_OPT_TEXT, NULL,
+     "auto, oci (delete by digest on the registry) or github (the GitHub Packages API, with GITHUB_TOKEN and "
+     "GITHUB_API_URL) [default: auto: github for ghcr.io, else oci]",
+     NULL, PRUNE, OPT(api)},
+    {"registry", "--registry", "URL", MA_OPT_TEXT, NULL, "registry and namespace [default: ghcr.io/colliery-io]",
+     NULL, PRUNE, REQ(registry)},
+    {"config", "--config", "PATH", MA_OPT_TEXT, NULL, "config file [default: multiarch.json in the project root]",
+     NULL, PRUNE, REQ(config_path)},
+    {"retries", "--retries", "N", MA_OPT_COUNT, NULL, "retries of a transient registry failure [default: 3]", NULL,
+     PRUNE, OPT(retries)},
+    {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", NULL,
+     MA_OPT_PRUNE_PY, REQ(project_dir)},
+    {"env", NULL, NULL, MA_OPT_ENV, NULL, "where GITHUB_TOKEN and the credentials' paths are read [default: "
+     "os.environ]", NULL, MA_OPT_PRUNE_PY, 0},
+    {"retry_backoff_ms", NULL, NULL, MA_OPT_UINT, NULL, "the first retry's delay in ms [default: 1000]", NULL,
+     MA_OPT_PRUNE_PY, OPT(backoff_ms)},
 };
 
 const size_t ma_noptions = sizeof ma_options / sizeof ma_options[0];

@@ -31,6 +31,12 @@ typedef struct {
     int check;               /* status --check: exit 1 when there is drift */
     int force_move;          /* --force-move: move branch and pr-N tags even backwards */
     int promote;             /* `angreal build promote`: a published index under a release's tags */
+    /* angreal build prune (prunecli.h) */
+    const char *prune_pr;    /* --pr N: let pr-N go */
+    int prune_untagged;      /* --untagged */
+    const char *keep_sha;    /* --keep-sha N */
+    int yes;                 /* --yes: delete (else report only) */
+    const char *api;         /* --api auto|oci|github (NULL: auto) */
 } ma_cli_options;
 
 typedef enum {
@@ -53,7 +59,9 @@ enum {
     MA_OPT_STATUS = 1 << 6,  /* angreal build status */
     MA_OPT_STATUS_RUN = 1 << 7, /* multiarch.status_cli(): what the task calls (prints, returns the exit status) */
     MA_OPT_STATUS_API = 1 << 8, /* multiarch.status(): the same as plain data */
-    MA_OPT_PROMOTE = 1 << 9   /* angreal build promote */
+    MA_OPT_PROMOTE = 1 << 9,  /* angreal build promote */
+    MA_OPT_PRUNE = 1 << 10,   /* angreal build prune */
+    MA_OPT_PRUNE_PY = 1 << 11 /* multiarch.prune() and prune_cli() (the command's rows carry it too) */
 };
 
 typedef struct {

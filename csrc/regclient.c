@@ -242,9 +242,9 @@ static int host_cred(ma_regclient *cl, reg_host *h, ma_error *err)
     return rc;
 }
 
-static char *scope_of(const char *repo, int push)
+static char *scope_of(const ma_regcall *c)
 {
-    return ma_strdupf("repository:%s:%s", repo, push ? "pull,push" : "pull");
+    return ma_strdupf("repository:%s:%s", c->repo, c->delete_scope ? "delete" : c->push ? "pull,push" : "pull");
 }
 
 /* Fetch a token for scope from the host's realm and keep it: an identity
@@ -317,7 +317,7 @@ static int authorize(ma_regclient *cl, reg_host *h, ma_regcall *c, ma_strlist *h
     }
     if (h->challenge.scheme != MA_AUTH_BEARER)
         return 0;
-    char *scope = scope_of(c->repo, c->push);
+    char *scope = scope_of(c);
     char *key = scope != NULL ? ma_strdupf("%s %s", h->name, scope) : NULL;
     int rc = key == NULL ? ma_nomem(err) : 0;
     const char *token = rc == 0 ? ma_token_cache_get(&cl->tokens, key, ma_monoclock_ms() / 1000.0) : NULL;
@@ -332,7 +332,7 @@ static int authorize(ma_regclient *cl, reg_host *h, ma_regcall *c, ma_strlist *h
 
 static void drop_token(ma_regclient *cl, const ma_regcall *c)
 {
-    char *scope = scope_of(c->repo, c->push);
+    char *scope = scope_of(c);
     char *key = scope != NULL ? ma_strdupf("%s %s", c->host, scope) : NULL;
     if (key != NULL)
         ma_token_cache_drop(&cl->tokens, key);

@@ -46,6 +46,7 @@ typedef struct {
     const char *what;          /* for the step line */
     const char *digest;        /* for the step line of a PUT */
     int push;                  /* the call needs the push scope */
+    int delete_scope;          /* the call needs the delete scope (a DELETE: distribution asks for it) */
     const char *path;          /* "/v2/<repo>/..." (or a full URL on the host, for a next page) */
     const ma_strlist *headers; /* extra "Name: value" lines, or NULL */
     const char *body;

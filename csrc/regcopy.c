@@ -76,8 +76,8 @@ static int copy_refs(const copy_job *j, const char *shown, const char *raw, size
     int rc = ma_manifest_refs_read(shown, raw, len, &refs, err);
     if (rc == 0 && refs.is_index && depth > 0)
         rc = ma_fail(err, MA_ERR_BUILD, "%s: an index inside an index is not copied", shown);
-    for (size_t i = 0; rc == 0 && i < refs.manifests.len; i++)
-        rc = copy_manifest(j, refs.manifests.items[i], depth, err);
+    for (size_t i = 0; rc == 0 && i < refs.children.len; i++)
+        rc = copy_manifest(j, refs.children.items[i], depth, err);
     for (size_t i = 0; rc == 0 && i < refs.blobs.len; i++)
         rc = copy_blob(j, refs.blobs.items[i], err);
     ma_manifest_refs_free(&refs);

@@ -21,7 +21,7 @@ read -ra incs <<<"$(pkg-config --cflags libcjson libgit2 libcurl)"
 # One target per kind of outside input (tests/fuzz/<target>.c).
 targets=(fuzz_semver fuzz_tags fuzz_platforms fuzz_registry fuzz_config fuzz_metadata fuzz_stderr
          fuzz_index fuzz_cienv fuzz_ghevent fuzz_records fuzz_source fuzz_rawjson fuzz_wwwauth fuzz_link fuzz_dockercfg
-         fuzz_indexcompose fuzz_cachespec fuzz_sizes fuzz_manifestrefs fuzz_rfc3339)
+         fuzz_indexcompose fuzz_cachespec fuzz_sizes fuzz_manifestrefs fuzz_rfc3339 fuzz_prune)
 
 # The C core (all of csrc/ but the Python binding) built once, instrumented,
 # as an archive: each target links only the objects it uses.

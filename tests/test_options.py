@@ -40,7 +40,7 @@ def test_every_row_is_complete():
             assert (r["metavar"] is None) == (r["type"] == "flag"), r
 
 
-@pytest.mark.parametrize("command", ["multi-arch", "merge", "promote"])
+@pytest.mark.parametrize("command", ["multi-arch", "merge", "promote", "prune"])
 def test_help_shows_every_option_with_its_help(project, command):
     r = project.angreal("build", command, "--help")
     assert r.returncode == 0, r.stderr
@@ -117,3 +117,20 @@ def test_positional_and_required_arguments(project):
     with pytest.raises(TypeError, match="argument 'tag' must be str or None"):
         multiarch.compute_tags(3)
     assert multiarch.compute_tags("v1.2.3", str(project.path)) == ["v1.2.3", "v1.2", "v1", "latest"]
+
+
+@pytest.mark.parametrize("function", ["prune", "prune_cli"])
+def test_the_prune_stubs_take_the_keywords_the_module_parses(function):
+    node = stub_functions()[function]
+    params = [a.arg for a in node.args.args + node.args.kwonlyargs]
+    assert sorted(params) == sorted({r["name"] for r in ROWS if "prune()" in r["commands"]})
+    assert {r["name"] for r in rows_for("prune")} <= set(params)
+    with pytest.raises(TypeError, match=f"{function}\\(\\) got an unexpected keyword argument 'nope'"):
+        getattr(multiarch, function)("broker", nope=1)
+
+
+def test_the_readme_lists_every_prune_option():
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Pruning"):]
+    section = section[:section.index("\n## ", 1)]
+    assert {r["flag"] for r in rows_for("prune") if r["flag"]} <= set(re.findall(r"`(--[a-z-]+)", section))

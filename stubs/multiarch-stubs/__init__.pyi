@@ -167,7 +167,8 @@ class Option(TypedDict):
     """The plan JSON key it shows up under, or None."""
     required: bool
     commands: list[str]
-    """Where it is taken: ``"multi-arch"``, ``"merge"``, ``"cli"``, ``"publish"``, ``"plan"``, ``"compute_tags"``."""
+    """Where it is taken: ``"multi-arch"``, ``"merge"``, ``"cli"``, ``"publish"``, ``"plan"``, ``"compute_tags"``,
+    ``"prune"`` (``angreal build prune``), ``"prune()"`` (:func:`prune` and :func:`prune_cli`)."""
 
 class TagPolicy(TypedDict):
     version_prefix: str
@@ -587,6 +588,92 @@ def status_cli(
 ) -> int:
     """``angreal build status``: print the status (``json``: its JSON) and return the exit
     status: 1 with ``check`` when there is drift (or on a registry failure), 2 for bad input."""
+
+
+class PruneItem(TypedDict):
+    digest: str
+    kind: str
+    """``"index"``, ``"manifest"``, ``"attestation"`` (an index's attestation manifest),
+    ``"signature"``, ``"cosign-attestation"``, ``"referrer"`` or ``"cache"``."""
+    why: str
+    """Kept: the tag that reaches it.  Going: the tag let go, or ``"untagged"``."""
+
+class PruneDeleteItem(PruneItem):
+    size: int
+    """The manifest's own bytes."""
+
+class PruneRepository(TypedDict):
+    image: str
+    api: str
+    """``"oci"`` (DELETE by digest) or ``"github"`` (the GitHub Packages API)."""
+    read: bool
+    """The repository was read whole and decided; when False nothing in it was deleted."""
+    error: Optional[str]
+    objects: int
+    tags: list[str]
+    kept: list[PruneItem]
+    delete: list[PruneDeleteItem]
+    """What goes (with ``yes``) or would go, in the order it is deleted."""
+    deleted: list[str]
+    tags_removed: list[str]
+    tags_kept_shared: list[str]
+    """Tags let go whose object another tag still reaches: they stay."""
+    blobs_freed: list[str]
+    manifest_bytes: int
+    blob_bytes: int
+    bytes_freed: int
+    notes: list[str]
+    registry_notes: list[str]
+    requests: int
+
+class PruneReport(TypedDict):
+    repositories: list[PruneRepository]
+    ok: bool
+    deleted: bool
+    bytes_freed: int
+
+def prune(
+    component: str,
+    *,
+    pr: Union[int, str, None] = None,
+    untagged: bool = False,
+    keep_sha: Union[int, str, None] = None,
+    yes: bool = False,
+    json: bool = False,
+    api: Optional[str] = None,
+    registry: Optional[str] = None,
+    config: Optional[str] = None,
+    retries: Union[int, str, None] = None,
+    repo: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    retry_backoff_ms: int = 0,
+) -> PruneReport:
+    """``angreal build prune`` for programs: what no kept tag reaches in the component's
+    repositories (``pr``: the ``pr-N`` tag; ``untagged``: every object no tag reaches, where
+    the registry lists them; ``keep_sha``: keep the newest N ``sha-`` tags).  Everything is read
+    and decided before the first delete; deletes only with ``yes=True``.  Nothing is printed.
+    Raises ``ValueError`` for bad input, :class:`Error` (with ``.result``, the report) when a
+    repository could not be read or a delete failed."""
+
+def prune_cli(
+    component: str,
+    *,
+    pr: Union[int, str, None] = None,
+    untagged: bool = False,
+    keep_sha: Union[int, str, None] = None,
+    yes: bool = False,
+    json: bool = False,
+    api: Optional[str] = None,
+    registry: Optional[str] = None,
+    config: Optional[str] = None,
+    retries: Union[int, str, None] = None,
+    repo: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    retry_backoff_ms: int = 0,
+) -> int:
+    """Run ``angreal build prune`` (the same options as :func:`prune`): print the report
+    (text, or JSON with ``json``), append the step summary to ``$GITHUB_STEP_SUMMARY``, and
+    return the exit status."""
 
 def options() -> list[Option]:
     """Every option, one row each, as the binding parses the keywords of :func:`cli`,
