@@ -40,7 +40,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from real import BUILDER, COMPONENTS, REGISTRY, ROOT, parallel, run, task
+from real import BUILDER, COMPONENTS, REGISTRY, ROOT, forget, parallel, run
 
 EXAMPLE = ROOT / "examples" / "brokkr"
 PLATFORMS = "linux/amd64,linux/arm64"
@@ -73,32 +73,6 @@ def change_one_line(path, what):
     lib = path / "crates" / "brokkr-models" / "src" / "lib.rs"
     lib.write_text(lib.read_text().replace('unwrap_or("dev")', f'unwrap_or("dev-{what}")', 1))
     run(["git", "commit", "-qam", f"models: {what}"], cwd=path)
-
-
-def own_records(nonce):
-    """IDs of the builder's cache records whose description holds NONCE (the
-    RUN steps of one copy of the example: `mount / from exec /bin/sh -c : NONCE && ...`)."""
-    _, proc = run(["docker", "buildx", "du", "--builder", BUILDER, "--verbose"])
-    ids, current = [], None
-    for line in proc.stdout.splitlines():
-        if line.startswith("ID:"):
-            current = line.split(None, 1)[1].strip()
-        elif line.startswith("Description:") and nonce in line and current:
-            ids.append(current)
-    return ids
-
-
-def forget(nonce, attempts=5):
-    """A fresh runner for this copy of the example: its records leave
-    BuildKit's cache, by id (the builder is shared: nothing else is pruned),
-    so only the registry cache can spare a rebuild."""
-    for _ in range(attempts):
-        ids = own_records(nonce)
-        if not ids:
-            return
-        for record in ids:
-            run(["docker", "buildx", "prune", "--builder", BUILDER, "--all", "--force", "--filter", f"id={record}"],
-                check=False)
 
 
 def release(path, tag, ns, *cache):
