@@ -32,15 +32,17 @@ deb.debian.org are part of every cold build, as on a fresh CI runner.
 """
 
 import json
+import os
 import re
 import shutil
 import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from real import BUILDER, COMPONENTS, REGISTRY, ROOT, parallel, run, task
+from real import BUILDER, COMPONENTS, REGISTRY, ROOT, forget, parallel, run
 
 EXAMPLE = ROOT / "examples" / "brokkr"
 PLATFORMS = "linux/amd64,linux/arm64"
@@ -73,32 +75,6 @@ def change_one_line(path, what):
     lib = path / "crates" / "brokkr-models" / "src" / "lib.rs"
     lib.write_text(lib.read_text().replace('unwrap_or("dev")', f'unwrap_or("dev-{what}")', 1))
     run(["git", "commit", "-qam", f"models: {what}"], cwd=path)
-
-
-def own_records(nonce):
-    """IDs of the builder's cache records whose description holds NONCE (the
-    RUN steps of one copy of the example: `mount / from exec /bin/sh -c : NONCE && ...`)."""
-    _, proc = run(["docker", "buildx", "du", "--builder", BUILDER, "--verbose"])
-    ids, current = [], None
-    for line in proc.stdout.splitlines():
-        if line.startswith("ID:"):
-            current = line.split(None, 1)[1].strip()
-        elif line.startswith("Description:") and nonce in line and current:
-            ids.append(current)
-    return ids
-
-
-def forget(nonce, attempts=5):
-    """A fresh runner for this copy of the example: its records leave
-    BuildKit's cache, by id (the builder is shared: nothing else is pruned),
-    so only the registry cache can spare a rebuild."""
-    for _ in range(attempts):
-        ids = own_records(nonce)
-        if not ids:
-            return
-        for record in ids:
-            run(["docker", "buildx", "prune", "--builder", BUILDER, "--all", "--force", "--filter", f"id={record}"],
-                check=False)
 
 
 def release(path, tag, ns, *cache):
@@ -194,66 +170,107 @@ def mb(n):
 CACHE_MODES = (("max", ()), ("min", ("--cache-to", "type=inline")), ("none", ("--cache-to", "none")))
 
 
-def bench_release_and_cache(table, tmp, modes=CACHE_MODES):
-    results = {}
-    for mode, cache in modes:
-        print(f"brokkr: cold release, cache {mode} ...", file=sys.stderr)
-        nonce = uuid.uuid4().hex[:8]
-        path = brokkr_copy(tmp, f"brokkr-{mode}-{nonce}", nonce)
-        ns = f"{REGISTRY}/bench-brokkr-{mode}-{nonce}"
-        first, stderr = release(path, "v1.0.0", ns, *cache)
-        change_one_line(path, nonce)
-        same, _ = release(path, "v1.0.1", ns, *cache)
+def load():
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def release_cycle(tmp, mode, cache, fresh):
+    """One copy of the example through a cache mode: the cold first release,
+    the changed-source release on the same builder, and (FRESH) another on a
+    fresh runner.  {name: seconds or None, ...} with the namespace and path."""
+    nonce = uuid.uuid4().hex[:8]
+    path = brokkr_copy(tmp, f"brokkr-{mode}-{nonce}", nonce)
+    ns = f"{REGISTRY}/bench-brokkr-{mode}-{nonce}"
+    out = {"path": path, "ns": ns, "nonce": nonce, "load": [load()]}
+    out["first"], out["stderr"] = release(path, "v1.0.0", ns, *cache)
+    out["load"].append(load())
+    change_one_line(path, nonce)
+    out["same"], _ = release(path, "v1.0.1", ns, *cache)
+    out["load"].append(load())
+    out["fresh"] = None
+    if fresh:
         forget(nonce)
         change_one_line(path, nonce + "-fresh")
-        fresh, _ = release(path, "v1.0.2", ns, *cache)
-        results[mode] = (first, same, fresh, *registry_bytes(ns), ns, stderr)
-    first, same, fresh, image_b, cache_b, ns, stderr = results["max"]
-    table.add("brokkr: first release, `all --push` (3 images x 2 platforms, cold: apt, crates, QEMU), "
-              "registry cache mode=max (the default)", f"{first:.1f} s")
-    table.add("brokkr: release after a one-line source change over the first, on the same builder",
-              f"{same / first:.2f}x ({same:.1f} s vs {first:.1f} s)", "<= 0.3x", same / first <= 0.3)
-    table.add("brokkr: the same on a fresh runner (BuildKit's records of this example pruned: the registry "
-              "cache only)", f"{fresh / first:.2f}x ({fresh:.1f} s vs {first:.1f} s)", "<= 0.3x",
-              fresh / first <= 0.3)
-    for mode in results:
-        f, c, r, i, b, _, _ = results[mode]
+        out["fresh"], _ = release(path, "v1.0.2", ns, *cache)
+        out["load"].append(load())
+    out["image_bytes"], out["cache_bytes"] = registry_bytes(ns)
+    print(f"brokkr: cache {mode}: first {out['first']:.1f} s, same builder {out['same']:.1f} s, fresh runner "
+          f"{out['fresh'] or 0:.1f} s, load {' -> '.join(out['load'])}", file=sys.stderr, flush=True)
+    return out
+
+
+def bench_release_and_cache(table, tmp, modes=CACHE_MODES, fresh=("max", "min")):
+    """The cache modes' cycles side by side (one thread each: the same load for
+    all of them; each copy its own nonce, so none finds another's records).
+    A fresh runner without any registry cache is a cold build, the first
+    release again: not run for "none".  Returns the cycles by mode."""
+    print(f"brokkr: cold releases, cache {', '.join(m for m, _ in modes)} side by side (load {load()}) ...",
+          file=sys.stderr)
+    with ThreadPoolExecutor(len(modes)) as pool:
+        futures = {mode: pool.submit(release_cycle, tmp, mode, cache, mode in fresh) for mode, cache in modes}
+        results = {mode: f.result() for mode, f in futures.items()}
+    side = f", {len(modes)} cycles side by side" if len(modes) > 1 else ""
+    if "max" in results:
+        r = results["max"]
+        first, same, fresh_t = r["first"], r["same"], r["fresh"]
+        table.add(f"brokkr: first release, `all --push` (3 images x 2 platforms, cold: apt, crates, QEMU), "
+                  f"registry cache mode=max (the default){side}; load {' -> '.join(r['load'])}", f"{first:.1f} s")
+        table.add("brokkr: release after a one-line source change over the first, on the same builder",
+                  f"{same / first:.2f}x ({same:.1f} s vs {first:.1f} s)", "<= 0.3x", same / first <= 0.3)
+        if fresh_t:
+            table.add("brokkr: the same on a fresh runner (BuildKit's records of this example pruned by id: the "
+                      "registry cache only)", f"{fresh_t / first:.2f}x ({fresh_t:.1f} s vs {first:.1f} s)",
+                      "<= 0.3x", fresh_t / first <= 0.3)
+    for mode, r in results.items():
+        fresh_s = f"{r['fresh']:.1f} s" if r["fresh"] else "(a cold build: the first release)"
         table.add(f"brokkr: registry cache {mode}{' (inline)' if mode == 'min' else ''}: first release / "
                   "changed-source release, same builder / fresh runner / bytes in the registry (images + "
-                  "cache only)", f"{f:.1f} s / {c:.1f} s / {r:.1f} s / {mb(i)} + {mb(b)}")
-    for comp in ("broker",):
-        times = step_times(stderr, comp)
-        for what, label in (("cargo", "the Rust stages (cacher + builder)"),):
-            arm = sum(v for (p, _, w), v in times.items() if p == "linux/arm64" and w == what)
-            amd = sum(v for (p, _, w), v in times.items() if p == "linux/amd64" and w == what)
-            if arm and amd:
-                table.add(f"brokkr: in the first release, {label} for linux/arm64 under QEMU over linux/amd64",
-                          f"{arm / amd:.1f}x ({arm:.1f} s vs {amd:.1f} s)")
-        apt_arm = times.get(("linux/arm64", "toolchain", "apt"))
-        apt_amd = times.get(("linux/amd64", "toolchain", "apt"))
-        if apt_arm and apt_amd:
-            table.add("brokkr: in the first release, the toolchain's apt-get install for linux/arm64 under QEMU "
-                      "over linux/amd64", f"{apt_arm / apt_amd:.1f}x ({apt_arm:.1f} s vs {apt_amd:.1f} s)")
-    for (comp, platform), size in sorted(image_sizes(ns, "v1.0.0").items()):
+                  "cache only)", f"{r['first']:.1f} s / {r['same']:.1f} s / {fresh_s} / {mb(r['image_bytes'])} + "
+                  f"{mb(r['cache_bytes'])}")
+    first_mode = next(iter(results))
+    stage_ratios(table, results[first_mode]["stderr"], first_mode)
+    for (comp, platform), size in sorted(image_sizes(results[first_mode]["ns"], "v1.0.0").items()):
         table.add(f"brokkr: image size, {comp} {platform} (compressed layers)", mb(size))
+    return results
 
 
-def bench_overhead(table, tmp):
-    print("brokkr: the task against bare buildx ...", file=sys.stderr)
+def stage_ratios(table, stderr, mode):
+    """QEMU over native inside one two-platform build (the first release's
+    broker): the Rust stages and the toolchain's apt-get install."""
+    times = step_times(stderr, "broker")
+    arm = sum(v for (p, _, w), v in times.items() if p == "linux/arm64" and w == "cargo")
+    amd = sum(v for (p, _, w), v in times.items() if p == "linux/amd64" and w == "cargo")
+    if arm and amd:
+        table.add(f"brokkr: in the first release ({mode}), broker's Rust stages (cacher + builder) for "
+                  "linux/arm64 under QEMU over linux/amd64", f"{arm / amd:.1f}x ({arm:.1f} s vs {amd:.1f} s)")
+    apt_arm = times.get(("linux/arm64", "toolchain", "apt"))
+    apt_amd = times.get(("linux/amd64", "toolchain", "apt"))
+    if apt_arm and apt_amd:
+        table.add("brokkr: in the first release, the toolchain's apt-get install for linux/arm64 under QEMU "
+                  "over linux/amd64", f"{apt_arm / apt_amd:.1f}x ({apt_arm:.1f} s vs {apt_amd:.1f} s)")
+
+
+def bench_overhead(table, tmp, path=None, rounds=2):
+    """The task against bare buildx, each a changed-source release (PATH: a
+    copy whose dependency stages are built already, e.g. the release part's)."""
+    print(f"brokkr: the task against bare buildx (load {load()}) ...", file=sys.stderr)
     nonce = uuid.uuid4().hex[:8]
-    path = brokkr_copy(tmp, f"brokkr-overhead-{nonce}", nonce)
-    release(path, "v1.0.0", f"{REGISTRY}/bench-brokkr-warm-{nonce}")  # the dependency stages, once
-    tasks, bares = [], []
-    for i in range(4):
+    if path is None:
+        path = brokkr_copy(tmp, f"brokkr-overhead-{nonce}", nonce)
+        release(path, "v1.0.0", f"{REGISTRY}/bench-brokkr-warm-{nonce}")  # the dependency stages, once
+    tasks, bares, loads = [], [], [load()]
+    for i in range(rounds):
         sides = [lambda: release(path, f"v1.1.{i}", f"{REGISTRY}/bench-brokkr-t-{uuid.uuid4().hex[:8]}")[0],
                  lambda: bare_release(path, f"v1.1.{i}", f"{REGISTRY}/bench-brokkr-b-{uuid.uuid4().hex[:8]}")]
         for side in ((0, 1) if i % 2 else (1, 0)):
             change_one_line(path, f"{nonce}-{i}-{side}")
             (tasks if side == 0 else bares).append(sides[side]())
+            loads.append(load())
     t, b = sum(tasks) / len(tasks), sum(bares) / len(bares)
-    table.add("brokkr: the task's changed-source release (`all --push`, 4 tags) over 3 bare parallel "
-              "`buildx build --push` (same cache arguments), mean of 4 each, alternating",
-              f"{t / b:.3f}x ({t:.1f} s vs {b:.1f} s)", "<= 1.05x", t / b <= 1.05)
+    table.add(f"brokkr: the task's changed-source release (`all --push`, 4 tags) over 3 bare parallel "
+              f"`buildx build --push` (same cache arguments), mean of {rounds} each, alternating; load "
+              f"{' -> '.join(loads)}", f"{t / b:.3f}x ({t:.1f} s vs {b:.1f} s; task {', '.join(f'{x:.1f}' for x in tasks)}"
+              f"; bare {', '.join(f'{x:.1f}' for x in bares)})", "<= 1.05x", t / b <= 1.05)
 
 
 def compile_only(path, dockerfile, platform, target="builder"):
@@ -298,14 +315,24 @@ def bench_compile(table, tmp):
 PARTS = ("release", "cache", "compile", "overhead")
 
 
-def bench_brokkr(table, tmp, parts=PARTS):
+def bench_brokkr(table, tmp, parts=PARTS, modes=None):
     """PARTS: release (the first release and the changed-source ones, with
-    mode=max), cache (the same with min and none too), compile, overhead."""
-    steps = [("compile", bench_compile), ("cache", bench_release_and_cache),
-             ("release", lambda t, d: bench_release_and_cache(t, d, CACHE_MODES[:1])), ("overhead", bench_overhead)]
-    for name, step in steps:
-        if name in parts and not (name == "release" and "cache" in parts):
-            shown = len(table.rows)
-            step(table, tmp)
-            for row in table.rows[shown:]:  # as they come: a part takes many minutes
-                print(" | ".join(row), file=sys.stderr, flush=True)
+    mode=max), cache (the same with the cache MODES too, side by side: by
+    default max, min and none), compile, overhead (on the release's copy, its
+    dependency stages built, when release or cache ran)."""
+    chosen = [m for m in CACHE_MODES if m[0] in modes] if modes else list(CACHE_MODES)
+    released = {}
+
+    def show(step, *args):
+        shown = len(table.rows)
+        out = step(table, tmp, *args)
+        for row in table.rows[shown:]:  # as they come: a part takes many minutes
+            print(" | ".join(row), file=sys.stderr, flush=True)
+        return out
+
+    if "compile" in parts:
+        show(bench_compile)
+    if "cache" in parts or "release" in parts:
+        released = show(bench_release_and_cache, chosen if "cache" in parts else CACHE_MODES[:1])
+    if "overhead" in parts:
+        show(bench_overhead, released["max"]["path"] if "max" in released else None)

@@ -24,8 +24,8 @@ the figures and the machine they were taken on.
                bare buildx, registry requests per image, `build merge`, the
                registry cache, QEMU, re-runs and conflicts; they need
                scripts/stack.sh's stack and are left out unless asked for
-               with --only publish / stack / rerun (stack prunes the shared
-               builder's cache: not while others use it)
+               with --only publish / stack / rerun (stack prunes only its
+               own records from the shared builder's cache, by id)
   transport    the C registry client (multiarch.registry) against `docker
                buildx imagetools` for the same read and tag move on the
                loopback registry (bench/real.py; --only transport)
@@ -34,7 +34,8 @@ the figures and the machine they were taken on.
                bare buildx, QEMU against native and cross-compiled, the
                registry cache's modes, image sizes; about an hour on two
                loaded cores, so only with --only brokkr (parts of it:
-               MULTIARCH_BENCH_BROKKR=release,cache,compile,overhead)
+               MULTIARCH_BENCH_BROKKR=release,cache,compile,overhead; the
+               cache modes: MULTIARCH_BENCH_BROKKR_MODES=max,min,none)
   overhead     the task's own time per image: multiarch.cli for a local build
                against replaying, directly, every docker command it ran (the
                buildx emulator returning at once, and a null `docker`).
@@ -554,7 +555,9 @@ def main():
             bench_real.bench_transport(table)
         if "brokkr" in parts:
             parts = os.environ.get("MULTIARCH_BENCH_BROKKR")
-            bench_brokkr.bench_brokkr(table, tmp, parts.split(",") if parts else bench_brokkr.PARTS)
+            modes = os.environ.get("MULTIARCH_BENCH_BROKKR_MODES")
+            bench_brokkr.bench_brokkr(table, tmp, parts.split(",") if parts else bench_brokkr.PARTS,
+                                      modes.split(",") if modes else None)
     print(machine())
     print()
     table.print()

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from support.cacherecords import cache_record_ids, prune_records
 from support.project import REPO_ROOT, GitProject, clean_env
 from support.registry import free_port
 
@@ -377,30 +378,15 @@ def processes_matching(text):
 def cache_records(docker_env, token):
     """IDs of the builder's cache records whose description holds TOKEN
     (`docker buildx du --verbose`)."""
-    out = docker_env.docker("buildx", "du", "--builder", docker_env.builder, "--verbose").stdout
-    ids, current = [], None
-    for line in out.splitlines():
-        if line.startswith("ID:"):
-            current = line.split(None, 1)[1].strip()
-        elif line.startswith("Description:") and token in line and current:
-            ids.append(current)
-    return ids
+    return cache_record_ids(lambda *args: docker_env.docker(*args).stdout, docker_env.builder, token)
 
 
 def prune_cache_records(docker_env, token, attempts=5):
     """Remove only the builder's cache records that TOKEN names (by id: the
     builder is dockerd's BuildKit, shared with everything else on the
     machine); returns how many were removed.  Fails when any remains."""
-    removed = 0
-    for _ in range(attempts):
-        ids = cache_records(docker_env, token)
-        if not ids:
-            return removed
-        for record in ids:
-            docker_env.docker("buildx", "prune", "--builder", docker_env.builder, "--all", "--force",
-                              "--filter", f"id={record}")
-            removed += 1
-    left = cache_records(docker_env, token)
+    removed, left = prune_records(lambda *args: docker_env.docker(*args).stdout, docker_env.builder, token,
+                                  attempts)
     assert not left, f"cache records of {token} survived the prune: {left}"
     return removed
 
