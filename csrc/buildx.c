@@ -139,14 +139,15 @@ static int image_store_race(const char *text)
     return has(text, "image \"") && has(text, "\": already exists");
 }
 
-/* The images were pushed, then the registry cache export lost a blob the
- * shared builder's cache was pruning or collecting under it ("#13 exporting
- * cache to registry ... ERROR: failed to solve: not found").  A second solve
- * finds every step cached and exports again: transient, not a missing image. */
-static int cache_export_race(const char *text)
+/* A blob BuildKit had gone from under the build, named by no reference: the
+ * bare "failed to solve: not found" (a missing base image or cache names its
+ * reference: "failed to solve: REF: not found").  Seen after the images were
+ * pushed, at the registry cache export or where the solve reads the result's
+ * layers back, when the shared engine's content store collects under a long
+ * build.  A second solve finds every step cached: transient. */
+static int vanished_blob(const char *text)
 {
-    return (has(text, "exporting cache to registry") || has(text, "preparing build cache for export")) &&
-           has(text, "failed to solve: not found");
+    return has(text, "failed to solve: not found");
 }
 
 ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
@@ -173,7 +174,7 @@ ma_failure_kind ma_buildx_classify_failure(const char *stderr_text)
     if (has_any(text, BUILD_STEP))
         return MA_FAILURE_PERMANENT;
     if (has_any(text, TRANSIENT) || has_retry_status(text) || image_store_race(text) ||
-        cache_export_race(text))
+        vanished_blob(text))
         return MA_FAILURE_TRANSIENT;
     if (has_any(text, NOT_FOUND))
         return MA_FAILURE_NOT_FOUND;

@@ -139,6 +139,7 @@ static void test_classify(void)
         "context deadline exceeded",
         "#13 exporting cache to registry\n#13 preparing build cache for export done\n#13 ERROR: not found\n"
         "ERROR: failed to solve: not found",
+        "#9 pushing manifest for 127.0.0.1:5000/x done\n#9 DONE 1.0s\nERROR: failed to solve: not found",
         "ERROR: failed to solve: failed to push 127.0.0.1:5000/x:v1: failed to do request: Put "
         "\"http://127.0.0.1:5000/v2/x/manifests/v1\": dial tcp 127.0.0.1:5000: connect: "
         "connection refused",
