@@ -337,6 +337,30 @@ static PyObject *py_plan(PyObject *module, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+/* Output goes straight to the C streams; flush Python's first so order holds. */
+static void flush_python_streams(void)
+{
+    const char *streams[] = {"stdout", "stderr"};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(streams[i]);
+        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        Py_XDECREF(r);
+    }
+    PyErr_Clear();
+}
+
+/* A command that prints and returns its exit status (status_cli(), prune_cli()). */
+static PyObject *run_main(call_args *call, int (*main_fn)(const ma_cli_options *, FILE *, FILE *))
+{
+    flush_python_streams();
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = main_fn(&call->opt, stdout, stderr);
+    Py_END_ALLOW_THREADS
+    call_free(call);
+    return PyLong_FromLong(status);
+}
+
 /* cli() and publish() take the same arguments, parsed here once. */
 static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, call_args *call)
 {
@@ -347,14 +371,7 @@ static int cli_call_parse(PyObject *args, PyObject *kwargs, const char *name, ca
         return -1;
     }
     call->opt.spawn_envp = (const char *const *)call->spawn_envp;
-    /* Output goes straight to the C streams; flush Python's first so order holds. */
-    const char *streams[] = {"stdout", "stderr"};
-    for (size_t i = 0; i < 2; i++) {
-        PyObject *stream = PySys_GetObject(streams[i]);
-        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
-        Py_XDECREF(r);
-    }
-    PyErr_Clear();
+    flush_python_streams();
     return 0;
 }
 
@@ -666,19 +683,7 @@ static PyObject *py_status_cli(PyObject *module, PyObject *args, PyObject *kwarg
     if (parse_call(args, kwargs, "status_cli", MA_OPT_STATUS_RUN, STATUS_POSITIONAL, 1, &call) != 0)
         return NULL;
     call.opt.spawn_envp = (const char *const *)call.envp;
-    const char *streams[] = {"stdout", "stderr"};
-    for (size_t i = 0; i < 2; i++) {
-        PyObject *stream = PySys_GetObject(streams[i]);
-        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
-        Py_XDECREF(r);
-    }
-    PyErr_Clear();
-    int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = ma_status_main(&call.opt, stdout, stderr);
-    Py_END_ALLOW_THREADS
-    call_free(&call);
-    return PyLong_FromLong(status);
+    return run_main(&call, ma_status_main);
 }
 
 /* ---- prune(), prune_cli(): angreal build prune ---- */
@@ -720,19 +725,7 @@ static PyObject *py_prune_cli(PyObject *module, PyObject *args, PyObject *kwargs
     call_args call;
     if (parse_call(args, kwargs, "prune_cli", MA_OPT_PRUNE_PY, PRUNE_POSITIONAL, 1, &call) != 0)
         return NULL;
-    const char *streams[] = {"stdout", "stderr"};
-    for (size_t i = 0; i < 2; i++) {
-        PyObject *stream = PySys_GetObject(streams[i]);
-        PyObject *r = stream != NULL && stream != Py_None ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
-        Py_XDECREF(r);
-    }
-    PyErr_Clear();
-    int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = ma_prune_main(&call.opt, stdout, stderr);
-    Py_END_ALLOW_THREADS
-    call_free(&call);
-    return PyLong_FromLong(status);
+    return run_main(&call, ma_prune_main);
 }
 
 static PyMethodDef methods[] = {
