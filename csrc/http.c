@@ -112,7 +112,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     transfer *t = userp;
     ma_http_req *r = t->req;
     size_t n = size * nmemb;
-    if (r->body_out_len + n > MA_HTTP_BODY_MAX) {
+    if (r->body_out_len + n > (r->body_max ? r->body_max : MA_HTTP_BODY_MAX)) {
         t->too_big = 1;
         return 0;
     }
@@ -319,7 +319,8 @@ static void transfer_done(transfer *t, CURLcode code)
     } else {
         r->status = 0;
         if (t->too_big)
-            snprintf(r->failure, sizeof r->failure, "response body over %u bytes", MA_HTTP_BODY_MAX);
+            snprintf(r->failure, sizeof r->failure, "response body over %zu bytes",
+                     r->body_max ? r->body_max : (size_t)MA_HTTP_BODY_MAX);
         else {
             /* the system's word for it ("Connection refused") says more than curl's category */
             long os_errno = 0;

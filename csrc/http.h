@@ -26,6 +26,7 @@ typedef struct {
     const ma_strlist *headers; /* "Name: value" lines, or NULL */
     const char *body;          /* PUT/POST body, or NULL */
     size_t body_len;
+    size_t body_max;           /* the largest body taken (0: MA_HTTP_BODY_MAX) */
     const char *username;      /* Basic auth done by curl, or NULL */
     const char *password;
     const ma_certsd *tls;      /* extra CAs and client certificate, or NULL */

@@ -61,7 +61,7 @@ static int send(ma_regclient *cl, const ma_next *n, ma_jobregistry_answer *a, ma
     } else if (n->reg_op == MA_REGOP_COPY) {
         rc = copy(cl, n, host, repo, a, why);
     } else if (n->reg_op == MA_REGOP_BLOB) {
-        rc = ma_reg_blob_get(cl, host, repo, ref, &a->body, &a->outcome.out_len, why);
+        rc = ma_reg_blob_get(cl, host, repo, ref, 0, &a->body, &a->outcome.out_len, why);
         if (rc == 1)
             snprintf(a->digest, sizeof a->digest, "%s", ref);
     } else {

@@ -271,15 +271,15 @@ int ma_reg_blob(ma_regclient *cl, const char *host, const char *repo, const char
     return rc;
 }
 
-int ma_reg_blob_get(ma_regclient *cl, const char *host, const char *repo, const char *digest, char **body,
-                    size_t *len, ma_error *err)
+int ma_reg_blob_get(ma_regclient *cl, const char *host, const char *repo, const char *digest, size_t body_max,
+                    char **body, size_t *len, ma_error *err)
 {
     *body = NULL;
     *len = 0;
     char *path = ma_strdupf("/v2/%s/blobs/%s", repo, digest);
     if (path == NULL)
         return ma_nomem(err);
-    ma_regcall c = {.method = "GET", .host = host, .repo = repo, .what = digest, .path = path};
+    ma_regcall c = {.method = "GET", .host = host, .repo = repo, .what = digest, .path = path, .body_max = body_max};
     int rc = ma_regclient_call(cl, &c, 1, err);
     if (rc == 0) {
         char actual[MA_DIGEST_MAX];

@@ -57,8 +57,9 @@ int ma_reg_tags(ma_regclient *cl, const char *host, const char *repo, int page_s
 /* HEAD a blob: 1 present (*size set), 0 absent, -1 failed. */
 int ma_reg_blob(ma_regclient *cl, const char *host, const char *repo, const char *digest, long *size,
                 ma_error *err);
-/* GET a blob's bytes (an image config), checked against digest: 1 read
- * (*body malloc'd, *len set), 0 absent, -1 failed. */
-int ma_reg_blob_get(ma_regclient *cl, const char *host, const char *repo, const char *digest, char **body,
-                    size_t *len, ma_error *err);
+/* GET a blob's bytes (an image config; a layer being copied), checked
+ * against digest: 1 read (*body malloc'd, *len set), 0 absent, -1 failed.
+ * body_max: the largest blob taken (0: MA_HTTP_BODY_MAX). */
+int ma_reg_blob_get(ma_regclient *cl, const char *host, const char *repo, const char *digest, size_t body_max,
+                    char **body, size_t *len, ma_error *err);
 #endif

@@ -389,7 +389,7 @@ static int send_round(ma_regclient *cl, ma_regcall *calls, size_t n, const int *
         if (rc != 0)
             break;
         reqs[m] = (ma_http_req){.method = c->method, .url = urls[m], .headers = &headers[m], .body = c->body,
-                                .body_len = c->body_len, .username = c->http.username,
+                                .body_len = c->body_len, .body_max = c->body_max, .username = c->http.username,
                                 .password = c->http.password, .tls = &h->tls};
         which[m++] = i;
     }

@@ -51,6 +51,7 @@ typedef struct {
     const ma_strlist *headers; /* extra "Name: value" lines, or NULL */
     const char *body;
     size_t body_len;
+    size_t body_max;           /* the largest answer taken (0: MA_HTTP_BODY_MAX; a blob copy takes more) */
     ma_http_req http;          /* the answer (free with ma_regcall_free) */
     int token_refusal_is_answer; /* the token server refusing this call's scope (401/403) answers it:
                                     the call is not sent, http.status and token_status say so */

@@ -8,6 +8,10 @@
 #include "regapi.h"
 #include "regblob.h"
 
+/* A blob copied across registries is held in memory between its read and
+ * its upload: layers up to this size (a streamed copy would need none). */
+#define MA_COPY_BLOB_MAX ((size_t)2 << 30)
+
 typedef struct {
     ma_regclient *cl;
     const char *from_host, *from_repo, *to_host, *to_repo;
@@ -32,7 +36,7 @@ static int copy_blob(const copy_job *j, const char *digest, ma_error *err)
     }
     char *body = NULL;
     size_t len = 0;
-    int got = ma_reg_blob_get(j->cl, j->from_host, j->from_repo, digest, &body, &len, err);
+    int got = ma_reg_blob_get(j->cl, j->from_host, j->from_repo, digest, MA_COPY_BLOB_MAX, &body, &len, err);
     int rc = got < 0 ? -1 : 0;
     if (got == 0)
         rc = ma_fail(err, MA_ERR_ENV, "registry %s: blob %s@%s is not there to copy", j->from_host, j->from_repo,

@@ -43,7 +43,7 @@ static int labels(ma_regclient *cl, const char *host, const char *repo, const ma
         if (config) {
             char *body = NULL;
             size_t n = 0;
-            int found = ma_reg_blob_get(cl, host, repo, digest, &body, &n, err);
+            int found = ma_reg_blob_get(cl, host, repo, digest, 0, &body, &n, err);
             rc = found < 0 ? -1 : found == 1 && ma_published_take_config(p, body, n) != 0 ? ma_nomem(err) : 0;
             free(body);
             break;

@@ -155,3 +155,29 @@ def test_promote_into_another_registry_copies_the_blobs_and_refuses_a_bad_one(re
         assert_error(r, 1, f"{layer}: the blob's digest is sha256:")
         assert "refused" in r.stdout + r.stderr
         assert registry.tags(image(bad_ns, "broker")) == []
+
+
+def test_promote_into_another_registry_copies_a_layer_larger_than_a_manifest_may_be(real_project, registry):
+    """A layer over the client's 8 MiB cap on other answers (12 MiB of random bytes, which no compression
+    shrinks) is copied whole across registries: the copy takes blobs up to 2 GiB."""
+    from support.real import BASE_IMAGE
+    real_project.dockerfile("broker", f"FROM {BASE_IMAGE}\n"
+                                      "RUN uname -m > /arch && head -c 12582912 /dev/urandom > /big\n")
+    real_project.commit("a big layer")
+    ns = f"{registry.host}/big-{uuid.uuid4().hex[:8]}"
+    r = multi_arch(real_project, "broker", "--tag", "auto", "--push", "--registry", ns)
+    assert r.returncode == 0, r.stderr[-3000:]
+    sha_tag = "sha-" + real_project.head()[:7]
+    source = f"{image(ns, 'broker')}:{sha_tag}"
+    with Registry() as other:
+        other.start()
+        release_ns = f"{other.host}/release"
+        repo = image(release_ns, "broker")
+        r = promote(real_project, "--from", sha_tag, "--from-registry", ns, "--tag", "v1.2.3", "--registry",
+                    release_ns)
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert other.raw(f"{repo}:v1.2.3") == registry.raw(source)
+        for platform in PLATFORMS:
+            big = layer_file(other, repo, "v1.2.3", platform, "big")
+            assert big is not None and len(big) == 12582912, platform
+            assert big == layer_file(registry, image(ns, "broker"), sha_tag, platform, "big")
