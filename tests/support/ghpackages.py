@@ -79,6 +79,8 @@ class GitHubPackagesStandIn:
 
             def reply(self, status, body=None, headers=None):
                 data = json.dumps(body).encode() if body is not None else b""
+                # recorded before the reply is sent: the client may read it and move on at once
+                standin.requests.append((self.command, self.path, status))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -86,7 +88,6 @@ class GitHubPackagesStandIn:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
-                standin.requests.append((self.command, self.path, status))
 
             def route(self):
                 """(repo, version id or None), or None after replying."""
