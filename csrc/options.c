@@ -39,7 +39,7 @@ const ma_option ma_options[] = {
      "the tag of a scheduled CI run with --tag auto [default: tags.schedule in multiarch.json, else nightly]",
      "tag_policy", EVERYWHERE | MA_OPT_TAGS, REQ(schedule_tag)},
     {"registry", "--registry", "URL", MA_OPT_TEXT, NULL, "registry and namespace [default: ghcr.io/colliery-io]",
-     "registry", EVERYWHERE, REQ(registry)},
+     "registry", EVERYWHERE | STATUS_ALL | PRUNE, REQ(registry)},
     {"platforms", "--platforms", "LIST", MA_OPT_TEXT, NULL,
      "comma-separated platforms [default: linux/amd64,linux/arm64 with --push, else this machine's]", NULL,
      BUILD_ONLY, REQ(platforms)},
@@ -54,11 +54,11 @@ const ma_option ma_options[] = {
     {"builder", "--builder", "NAME", MA_OPT_TEXT, NULL, "buildx builder to use [default: brokkr-builder]",
      "builder", BUILD_ONLY, REQ(builder)},
     {"config", "--config", "PATH", MA_OPT_TEXT, NULL, "config file [default: multiarch.json in the project root]",
-     "config", EVERYWHERE | MA_OPT_TAGS, REQ(config_path)},
+     "config", EVERYWHERE | MA_OPT_TAGS | STATUS_ALL | PRUNE, REQ(config_path)},
     {"jobs", "--jobs", "N", MA_OPT_COUNT, NULL, "commands run at once, e.g. the images of `all` [default: 3]", NULL,
      ALL_CLI, OPT(jobs)},
     {"retries", "--retries", "N", MA_OPT_COUNT, NULL, "retries of a transient registry failure [default: 3]", NULL,
-     ALL_CLI, OPT(retries)},
+     ALL_CLI | PRUNE, OPT(retries)},
     {"allow_overwrite", "--allow-overwrite", NULL, MA_OPT_FLAG, NULL,
      "replace an immutable tag (vX.Y.Z, sha-...) that already names another digest", NULL, ALL_CLI,
      OPT(allow_overwrite)},
@@ -113,7 +113,7 @@ const ma_option ma_options[] = {
      NULL, MA_OPT_PROMOTE | MA_OPT_RUN | MA_OPT_PLAN, REQ(promote_registry)},
     /* Python only: the task passes the project root, the run its own environment. */
     {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", "workdir",
-     MA_OPT_RUN | MA_OPT_PLAN | MA_OPT_TAGS, REQ(project_dir)},
+     MA_OPT_RUN | MA_OPT_PLAN | MA_OPT_TAGS | MA_OPT_STATUS_RUN | MA_OPT_STATUS_API | MA_OPT_PRUNE_PY, REQ(project_dir)},
     {"env", NULL, NULL, MA_OPT_ENV, NULL, "where CI variables and tokens are read [default: os.environ]", NULL,
      MA_OPT_RUN | MA_OPT_PLAN | MA_OPT_TAGS, 0},
     {"run_dir", NULL, NULL, MA_OPT_TEXT, NULL, "where metadata files go [default: the <run-dir> stand-in]", NULL,
@@ -123,14 +123,10 @@ const ma_option ma_options[] = {
     {"promote", NULL, NULL, MA_OPT_FLAG, NULL, "`build promote`: the index from_ names under the release's tags",
      NULL, MA_OPT_RUN | MA_OPT_PLAN, OPT(promote)},
     {"retry_backoff_ms", NULL, NULL, MA_OPT_UINT, NULL, "the first retry's delay in ms [default: 1000]", NULL,
-     MA_OPT_RUN, OPT(backoff_ms)},
+     MA_OPT_RUN | MA_OPT_PRUNE_PY, OPT(backoff_ms)},
     /* angreal build status, status_cli() and status(): what is published (statusrun.c) */
     {"component", NULL, NULL, MA_OPT_TEXT, NULL, "broker, agent, ui, or all", NULL,
      STATUS_ALL | MA_OPT_REQUIRED, REQ(component)},
-    {"registry", "--registry", "URL", MA_OPT_TEXT, NULL, "registry and namespace [default: ghcr.io/colliery-io]",
-     NULL, STATUS_ALL, REQ(registry)},
-    {"config", "--config", "PATH", MA_OPT_TEXT, NULL, "config file [default: multiarch.json in the project root]",
-     NULL, STATUS_ALL, REQ(config_path)},
     {"sign_key", "--sign-key", "KEY", MA_OPT_TEXT, NULL,
      "releases must be signed with KEY: a release without a signature is drift, and each signature is verified "
      "with cosign (a public key file, the signing key file with COSIGN_PASSWORD, env://VAR or a KMS URI)",
@@ -143,8 +139,6 @@ const ma_option ma_options[] = {
     {"check", "--check", NULL, MA_OPT_FLAG, NULL,
      "exit 1 when there is drift (for a scheduled CI job), 0 otherwise", NULL, MA_OPT_STATUS | MA_OPT_STATUS_RUN,
      OPT(check)},
-    {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", NULL,
-     MA_OPT_STATUS_RUN | MA_OPT_STATUS_API, REQ(project_dir)},
     {"env", NULL, NULL, MA_OPT_ENV, NULL, "where tokens and DOCKER_CONFIG are read [default: os.environ]", NULL,
      MA_OPT_STATUS_RUN | MA_OPT_STATUS_API, 0},
     /* angreal build prune and multiarch.prune() */
@@ -165,18 +159,8 @@ const ma_option ma_options[] = {
      "auto, oci (delete by digest on the registry) or github (the GitHub Packages API, with GITHUB_TOKEN and "
      "GITHUB_API_URL) [default: auto: github for ghcr.io, else oci]",
      NULL, PRUNE, OPT(api)},
-    {"registry", "--registry", "URL", MA_OPT_TEXT, NULL, "registry and namespace [default: ghcr.io/colliery-io]",
-     NULL, PRUNE, REQ(registry)},
-    {"config", "--config", "PATH", MA_OPT_TEXT, NULL, "config file [default: multiarch.json in the project root]",
-     NULL, PRUNE, REQ(config_path)},
-    {"retries", "--retries", "N", MA_OPT_COUNT, NULL, "retries of a transient registry failure [default: 3]", NULL,
-     PRUNE, OPT(retries)},
-    {"repo", NULL, NULL, MA_OPT_TEXT, NULL, "the project directory [default: the current directory]", NULL,
-     MA_OPT_PRUNE_PY, REQ(project_dir)},
     {"env", NULL, NULL, MA_OPT_ENV, NULL, "where GITHUB_TOKEN and the credentials' paths are read [default: "
      "os.environ]", NULL, MA_OPT_PRUNE_PY, 0},
-    {"retry_backoff_ms", NULL, NULL, MA_OPT_UINT, NULL, "the first retry's delay in ms [default: 1000]", NULL,
-     MA_OPT_PRUNE_PY, OPT(backoff_ms)},
 };
 
 const size_t ma_noptions = sizeof ma_options / sizeof ma_options[0];
