@@ -11,8 +11,8 @@ import pytest
 
 from support.github import parse_github_output
 from support.real import docker_has_image, layer_file
-from support.realrun import (COMPONENTS, MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, image, image_tags,
-                             multi_arch, printed_commands, printed_steps, registry_puts, tag_digests)
+from support.realrun import (COMPONENTS, MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, error_lines, image,
+                             image_tags, multi_arch, printed_commands, printed_steps, registry_puts, tag_digests)
 
 pytestmark = pytest.mark.real
 
@@ -82,7 +82,7 @@ def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_proje
     assert "imagetools" not in r.stderr  # the registry is spoken to directly
     assert "[broker] " in r.stderr and "[agent] " in r.stderr and "[ui] " in r.stderr
     # a good first release's log holds no error: the tags not there yet are said as such
-    assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]
+    assert not error_lines(r.stdout, r.stderr)
     assert f"[broker] {image(ns, 'broker')}:v1.2.3: not published yet" in r.stderr
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from support.github import parse_github_output
 from support.project import clean_env
-from support.realrun import COMPONENTS, PLATFORMS, assert_error, image, image_tags, multi_arch
+from support.realrun import COMPONENTS, PLATFORMS, assert_error, error_lines, image, image_tags, multi_arch
 
 pytestmark = pytest.mark.real
 
@@ -147,7 +147,7 @@ def test_signed_release_verifies_and_a_rerun_leaves_one_signature(real_project, 
     r = multi_arch(real_project, *args, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     # a good first signed release's log holds no error: not published, not signed yet are said as such
-    assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]
+    assert not error_lines(r.stdout, r.stderr)
     assert re.search(rf"^\[ui\] {re.escape(image(ns, 'ui'))}@sha256:[0-9a-f]{{64}}: not signed yet$", r.stderr, re.M)
     digests = {}
     for comp in COMPONENTS:

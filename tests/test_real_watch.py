@@ -12,7 +12,7 @@ import pytest
 import multiarch
 from support.project import clean_env
 from support.real import real_dockerfile
-from support.realrun import COMPONENTS, PLATFORMS, image, multi_arch, tag_digests
+from support.realrun import COMPONENTS, PLATFORMS, error_lines, image, multi_arch, tag_digests
 from support.terminal import SGR, Terminal, board_lines
 
 pytestmark = pytest.mark.real
@@ -105,7 +105,7 @@ def test_a_good_first_release_on_the_board_shows_and_logs_no_error(real_project,
     assert status == 0, screen
     logs = log_paths(screen)
     texts = [raw] + [path.read_text() for path in logs.values()]
-    assert not [line for text in texts for line in text.splitlines() if re.search(r"ERROR|Error:", line)]
+    assert not error_lines(*texts)
     # what is not there yet is said as such in the image's log
     assert "v1.0.0: not published yet" in logs["broker"].read_text()
 
@@ -220,7 +220,7 @@ def test_github_actions_a_resumed_release_is_a_notice(real_project, registry, ns
     assert r.returncode == 0, r.stderr[-3000:]
     assert not [line for line in r.stderr.splitlines() if line.startswith("::error")]
     # a good first release's GitHub log holds no error: what is not there yet is said as such
-    assert not [line for line in (r.stdout + r.stderr).splitlines() if re.search(r"ERROR|Error:", line)]
+    assert not error_lines(r.stdout, r.stderr)
     assert f"{image(ns, 'broker')}:v1.0.0: not published yet" in r.stderr
     r = multi_arch(real_project, "broker", "--tag", "v1.0.0", "--push", "--registry", ns, env=env)
     assert r.returncode == 0, r.stderr[-3000:]

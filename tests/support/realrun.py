@@ -38,6 +38,13 @@ def assert_error(r, status, text):
     assert "Traceback" not in r.stdout + r.stderr
 
 
+def error_lines(*texts):
+    """The lines of TEXTS that report an error: a word `ERROR` or `Error:`.
+    A Go library's constant name in a passed-through log line (buildx's
+    `http2: ... PROTOCOL_ERROR` when a session connection closes) is not one."""
+    return [line for text in texts for line in text.splitlines() if re.search(r"\bERROR\b|\bError:", line)]
+
+
 def printed_commands(stderr, component, *prefix):
     """The commands the product printed for COMPONENT (`[comp] $ docker ...`)
     whose words start with PREFIX, in order, each as a list of words."""
