@@ -74,7 +74,8 @@ def change_one_line(path, what):
     """A one-line source change in the models crate (broker and agent rebuild
     their program; the ui does not change), committed."""
     lib = path / "crates" / "brokkr-models" / "src" / "lib.rs"
-    lib.write_text(lib.read_text().replace('unwrap_or("dev")', f'unwrap_or("dev-{what}")', 1))
+    # the fallback version string, whatever an earlier change made it
+    lib.write_text(re.sub(r'unwrap_or\("dev[^"]*"\)', f'unwrap_or("dev-{what}")', lib.read_text(), count=1))
     run(["git", "commit", "-qam", f"models: {what}"], cwd=path)
 
 
