@@ -55,12 +55,13 @@ ACCEPT = ", ".join(("application/vnd.oci.image.index.v1+json", "application/vnd.
 
 def brokkr_copy(tmp, name, nonce, only=None):
     """examples/brokkr as a git repository; RUN steps (those matching ONLY, if
-    given) carry NONCE, so they miss every cache."""
+    given) carry NONCE, so they miss every cache (no NONCE: the example as it
+    is, whatever BuildKit's cache holds of it)."""
     path = Path(tmp) / name
     shutil.copytree(EXAMPLE, path, ignore=shutil.ignore_patterns(".angreal", "target", "dist", "Cargo.lock"))
     (path / ".angreal").mkdir()
     shutil.copy(ROOT / "angreal_tasks" / "task_build.py", path / ".angreal" / "task_build.py")
-    for dockerfile in (path / "docker").glob("Dockerfile.*"):
+    for dockerfile in (path / "docker").glob("Dockerfile.*") if nonce else ():
         text = dockerfile.read_text()
         dockerfile.write_text(re.sub(r"^RUN (.*)$", lambda m: f"RUN : {nonce} && {m.group(1)}"
                                      if only is None or only in m.group(1) else m.group(0), text, flags=re.M))
@@ -73,7 +74,8 @@ def change_one_line(path, what):
     """A one-line source change in the models crate (broker and agent rebuild
     their program; the ui does not change), committed."""
     lib = path / "crates" / "brokkr-models" / "src" / "lib.rs"
-    lib.write_text(lib.read_text().replace('unwrap_or("dev")', f'unwrap_or("dev-{what}")', 1))
+    # the fallback version string, whatever an earlier change made it
+    lib.write_text(re.sub(r'unwrap_or\("dev[^"]*"\)', f'unwrap_or("dev-{what}")', lib.read_text(), count=1))
     run(["git", "commit", "-qam", f"models: {what}"], cwd=path)
 
 
@@ -255,9 +257,9 @@ def bench_overhead(table, tmp, path=None, rounds=2):
     copy whose dependency stages are built already, e.g. the release part's)."""
     print(f"brokkr: the task against bare buildx (load {load()}) ...", file=sys.stderr)
     nonce = uuid.uuid4().hex[:8]
-    if path is None:
-        path = brokkr_copy(tmp, f"brokkr-overhead-{nonce}", nonce)
-        release(path, "v1.0.0", f"{REGISTRY}/bench-brokkr-warm-{nonce}")  # the dependency stages, once
+    if path is None:  # the example as it is: its dependency stages from BuildKit's cache, or built here once
+        path = brokkr_copy(tmp, f"brokkr-overhead-{nonce}", None)
+        release(path, "v1.0.0", f"{REGISTRY}/bench-brokkr-warm-{nonce}")
     tasks, bares, loads = [], [], [load()]
     for i in range(rounds):
         sides = [lambda: release(path, f"v1.1.{i}", f"{REGISTRY}/bench-brokkr-t-{uuid.uuid4().hex[:8]}")[0],
@@ -266,6 +268,8 @@ def bench_overhead(table, tmp, path=None, rounds=2):
             change_one_line(path, f"{nonce}-{i}-{side}")
             (tasks if side == 0 else bares).append(sides[side]())
             loads.append(load())
+            print(f"brokkr: round {i}: {'task' if side == 0 else 'bare'} {(tasks if side == 0 else bares)[-1]:.1f} s, "
+                  f"load {loads[-1]}", file=sys.stderr, flush=True)  # as they come: a crash keeps what ran
     t, b = sum(tasks) / len(tasks), sum(bares) / len(bares)
     table.add(f"brokkr: the task's changed-source release (`all --push`, 4 tags) over 3 bare parallel "
               f"`buildx build --push` (same cache arguments), mean of {rounds} each, alternating; load "

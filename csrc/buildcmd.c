@@ -130,8 +130,13 @@ int ma_buildcmd_build_argv(const ma_plan_inputs *in, const ma_plan *plan, const 
              ma_strlist_pushf(argv, "type=image,name=%s:%s,push=true", ip->image, ip->immutable_tags.items[0]) ||
              push_pair(argv, "--metadata-file", ip->metadata_file);
     } else if (plan->req.push) {
+        /* store=false: a builder whose worker has an image store (dockerd's,
+         * with the containerd image store) would otherwise keep a nameless
+         * copy of every pushed image there, one per release, that nothing
+         * ever removes; a BuildKit without an image store ignores it */
         rc = rc || ma_strlist_push(argv, "--output") ||
-             ma_strlist_pushf(argv, "type=image,name=%s,push-by-digest=true,name-canonical=true,push=true", ip->image) ||
+             ma_strlist_pushf(argv, "type=image,name=%s,push-by-digest=true,name-canonical=true,push=true,store=false",
+                              ip->image) ||
              push_pair(argv, "--metadata-file", ip->metadata_file);
     } else {
         for (size_t i = 0; i < ip->refs.len; i++)

@@ -10,7 +10,12 @@
 #             base system is never upgraded.  containerd, then dockerd with the
 #             containerd image store (multi-platform images on the docker
 #             driver); a docker engine that already answers is reused.
-#   QEMU      qemu-user-static + binfmt-support: linux/arm64 RUN steps run here.
+#   QEMU      trixie's qemu-user 10 (static binaries, no dependencies; pinned
+#             like the engine), registered for aarch64 through binfmt_misc:
+#             linux/arm64 RUN steps run here.  Bookworm's QEMU 7.2 deadlocks
+#             now and then when a multithreaded program forks (cargo spawning
+#             rustc hung for good in a Brokkr build: the child stuck on a
+#             QEMU lock before its exec).
 #   registry  Debian's docker-registry on $MULTIARCH_STACK_REGISTRY
 #             (127.0.0.1:5555), plain HTTP on loopback, holding the base image.
 #   base      $MULTIARCH_STACK_REGISTRY/multiarch/busybox:1, two platforms,
@@ -69,11 +74,13 @@ if ! docker_ok; then
   [ -n "$(version_of docker-buildx)" ] || want_trixie+=(docker-buildx/trixie)
 fi
 command -v cosign >/dev/null 2>&1 || want_trixie+=(cosign/trixie)
+qemu_new=0
+case "$(version_of qemu-user)" in 1:9.[1-9]* | 1:[1-9][0-9].*) ;; *) qemu_new=1 ;; esac
 want=()
-for p in qemu-user-static binfmt-support busybox-static apache2-utils mmdebstrap arch-test; do
+for p in busybox-static apache2-utils mmdebstrap arch-test; do
   dpkg -s "$p" >/dev/null 2>&1 || want+=("$p")
 done
-if [ ${#want_trixie[@]} -gt 0 ]; then
+if [ $(( ${#want_trixie[@]} + qemu_new )) -gt 0 ]; then
   if [ ! -f "$trixie_list" ]; then
     say "adding a trixie apt source pinned at priority 100 (only ${want_trixie[*]} come from it)"
     printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' >"$trixie_list"
@@ -86,11 +93,29 @@ if [ $(( ${#want_trixie[@]} + ${#want[@]} )) -gt 0 ]; then
   say "installing ${want_trixie[*]} ${want[*]}"
   apt_install "${want_trixie[@]}" "${want[@]}"
 fi
+if [ $qemu_new = 1 ]; then
+  # replaces bookworm's qemu-user-static 7.2 if there (it Breaks it); without
+  # its recommends, which would bring systemd for the binfmt registration
+  apt_update
+  say "installing qemu-user/trixie"
+  apt_install --no-install-recommends qemu-user/trixie
+fi
 
 # --- QEMU for linux/arm64 RUN steps ---------------------------------------
 binfmt=/proc/sys/fs/binfmt_misc
 [ -e "$binfmt/register" ] || mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null || true
-[ -e "$binfmt/qemu-aarch64" ] || update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+# the kernel keeps the interpreter it opened at registration (flag F), so a
+# registration made before QEMU changed is made again
+qemu_conf=/usr/share/qemu/binfmt.d/qemu-aarch64.conf
+qemu_registered="$STATE/qemu-aarch64.registered"
+mkdir -p "$STATE"
+if [ -f "$qemu_conf" ] && { [ ! -e "$binfmt/qemu-aarch64" ] ||
+     [ "$(cat "$qemu_registered" 2>/dev/null)" != "$(version_of qemu-user)" ]; }; then
+  say "registering QEMU $(version_of qemu-user) for linux/arm64"
+  [ ! -e "$binfmt/qemu-aarch64" ] || echo -1 >"$binfmt/qemu-aarch64"
+  cat "$qemu_conf" >"$binfmt/register"
+  version_of qemu-user >"$qemu_registered"
+fi
 [ -e "$binfmt/qemu-aarch64" ] || say "warning: no binfmt handler for aarch64; linux/arm64 RUN steps will fail"
 
 # --- the engine -----------------------------------------------------------

@@ -25,7 +25,8 @@ def ns(registry):
     return f"{registry.host}/r-{uuid.uuid4().hex[:8]}"
 
 
-def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_project, registry, ns, tmp_path):
+def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_project, registry, ns, tmp_path,
+                                                                     docker_env):
     real_project.git("remote", "add", "origin", REMOTE)
     outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
     outputs.write_text("earlier=kept\n")
@@ -84,6 +85,10 @@ def test_publish_all_runs_on_both_platforms_and_lands_in_the_registry(real_proje
     # a good first release's log holds no error: the tags not there yet are said as such
     assert not error_lines(r.stdout, r.stderr)
     assert f"[broker] {image(ns, 'broker')}:v1.2.3: not published yet" in r.stderr
+    # a push leaves nothing behind in the builder's daemon (dockerd's BuildKit,
+    # containerd image store): no nameless copy of each pushed image
+    stored = docker_env.docker("image", "ls", "--format", "{{.Repository}}").stdout.split()
+    assert not [name for name in stored if name.startswith(f"{ns}/")], stored
 
 
 def test_local_build_is_loaded_into_docker(real_project, docker_env):

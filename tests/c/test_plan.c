@@ -96,7 +96,7 @@ static void test_push_release(void)
                "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
                "--output",
                "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
-               "name-canonical=true,push=true",
+               "name-canonical=true,push=true,store=false",
                "--metadata-file", "/tmp/run-1/broker.metadata.json", ".");
     CHECK_LIST(&b->immutable_tags, "v1.2.3", "sha-abc1234");
     CHECK_LIST(&b->mutable_tags, "v1.2", "v1", "latest");
@@ -117,7 +117,7 @@ static void test_push_release(void)
                "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-agent:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
                "--output",
                "type=image,name=ghcr.io/colliery-io/brokkr-agent,push-by-digest=true,"
-               "name-canonical=true,push=true",
+               "name-canonical=true,push=true,store=false",
                "--metadata-file", "/tmp/run-1/agent.metadata.json", ".");
 
     const ma_image_plan *u = &plan.images[2];
@@ -359,7 +359,7 @@ static void test_optional_inputs(void)
                    "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-arm64", "--cache-from", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64", "--cache-to", "type=registry,ref=ghcr.io/colliery-io/brokkr-broker:buildcache-linux-amd64_linux-arm64,mode=max,image-manifest=true,oci-mediatypes=true",
                    "--output",
                    "type=image,name=ghcr.io/colliery-io/brokkr-broker,push-by-digest=true,"
-                   "name-canonical=true,push=true",
+                   "name-canonical=true,push=true,store=false",
                    "--metadata-file", "<run-dir>/broker.metadata.json", ".");
         for (size_t i = 0; i < b->build_argv.len; i++)
             CHECK(!contains(b->build_argv.items[i], "revision"));
@@ -409,7 +409,7 @@ static void test_config_components(void)
                    "image-manifest=true,oci-mediatypes=true",
                    "--output",
                    "type=image,name=registry.example.com/acme/brokkr-api,push-by-digest=true,"
-                   "name-canonical=true,push=true",
+                   "name-canonical=true,push=true,store=false",
                    "--metadata-file", "/tmp/run-1/api.metadata.json", "api");
     ma_plan_free(&plan);
 

@@ -10,14 +10,35 @@ Used by tests/support/real.py and bench/ (no pytest here)."""
 
 def record_ids(du_verbose, token):
     """IDs of the records in `docker buildx du --verbose`'s output whose
-    description holds TOKEN."""
-    ids, current = [], None
+    description holds TOKEN, and of every record built on one of them (a
+    `COPY` after a tokened `RUN` has no token, but BuildKit keeps a record that
+    has children), children first."""
+    parents, described, current = {}, {}, None
     for line in du_verbose.splitlines():
-        if line.startswith("ID:"):
-            current = line.split(None, 1)[1].strip()
-        elif line.startswith("Description:") and token in line and current:
-            ids.append(current)
-    return ids
+        key, _, value = line.partition(":")
+        if key == "ID":
+            current = value.strip()
+            parents.setdefault(current, [])
+        elif key == "Parent" and current:
+            parents[current] += [p.strip() for p in value.split(",") if p.strip()]
+        elif key == "Description" and current:
+            described[current] = value
+    depth = {}
+
+    def tokened_depth(rec, seen=()):
+        """How many records lie between REC and a tokened ancestor (0: REC has
+        the token), or None."""
+        if rec not in depth:
+            if token in described.get(rec, ""):
+                depth[rec] = 0
+            else:
+                ups = [tokened_depth(p, seen + (rec,)) for p in parents.get(rec, []) if p not in seen]
+                ups = [d for d in ups if d is not None]
+                depth[rec] = min(ups) + 1 if ups else None
+        return depth[rec]
+
+    found = [(tokened_depth(rec), rec) for rec in parents]
+    return [rec for _, rec in sorted(((d, rec) for d, rec in found if d is not None), key=lambda x: -x[0])]
 
 
 def cache_record_ids(docker, builder, token):
