@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from support.project import REPO_ROOT, GitProject
-from support.real import STACK_REGISTRY, STACK_SCRIPT, DockerEnv
+from support.real import STACK_REGISTRY, STACK_SCRIPT, remote_docker_env
 from support.realrun import COMPONENTS, PLATFORMS, image, multi_arch, tag_digests
 
 pytestmark = pytest.mark.real
@@ -56,10 +56,7 @@ def release(real_stack, registry, tmp_path_factory):
         proc = subprocess.run(["bash", str(STACK_SCRIPT)], capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"bash scripts/stack.sh failed:\n{proc.stderr[-3000:]}"
     tmp = tmp_path_factory.mktemp("brokkr")
-    env = DockerEnv(tmp / "docker-config", real_stack.builder)
-    env.config_dir.mkdir()
-    env.docker("buildx", "create", "--name", real_stack.builder, "--driver", "remote",
-               f"unix://{real_stack.proxy_socket}")
+    env = remote_docker_env(real_stack, tmp)
     project = BrokkrProject(tmp / "brokkr", env)
     ns = f"{registry.host}/brokkr-{uuid.uuid4().hex[:8]}"
     # no registry cache: its export (every stage, the toolchains' hundreds of

@@ -15,7 +15,7 @@ import pytest
 
 from support.github import parse_github_output
 from support.project import clean_env
-from support.real import DockerEnv, RealProject, catalog, layer_file, real_dockerfile
+from support.real import RealProject, catalog, layer_file, real_dockerfile, remote_docker_env
 from support.realrun import (MACHINES, PLATFORMS, RELEASE_TAGS, assert_error, image_tags, printed_commands,
                              registry_puts)
 
@@ -188,10 +188,7 @@ class Pushed:
 @pytest.fixture(scope="module")
 def pushed(real_stack, registry, tmp_path_factory):
     root = tmp_path_factory.mktemp("matrix-pushed")
-    env = DockerEnv(root / "docker-config", real_stack.builder)
-    env.config_dir.mkdir()
-    env.docker("buildx", "create", "--name", real_stack.builder, "--driver", "remote",
-               f"unix://{real_stack.proxy_socket}")
+    env = remote_docker_env(real_stack, root)
     project = RealProject(root / "proj", env)
     ns = f"{registry.host}/p-{uuid.uuid4().hex[:8]}"
     run_matrix(project, root / "digests", "broker", "--tag", "v1.2.3", "--registry", ns)

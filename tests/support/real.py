@@ -88,13 +88,19 @@ class DockerEnv(dict):
         return proc
 
 
-@pytest.fixture
-def docker_env(real_stack, tmp_path):
-    env = DockerEnv(tmp_path / "docker-config", real_stack.builder)
+def remote_docker_env(real_stack, root):
+    """A docker CLI configuration of its own under ROOT whose builder is the
+    stack's BuildKit (a `remote` builder on the proxy socket)."""
+    env = DockerEnv(root / "docker-config", real_stack.builder)
     env.config_dir.mkdir()
     env.docker("buildx", "create", "--name", real_stack.builder, "--driver", "remote",
                f"unix://{real_stack.proxy_socket}")
     return env
+
+
+@pytest.fixture
+def docker_env(real_stack, tmp_path):
+    return remote_docker_env(real_stack, tmp_path)
 
 
 def real_dockerfile(component, extra=""):
